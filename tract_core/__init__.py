@@ -1,0 +1,15 @@
+"""tract: version control for an LLM agent's context window."""
+
+from tract_core.errors import *  # noqa: F403 - the exception module is public API
+from tract_core.errors import TractError
+from tract_core.models import (Artifact, BranchInfo, CommitInfo, CompiledContext, Dialogue, DiffResult,
+                               Freeform, Instruction, Message, MergeResult, Operation, Output, Priority,
+                               Reasoning, Status, ToolCall, ToolIO)
+from tract_core.tokens import TiktokenCounter, TokenCounter
+from tract_core.tract import Tract
+
+__all__ = [
+    "Artifact", "BranchInfo", "CommitInfo", "CompiledContext", "Dialogue", "DiffResult", "Freeform",
+    "Instruction", "Message", "MergeResult", "Operation", "Output", "Priority", "Reasoning", "Status",
+    "TiktokenCounter", "TokenCounter", "ToolCall", "ToolIO", "Tract", "TractError",
+]

@@ -1,0 +1,96 @@
+"""Every error tract raises: one module, one base class.
+
+Each exception a user can cause says what was wrong and what to do about it.
+"""
+
+from __future__ import annotations
+
+
+class TractError(Exception):
+    """Base class of every error tract raises on purpose."""
+
+
+class ContentValidationError(TractError, ValueError):
+    """Content does not match its kind's model."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class UnknownContentTypeError(ContentValidationError):
+    """A `content_type` that is neither built in nor registered on this tract."""
+
+
+class CommitNotFoundError(TractError, LookupError):
+    """No commit matches the given hash or prefix."""
+
+
+class AmbiguousPrefixError(TractError, LookupError):
+    """A hash prefix matches more than one commit."""
+
+    def __init__(self, prefix: str, candidates: list[str]) -> None:
+        shown = ", ".join(c[:12] for c in candidates[:5])
+        super().__init__(
+            f"hash prefix {prefix!r} is ambiguous: it matches {len(candidates)} commits ({shown}…); "
+            "give more characters"
+        )
+        self.prefix = prefix
+        self.candidates = candidates
+
+
+class BranchNotFoundError(TractError, LookupError):
+    """No branch of that name."""
+
+
+class BranchExistsError(TractError):
+    """A branch of that name exists already."""
+
+
+class InvalidRefNameError(TractError, ValueError):
+    """A branch name that cannot be used."""
+
+
+class DetachedHeadError(TractError):
+    """An operation that needs a branch was asked for while HEAD is detached."""
+
+
+class RefConflictError(TractError):
+    """Another writer moved the ref between our read and our write (compare-and-swap lost)."""
+
+
+class BranchNotMergedError(TractError):
+    """Deleting a branch whose commits are not merged anywhere, without force."""
+
+
+class InvalidOperationError(TractError, ValueError):
+    """An argument names an operation, mode, strategy or priority that does not exist,
+    or an EDIT that has no valid target."""
+
+
+class MergeConflictError(TractError):
+    """A merge could not be completed without a choice from the user."""
+
+
+class BudgetError(TractError):
+    """The pinned part of the context alone exceeds the token budget."""
+
+
+class CompressionError(TractError):
+    """A compression could not be made or applied; the store is unchanged."""
+
+
+class CompressionNotFoundError(CompressionError, LookupError):
+    """No pending compression (or compression event) with that id."""
+
+
+class StaleCompressionError(CompressionError):
+    """The range a pending compression summarises is no longer on its branch."""
+
+
+class RecordNotFoundError(TractError, LookupError):
+    """No compile record with that id (or it was garbage-collected)."""
+
+
+class StorageError(TractError):
+    """The store could not be opened, migrated or written."""

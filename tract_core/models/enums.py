@@ -1,0 +1,35 @@
+"""Small closed vocabularies shared by every layer."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Priority(str, Enum):
+    """How compile treats a commit: SKIP leaves it out, PINNED keeps it under any budget."""
+
+    SKIP = "skip"
+    NORMAL = "normal"
+    PINNED = "pinned"
+
+
+class Operation(str, Enum):
+    """What a commit does to the context: add a turn, replace an earlier one, or join branches."""
+
+    APPEND = "append"
+    EDIT = "edit"
+    MERGE = "merge"
+
+
+def parse_enum(enum: type[Enum], value, what: str):
+    """Accept an enum member or its value (any case); raise a clear error otherwise."""
+    from tract_core.errors import InvalidOperationError
+
+    if isinstance(value, enum):
+        return value
+    if isinstance(value, str):
+        for member in enum:
+            if value.lower() in (member.value, member.name.lower()):
+                return member
+    allowed = ", ".join(m.value for m in enum)
+    raise InvalidOperationError(f"unknown {what} {value!r}; use one of: {allowed}")

@@ -1,0 +1,106 @@
+"""Writing a commit: blob, commit row, parents and the ref move, in one transaction, with a
+compare-and-swap on the branch so concurrent writers never lose a commit."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tract_core.errors import (CommitNotFoundError, DetachedHeadError, InvalidOperationError,
+                               RefConflictError)
+from tract_core.models.enums import Operation, Priority, parse_enum
+from tract_core.operations.hashing import commit_hash, content_body
+from tract_core.operations.refs import RefView, branch_ref, resolve
+from tract_core.operations.render import token_text
+from tract_core.operations.repo import Repo
+from tract_core.storage import BlobRow, CommitRow, Txn, now_us
+
+MAX_ATTEMPTS = 20
+
+
+class _LostRace(Exception):
+    pass
+
+
+def prepare_blob(repo: Repo, content: Any) -> BlobRow:
+    """Validate content and count its tokens once, before any transaction opens."""
+    model = repo.registry.validate(content)
+    data = model.model_dump(mode="json")
+    body, chash = content_body(data)
+    return BlobRow(chash, data["content_type"], body, repo.counter.count(token_text(data)))
+
+
+def _edit_target(tx: Txn, repo: Repo, target: str | None, parent: str | None, view: RefView) -> str:
+    if not target:
+        raise InvalidOperationError("an EDIT commit needs edit_target: the hash of the commit it replaces")
+    full = resolve(tx, repo.tract_id, target, view)
+    row = tx.get_commit(repo.tract_id, full)
+    if row.operation == Operation.MERGE.value:
+        raise InvalidOperationError(f"commit {full[:12]} is a merge commit and has no content to edit")
+    if row.operation == Operation.EDIT.value:
+        full = row.edit_target  # edits always name the original turn
+    if parent is None or not tx.is_ancestor(full, parent):
+        raise CommitNotFoundError(f"edit target {full[:12]} is not on the current branch")
+    return full
+
+
+def new_commit_row(repo: Repo, *, parents: list[str], generation: int, operation: str,
+                   blob: BlobRow | None, edit_target: str | None, message: str | None,
+                   metadata: dict | None) -> CommitRow:
+    created = now_us()
+    meta = json.dumps(metadata, sort_keys=True) if metadata else None
+    h = commit_hash(tract_id=repo.tract_id, content_hash=blob.hash if blob else None, parents=parents,
+                    operation=operation, edit_target=edit_target, message=message,
+                    metadata=metadata, created_us=created)
+    return CommitRow(h, repo.tract_id, parents, operation, edit_target, blob.hash if blob else None,
+                     message, meta, created, generation, blob.content_type if blob else None,
+                     blob.body if blob else None, blob.token_count if blob else 0)
+
+
+def write_on_branch(tx: Txn, repo: Repo, branch: str, row: CommitRow, old_tip: str | None) -> None:
+    """Insert `row` and move `branch` from `old_tip` to it, or raise _LostRace."""
+    tx.insert_commit(row)
+    if not tx.cas_ref(repo.tract_id, branch_ref(branch), old_tip, row.hash):
+        raise _LostRace
+
+
+def append(repo: Repo, content: Any, *, operation: str | Operation = Operation.APPEND,
+           edit_target: str | None = None, message: str | None = None,
+           metadata: dict[str, Any] | None = None, priority: str | Priority | None = None,
+           branch: str | None = None, retry: bool = True) -> CommitRow:
+    """Commit `content` on the current branch (or `branch`); retried on a lost race."""
+    op = parse_enum(Operation, operation, "operation")
+    if op is Operation.MERGE:
+        raise InvalidOperationError("merge commits are made by merge(), not commit()")
+    if op is Operation.APPEND and edit_target:
+        raise InvalidOperationError("edit_target is only for operation='edit'")
+    prio = parse_enum(Priority, priority, "priority") if priority is not None else None
+    if metadata is not None and not isinstance(metadata, dict):
+        raise InvalidOperationError("metadata must be a JSON object (dict)")
+    blob = prepare_blob(repo, content)
+    for _ in range(MAX_ATTEMPTS if retry else 1):
+        try:
+            with repo.store.write() as tx:
+                view = RefView.read(tx, repo.tract_id)
+                name = branch or view.branch
+                if name is None:
+                    raise DetachedHeadError(
+                        "HEAD is detached (checked out at a commit): switch to a branch, or create one "
+                        "with branch(name, switch=True), before committing")
+                tip = view.branch_head(name)
+                target = (_edit_target(tx, repo, edit_target, tip, view)
+                          if op is Operation.EDIT else None)
+                parent = tx.get_commit(repo.tract_id, tip) if tip else None
+                row = new_commit_row(repo, parents=[tip] if tip else [],
+                                     generation=parent.generation + 1 if parent else 0,
+                                     operation=op.value, blob=blob, edit_target=target,
+                                     message=message, metadata=metadata)
+                tx.put_blob(blob)
+                write_on_branch(tx, repo, name, row, tip)
+                if prio is not None:
+                    tx.add_annotation(repo.tract_id, target or row.hash, prio.value, None, name)
+                return row
+        except _LostRace:
+            continue
+    raise RefConflictError(f"another writer kept moving branch {branch or 'HEAD'}; "
+                           "the commit was not written, try again")

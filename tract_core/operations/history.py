@@ -1,0 +1,48 @@
+"""Walking the commit DAG: a deterministic linear order, merge bases, time lookups."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from tract_core.storage.rows import CommitRow
+
+
+def linearize(commits: Mapping[str, CommitRow], head: str) -> list[str]:
+    """Oldest first. A merge shows its first parent's history, then what the second parent brought,
+    then the merge itself: the same order every time for the same DAG."""
+    order: list[str] = []
+    seen: set[str] = set()
+    stack: list[tuple[str, int]] = [(head, 0)]
+    while stack:
+        h, i = stack.pop()
+        if i == 0:
+            if h in seen:
+                continue
+            seen.add(h)
+        parents = commits[h].parents
+        if i < len(parents):
+            stack.append((h, i + 1))
+            if parents[i] not in seen:
+                stack.append((parents[i], 0))
+        else:
+            order.append(h)
+    return order
+
+
+def merge_base(ours: set[str], theirs: set[str], commits: Mapping[str, CommitRow]) -> str | None:
+    """The common ancestor with the highest generation (ties broken by hash)."""
+    common = ours & theirs
+    if not common:
+        return None
+    return max(common, key=lambda h: (commits[h].generation, h))
+
+
+def at_time(commits: Mapping[str, CommitRow], head: str, created_us: int) -> str | None:
+    """The newest commit on the first-parent chain of `head` made at or before `created_us`."""
+    h: str | None = head
+    while h is not None:
+        row = commits[h]
+        if row.created_us <= created_us:
+            return h
+        h = row.parents[0] if row.parents else None
+    return None

@@ -1,0 +1,61 @@
+"""How each content kind becomes a message, and the text whose tokens it costs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tract_core.models.compiled import Message, ToolCall
+
+
+def _result_text(result: Any) -> str:
+    if result is None:
+        return ""
+    if isinstance(result, str):
+        return result
+    return json.dumps(result, sort_keys=True, ensure_ascii=False)
+
+
+def render(data: dict[str, Any], commit_hash: str | None = None) -> Message:
+    """Render stored content (a dict with `content_type`) as one message."""
+    kind = data["content_type"]
+    if kind == "instruction":
+        return Message(role="system", content=data["text"], commit_hash=commit_hash)
+    if kind == "dialogue":
+        return Message(role=data["role"], content=data["text"], commit_hash=commit_hash)
+    if kind == "tool_io":
+        if data["direction"] == "call":
+            call = ToolCall(id=data["call_id"], name=data["tool_name"], arguments=data.get("arguments") or {})
+            return Message(role="assistant", tool_calls=[call], commit_hash=commit_hash)
+        return Message(role="tool", content=_result_text(data.get("result")), tool_call_id=data["call_id"],
+                       is_error=bool(data.get("is_error")), commit_hash=commit_hash)
+    if kind in ("reasoning", "output"):
+        return Message(role="assistant", content=data["text"], commit_hash=commit_hash)
+    if kind == "artifact":
+        header = f"[artifact {data['name']} ({data.get('mime_type', 'text/plain')})]"
+        return Message(role="user", content=f"{header}\n{data['text']}", commit_hash=commit_hash)
+    if kind == "freeform":
+        return Message(role="user", content=json.dumps(data["payload"], sort_keys=True, ensure_ascii=False),
+                       commit_hash=commit_hash)
+    # a registered kind: its `text` field if it has one, else its fields as JSON
+    fields = {k: v for k, v in data.items() if k != "content_type"}
+    text = fields["text"] if isinstance(fields.get("text"), str) else json.dumps(
+        fields, sort_keys=True, ensure_ascii=False)
+    return Message(role="user", content=text, commit_hash=commit_hash)
+
+
+def token_text(data: dict[str, Any]) -> str:
+    """The text a model would read for this content (what its token count measures)."""
+    m = render(data)
+    parts = [m.content]
+    for c in m.tool_calls:
+        parts.append(c.name)
+        parts.append(json.dumps(c.arguments, sort_keys=True, ensure_ascii=False))
+    return "\n".join(p for p in parts if p)
+
+
+def tool_key(data: dict[str, Any]) -> tuple[str, str] | None:
+    """(direction, call_id) for tool I/O, else None."""
+    if data.get("content_type") == "tool_io":
+        return data["direction"], data["call_id"]
+    return None

@@ -1,0 +1,109 @@
+"""Engines for SQLite and PostgreSQL, and the migrations that run on open."""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import StaticPool
+
+from tract_core.errors import StorageError
+
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).with_name("migrations")
+WRITE_OPTION = "tract_write"
+
+
+def url_for(path_or_url: str) -> str:
+    """`:memory:`, a file path, or a database URL (a bare `postgresql://` gets psycopg 3)."""
+    if path_or_url in (":memory:", ""):
+        return "sqlite://"
+    if "://" not in path_or_url:
+        return f"sqlite:///{Path(path_or_url).expanduser()}"
+    if path_or_url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + path_or_url.split("://", 1)[1]
+    return path_or_url
+
+
+def make_engine(path_or_url: str) -> Engine:
+    url = url_for(path_or_url)
+    try:
+        if url.startswith("sqlite"):
+            return _sqlite_engine(url)
+        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    except (SQLAlchemyError, ImportError, ValueError) as err:
+        raise StorageError(f"cannot open store {path_or_url!r}: {err}") from err
+
+
+def _sqlite_engine(url: str) -> Engine:
+    memory = url in ("sqlite://", "sqlite:///:memory:")
+    if memory:
+        engine = create_engine(url, poolclass=StaticPool,
+                               connect_args={"check_same_thread": False})
+    else:
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn, _record):
+        # the driver must not open transactions itself: we issue BEGIN (IMMEDIATE) below
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        if not memory:
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        # a write must take the lock up front: a deferred read upgraded to a write fails at once
+        # with "database is locked" when another process writes (busy_timeout does not cover it)
+        immediate = conn.get_execution_options().get(WRITE_OPTION)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def _alembic_config(connection) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+@lru_cache(maxsize=1)
+def head_revision() -> str:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(cfg).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision` in one transaction; concurrent openers wait for each other."""
+    target = head_revision() if revision == "head" else revision
+    try:
+        with engine.connect().execution_options(**{WRITE_OPTION: True}) as conn:
+            with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(7210531)"))
+                current = MigrationContext.configure(conn).get_current_revision()
+                if current == target:
+                    return
+                log.info("migrating store from %s to %s", current, target)
+                command.upgrade(_alembic_config(conn), target)
+    except SQLAlchemyError as err:
+        raise StorageError(f"cannot migrate store: {err}") from err

@@ -1,0 +1,123 @@
+"""The tables, as SQLAlchemy Core metadata. Migrations create them; queries use these objects."""
+
+from __future__ import annotations
+
+from sqlalchemy import (BigInteger, Column, ForeignKey, Index, Integer, MetaData, SmallInteger, String,
+                        Table, Text)
+
+metadata = MetaData()
+H = String(64)  # sha256 hex
+
+tracts = Table(
+    "tracts", metadata,
+    Column("id", String(255), primary_key=True),
+    Column("created_us", BigInteger, nullable=False),
+)
+
+blobs = Table(
+    "blobs", metadata,
+    Column("hash", H, primary_key=True),
+    Column("content_type", String(255), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("token_count", Integer, nullable=False),
+)
+
+commits = Table(
+    "commits", metadata,
+    Column("hash", H, primary_key=True),
+    Column("tract_id", String(255), nullable=False),
+    Column("operation", String(8), nullable=False),
+    Column("edit_target", H, nullable=True),
+    Column("content_hash", H, ForeignKey("blobs.hash"), nullable=True),
+    Column("message", Text, nullable=True),
+    Column("meta", Text, nullable=True),
+    Column("created_us", BigInteger, nullable=False),
+    Column("generation", Integer, nullable=False),
+    Index("ix_commits_tract_hash", "tract_id", "hash"),
+    Index("ix_commits_content", "content_hash"),
+    Index("ix_commits_edit_target", "edit_target"),
+)
+
+commit_parents = Table(
+    "commit_parents", metadata,
+    Column("child", H, ForeignKey("commits.hash", ondelete="CASCADE"), primary_key=True),
+    Column("position", SmallInteger, primary_key=True),
+    Column("parent", H, nullable=False),
+    Index("ix_commit_parents_parent", "parent"),
+)
+
+refs = Table(
+    "refs", metadata,
+    Column("tract_id", String(255), primary_key=True),
+    Column("name", String(255), primary_key=True),
+    Column("commit_hash", H, nullable=True),
+    Column("symbolic", String(255), nullable=True),
+)
+
+annotations = Table(
+    "annotations", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tract_id", String(255), nullable=False),
+    Column("commit_hash", H, nullable=False),
+    Column("priority", String(8), nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("branch", String(255), nullable=True),
+    Column("created_us", BigInteger, nullable=False),
+    Index("ix_annotations_tract_id", "tract_id", "id"),
+    Index("ix_annotations_commit", "commit_hash"),
+)
+
+content_types = Table(
+    "content_types", metadata,
+    Column("tract_id", String(255), primary_key=True),
+    Column("name", String(255), primary_key=True),
+    Column("json_schema", Text, nullable=False),
+)
+
+# --- revision 0002: audit and compression ---
+operation_events = Table(
+    "operation_events", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("tract_id", String(255), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("branch", String(255), nullable=True),
+    Column("params", Text, nullable=False),
+    Column("sources", Text, nullable=False),
+    Column("results", Text, nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+    Index("ix_events_tract_created", "tract_id", "created_us"),
+)
+
+pending_compressions = Table(
+    "pending_compressions", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("tract_id", String(255), nullable=False),
+    Column("branch", String(255), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("data", Text, nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+    Column("updated_us", BigInteger, nullable=False),
+    Index("ix_pending_tract_status", "tract_id", "status"),
+)
+
+compile_records = Table(
+    "compile_records", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("tract_id", String(255), nullable=False),
+    Column("head", H, nullable=True),
+    Column("entries", Text, nullable=False),
+    Column("token_count", Integer, nullable=False),
+    Column("messages_hash", H, nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+    Index("ix_records_tract_created", "tract_id", "created_us"),
+)
+
+# --- revision 0003: idempotent writes for the MCP server ---
+idempotency_keys = Table(
+    "idempotency_keys", metadata,
+    Column("tract_id", String(255), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("tool", String(64), nullable=False),
+    Column("result", Text, nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+)

@@ -1,0 +1,275 @@
+"""The store: one engine, transactions, and the queries the operations above need.
+
+`Store.write()` and `Store.read()` hand out a `Txn`; every write the library makes happens inside
+exactly one `write()` block, so a failure leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, and_, delete, func, insert, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from tract_core.errors import StorageError
+from tract_core.storage import schema as s
+from tract_core.storage.engine import WRITE_OPTION, make_engine, migrate
+from tract_core.storage.rows import AnnotationRow, BlobRow, CommitRow, EventRow, RefRow
+
+
+def now_us() -> int:
+    return time.time_ns() // 1000
+
+
+class Store:
+    """A database holding any number of tracts."""
+
+    def __init__(self, path_or_url: str, *, migrate_to: str = "head") -> None:
+        self.url = path_or_url
+        self.engine: Engine = make_engine(path_or_url)
+        migrate(self.engine, migrate_to)
+        self.dialect = self.engine.dialect.name
+
+    @contextmanager
+    def write(self) -> Iterator[Txn]:
+        try:
+            with self.engine.connect().execution_options(**{WRITE_OPTION: True}) as conn:
+                with conn.begin():
+                    yield Txn(conn, self.dialect)
+        except OperationalError as err:
+            raise StorageError(f"write failed: {err.orig}") from err
+
+    @contextmanager
+    def read(self) -> Iterator[Txn]:
+        with self.engine.connect() as conn:
+            with conn.begin():
+                yield Txn(conn, self.dialect)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+class Txn:
+    """Queries over one open transaction."""
+
+    def __init__(self, conn, dialect: str) -> None:
+        self.conn = conn
+        self.dialect = dialect
+
+    def _insert_ignore(self, table):
+        ins = (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)
+        return ins.on_conflict_do_nothing()
+
+    # --- tracts and content types ---
+    def ensure_tract(self, tract_id: str) -> bool:
+        """Create the tract row if missing; True when it was created by this call."""
+        res = self.conn.execute(self._insert_ignore(s.tracts).values(id=tract_id, created_us=now_us()))
+        return res.rowcount == 1
+
+    def list_tracts(self) -> list[str]:
+        return list(self.conn.scalars(select(s.tracts.c.id).order_by(s.tracts.c.id)))
+
+    def save_content_type(self, tract_id: str, name: str, schema: dict) -> None:
+        t = s.content_types
+        values = dict(tract_id=tract_id, name=name, json_schema=json.dumps(schema, sort_keys=True))
+        exists = self.conn.execute(select(t.c.name).where(t.c.tract_id == tract_id, t.c.name == name)).first()
+        if exists:
+            self.conn.execute(update(t).where(t.c.tract_id == tract_id, t.c.name == name)
+                              .values(json_schema=values["json_schema"]))
+        else:
+            self.conn.execute(insert(t).values(**values))
+
+    def content_types(self, tract_id: str) -> dict[str, dict]:
+        t = s.content_types
+        rows = self.conn.execute(select(t.c.name, t.c.json_schema).where(t.c.tract_id == tract_id))
+        return {name: json.loads(js) for name, js in rows}
+
+    # --- blobs ---
+    def put_blob(self, blob: BlobRow) -> None:
+        self.conn.execute(self._insert_ignore(s.blobs).values(
+            hash=blob.hash, content_type=blob.content_type, body=blob.body, token_count=blob.token_count))
+
+    def blob_token_count(self, content_hash: str) -> int | None:
+        return self.conn.scalar(select(s.blobs.c.token_count).where(s.blobs.c.hash == content_hash))
+
+    def get_blobs(self, hashes: Iterable[str]) -> dict[str, BlobRow]:
+        hashes = list(set(hashes))
+        out: dict[str, BlobRow] = {}
+        for i in range(0, len(hashes), 500):
+            rows = self.conn.execute(select(s.blobs).where(s.blobs.c.hash.in_(hashes[i:i + 500])))
+            for r in rows:
+                out[r.hash] = BlobRow(r.hash, r.content_type, r.body, r.token_count)
+        return out
+
+    # --- commits ---
+    def insert_commit(self, row: CommitRow) -> None:
+        try:
+            self.conn.execute(insert(s.commits).values(
+                hash=row.hash, tract_id=row.tract_id, operation=row.operation,
+                edit_target=row.edit_target, content_hash=row.content_hash, message=row.message,
+                meta=row.meta, created_us=row.created_us, generation=row.generation))
+        except IntegrityError as err:
+            raise StorageError(f"commit {row.hash[:12]} exists already") from err
+        if row.parents:
+            self.conn.execute(insert(s.commit_parents), [
+                {"child": row.hash, "position": i, "parent": p} for i, p in enumerate(row.parents)])
+
+    def _commit_query(self):
+        c, b, p = s.commits, s.blobs, s.commit_parents
+        return (select(c, b.c.content_type, b.c.body, b.c.token_count, p.c.parent, p.c.position)
+                .select_from(c.outerjoin(b, b.c.hash == c.c.content_hash)
+                             .outerjoin(p, p.c.child == c.c.hash)))
+
+    @staticmethod
+    def _rows_to_commits(rows) -> list[CommitRow]:
+        by_hash: dict[str, CommitRow] = {}
+        for r in rows:
+            row = by_hash.get(r.hash)
+            if row is None:
+                row = by_hash[r.hash] = CommitRow(
+                    r.hash, r.tract_id, [], r.operation, r.edit_target, r.content_hash, r.message,
+                    r.meta, r.created_us, r.generation, r.content_type, r.body, r.token_count or 0)
+            if r.parent is not None:
+                row.parents.append((r.position, r.parent))
+        for row in by_hash.values():
+            row.parents = [p for _, p in sorted(row.parents)]
+        return list(by_hash.values())
+
+    def get_commit(self, tract_id: str, commit_hash: str) -> CommitRow | None:
+        q = self._commit_query().where(s.commits.c.hash == commit_hash, s.commits.c.tract_id == tract_id)
+        found = self._rows_to_commits(self.conn.execute(q))
+        return found[0] if found else None
+
+    def get_commits(self, tract_id: str, hashes: Iterable[str]) -> dict[str, CommitRow]:
+        hashes = list(set(hashes))
+        out: dict[str, CommitRow] = {}
+        for i in range(0, len(hashes), 500):
+            q = self._commit_query().where(s.commits.c.hash.in_(hashes[i:i + 500]),
+                                           s.commits.c.tract_id == tract_id)
+            out.update((r.hash, r) for r in self._rows_to_commits(self.conn.execute(q)))
+        return out
+
+    def find_prefix(self, tract_id: str, prefix: str, limit: int = 6) -> list[str]:
+        c = s.commits.c
+        q = (select(c.hash).where(c.tract_id == tract_id, c.hash >= prefix, c.hash < prefix + "g")
+             .order_by(c.hash).limit(limit))
+        return list(self.conn.scalars(q))
+
+    def _ancestor_cte(self, head: str, depth: int | None = None):
+        p = s.commit_parents
+        if depth is None:
+            anc = select(literal(head, s.H).label("h")).cte("anc", recursive=True)
+            return anc.union(select(p.c.parent).join(anc, p.c.child == anc.c.h))
+        anc = select(literal(head, s.H).label("h"), literal(0).label("d")).cte("anc", recursive=True)
+        return anc.union(select(p.c.parent, anc.c.d + 1).join(anc, p.c.child == anc.c.h)
+                         .where(anc.c.d < depth))
+
+    def ancestors(self, tract_id: str, head: str, depth: int | None = None) -> list[CommitRow]:
+        """Every commit reachable from `head` (or within `depth` steps), with content, in one query."""
+        anc = self._ancestor_cte(head, depth)
+        if depth is not None:
+            anc = select(anc.c.h).distinct().subquery()
+        q = self._commit_query().join(anc, anc.c.h == s.commits.c.hash).where(
+            s.commits.c.tract_id == tract_id)
+        return self._rows_to_commits(self.conn.execute(q))
+
+    def ancestor_hashes(self, head: str) -> set[str]:
+        anc = self._ancestor_cte(head)
+        return set(self.conn.scalars(select(anc.c.h)))
+
+    def is_ancestor(self, maybe_ancestor: str, head: str) -> bool:
+        anc = self._ancestor_cte(head)
+        return self.conn.scalar(select(func.count()).select_from(anc).where(anc.c.h == maybe_ancestor)) > 0
+
+    def edits_of(self, tract_id: str, target: str) -> list[CommitRow]:
+        q = self._commit_query().where(s.commits.c.tract_id == tract_id, s.commits.c.edit_target == target)
+        return sorted(self._rows_to_commits(self.conn.execute(q)), key=lambda r: (r.created_us, r.hash))
+
+    def count_commits(self, tract_id: str) -> int:
+        return self.conn.scalar(select(func.count()).select_from(s.commits).where(
+            s.commits.c.tract_id == tract_id))
+
+    # --- refs ---
+    def get_ref(self, tract_id: str, name: str) -> RefRow | None:
+        r = self.conn.execute(select(s.refs).where(s.refs.c.tract_id == tract_id, s.refs.c.name == name)).first()
+        return RefRow(r.name, r.commit_hash, r.symbolic) if r else None
+
+    def list_refs(self, tract_id: str) -> list[RefRow]:
+        rows = self.conn.execute(select(s.refs).where(s.refs.c.tract_id == tract_id).order_by(s.refs.c.name))
+        return [RefRow(r.name, r.commit_hash, r.symbolic) for r in rows]
+
+    def create_ref(self, tract_id: str, name: str, commit_hash: str | None = None,
+                   symbolic: str | None = None) -> bool:
+        res = self.conn.execute(self._insert_ignore(s.refs).values(
+            tract_id=tract_id, name=name, commit_hash=commit_hash, symbolic=symbolic))
+        return res.rowcount == 1
+
+    def cas_ref(self, tract_id: str, name: str, old: str | None, new: str | None) -> bool:
+        """Point `name` at `new` only if it still points at `old` (compare-and-swap)."""
+        r = s.refs.c
+        cond = r.commit_hash.is_(None) if old is None else r.commit_hash == old
+        res = self.conn.execute(update(s.refs).where(r.tract_id == tract_id, r.name == name, cond)
+                                .values(commit_hash=new))
+        return res.rowcount == 1
+
+    def set_ref(self, tract_id: str, name: str, commit_hash: str | None = None,
+                symbolic: str | None = None) -> None:
+        """Overwrite a ref unconditionally (HEAD, ORIG_HEAD), creating it if needed."""
+        r = s.refs.c
+        res = self.conn.execute(update(s.refs).where(r.tract_id == tract_id, r.name == name)
+                                .values(commit_hash=commit_hash, symbolic=symbolic))
+        if res.rowcount == 0:
+            self.conn.execute(insert(s.refs).values(tract_id=tract_id, name=name,
+                                                    commit_hash=commit_hash, symbolic=symbolic))
+
+    def delete_ref(self, tract_id: str, name: str) -> None:
+        self.conn.execute(delete(s.refs).where(s.refs.c.tract_id == tract_id, s.refs.c.name == name))
+
+    # --- annotations ---
+    def add_annotation(self, tract_id: str, commit_hash: str, priority: str, reason: str | None,
+                       branch: str | None) -> int:
+        res = self.conn.execute(insert(s.annotations).values(
+            tract_id=tract_id, commit_hash=commit_hash, priority=priority, reason=reason,
+            branch=branch, created_us=now_us()))
+        return res.inserted_primary_key[0]
+
+    def annotations_after(self, tract_id: str, after_id: int = 0) -> list[AnnotationRow]:
+        a = s.annotations.c
+        rows = self.conn.execute(select(s.annotations).where(a.tract_id == tract_id, a.id > after_id)
+                                 .order_by(a.id))
+        return [AnnotationRow(r.id, r.commit_hash, r.priority, r.reason, r.branch, r.created_us)
+                for r in rows]
+
+    def annotations_for(self, tract_id: str, commit_hash: str) -> list[AnnotationRow]:
+        a = s.annotations.c
+        rows = self.conn.execute(select(s.annotations).where(
+            and_(a.tract_id == tract_id, a.commit_hash == commit_hash)).order_by(a.id))
+        return [AnnotationRow(r.id, r.commit_hash, r.priority, r.reason, r.branch, r.created_us)
+                for r in rows]
+
+    def last_annotation_id(self, tract_id: str) -> int:
+        a = s.annotations.c
+        return self.conn.scalar(select(func.coalesce(func.max(a.id), 0)).where(a.tract_id == tract_id))
+
+    # --- operation events ---
+    def add_event(self, tract_id: str, event_id: str, kind: str, branch: str | None, params: dict,
+                  sources: list[str], results: list[str]) -> None:
+        self.conn.execute(insert(s.operation_events).values(
+            id=event_id, tract_id=tract_id, kind=kind, branch=branch,
+            params=json.dumps(params, sort_keys=True), sources=json.dumps(sources),
+            results=json.dumps(results), created_us=now_us()))
+
+    def events(self, tract_id: str, limit: int | None = None, kind: str | None = None) -> list[EventRow]:
+        e = s.operation_events.c
+        q = select(s.operation_events).where(e.tract_id == tract_id)
+        if kind is not None:
+            q = q.where(e.kind == kind)
+        q = q.order_by(e.created_us.desc(), e.id.desc())
+        if limit is not None:
+            q = q.limit(limit)
+        return [EventRow(r.id, r.kind, r.branch, r.params, r.sources, r.results, r.created_us)
+                for r in self.conn.execute(q)]

@@ -1,0 +1,218 @@
+"""The `Tract` facade: one agent's context under version control. The public API."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from tract_core.errors import CommitNotFoundError, InvalidOperationError
+from tract_core.models.commit import BranchInfo, CommitInfo, DiffResult, MergeResult, Status
+from tract_core.models.compiled import CompiledContext
+from tract_core.models.enums import Operation, Priority, parse_enum
+from tract_core.models.registry import ContentRegistry
+from tract_core.operations import branches, committing, inspect
+from tract_core.operations.compiler import Compiler
+from tract_core.operations.history import at_time as commit_at_time
+from tract_core.operations.merge import merge as merge_branches
+from tract_core.operations.refs import HEAD, RefView, branch_ref, resolve
+from tract_core.operations.repo import DEFAULT_PRIORITIES, Repo
+from tract_core.storage import Store
+from tract_core.tokens import TiktokenCounter, TokenCounter
+
+DEFAULT_BRANCH = "main"
+
+
+class Tract:
+    """Version control for one agent's context window, stored in SQLite or PostgreSQL.
+
+    >>> t = Tract.open(":memory:")
+    >>> t.system("You are terse.").operation.value
+    'append'
+    """
+
+    def __init__(self, store: Store, tract_id: str = "default", *, counter: TokenCounter | None = None,
+                 default_priorities: dict[str, Priority | str] | None = None, summarizer: Any = None,
+                 owns_store: bool = False) -> None:
+        if not isinstance(tract_id, str) or not tract_id.strip() or len(tract_id) > 255:
+            raise InvalidOperationError("tract_id must be a non-empty string of at most 255 characters")
+        priorities = dict(DEFAULT_PRIORITIES)
+        for kind, p in (default_priorities or {}).items():
+            priorities[kind] = parse_enum(Priority, p, "priority")
+        self.store = store
+        self.tract_id = tract_id
+        self.repo = Repo(store, tract_id, ContentRegistry(), counter or TiktokenCounter(), priorities)
+        self.summarizer = summarizer
+        self._compiler = Compiler(self.repo)
+        self._lock = threading.RLock()
+        self._owns_store = owns_store
+        with store.write() as tx:
+            if tx.ensure_tract(tract_id) or tx.get_ref(tract_id, HEAD) is None:
+                tx.create_ref(tract_id, branch_ref(DEFAULT_BRANCH), None)
+                tx.create_ref(tract_id, HEAD, None, branch_ref(DEFAULT_BRANCH))
+            for name, schema in tx.content_types(tract_id).items():
+                self.repo.registry.add_schema(name, schema)
+
+    @classmethod
+    def open(cls, path_or_url: str = ":memory:", tract_id: str = "default", **options: Any) -> Tract:
+        """Open (creating if needed) a store and a tract in it.
+
+        `path_or_url`: ":memory:", a SQLite file path, or a `postgresql+psycopg://…` URL.
+        """
+        return cls(Store(path_or_url), tract_id, owns_store=True, **options)
+
+    def close(self) -> None:
+        if self._owns_store:
+            self.store.close()
+
+    def __enter__(self) -> Tract:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # --- content kinds ---
+    def register_content_type(self, name: str, model: type[BaseModel]) -> None:
+        """Teach this tract a new content kind; it is remembered in the store."""
+        with self._lock:
+            schema = self.repo.registry.add_model(name, model)
+            with self.store.write() as tx:
+                tx.save_content_type(self.tract_id, name, schema)
+
+    # --- committing ---
+    def commit(self, content: Any, *, operation: str | Operation = "append", edit_target: str | None = None,
+               message: str | None = None, metadata: dict[str, Any] | None = None,
+               priority: str | Priority | None = None, branch: str | None = None) -> CommitInfo:
+        """Commit content (a content model, or a dict with `content_type`) on the current branch."""
+        with self._lock:
+            row = committing.append(self.repo, content, operation=operation, edit_target=edit_target,
+                                    message=message, metadata=metadata, priority=priority, branch=branch)
+            return self.repo.info(row)
+
+    def system(self, text: str, **kw: Any) -> CommitInfo:
+        return self.commit({"content_type": "instruction", "text": text}, **kw)
+
+    def user(self, text: str, **kw: Any) -> CommitInfo:
+        return self.commit({"content_type": "dialogue", "role": "user", "text": text}, **kw)
+
+    def assistant(self, text: str, **kw: Any) -> CommitInfo:
+        return self.commit({"content_type": "dialogue", "role": "assistant", "text": text}, **kw)
+
+    def tool_call(self, name: str, arguments: dict[str, Any], call_id: str, **kw: Any) -> CommitInfo:
+        return self.commit({"content_type": "tool_io", "tool_name": name, "call_id": call_id,
+                            "direction": "call", "arguments": arguments}, **kw)
+
+    def tool_result(self, call_id: str, result: Any, is_error: bool = False, *, name: str = "",
+                    **kw: Any) -> CommitInfo:
+        return self.commit({"content_type": "tool_io", "tool_name": name, "call_id": call_id,
+                            "direction": "result", "result": result, "is_error": is_error}, **kw)
+
+    def annotate(self, hash: str, priority: str | Priority, reason: str | None = None) -> CommitInfo:
+        """Set a commit's priority (append-only: the latest annotation wins)."""
+        prio = parse_enum(Priority, priority, "priority")
+        with self._lock, self.store.write() as tx:
+            view = RefView.read(tx, self.tract_id)
+            full = resolve(tx, self.tract_id, hash, view)
+            row = tx.get_commit(self.tract_id, full)
+            if row.operation == Operation.MERGE.value:
+                raise InvalidOperationError(f"{full[:12]} is a merge commit; annotate the turns it joins")
+            target = row.edit_target or row.hash
+            tx.add_annotation(self.tract_id, target, prio.value, reason, view.branch)
+            row = tx.get_commit(self.tract_id, target)
+        info = self.repo.info(row)
+        return info.model_copy(update={"priority": prio})
+
+    # --- reading ---
+    def _head(self, tx, branch: str | None = None) -> str | None:
+        view = RefView.read(tx, self.tract_id)
+        return view.branch_head(branch) if branch else view.head
+
+    def log(self, limit: int | None = None, branch: str | None = None) -> list[CommitInfo]:
+        if limit is not None and (not isinstance(limit, int) or limit < 0):
+            raise InvalidOperationError("limit must be a non-negative integer")
+        with self._lock, self.store.read() as tx:
+            self._compiler.refresh(tx)
+            return inspect.log(self.repo, tx, self._head(tx, branch), limit)
+
+    def show(self, hash: str) -> CommitInfo:
+        with self._lock, self.store.read() as tx:
+            self._compiler.refresh(tx)
+            return inspect.show(self.repo, tx, hash)
+
+    def edit_history(self, hash: str) -> list[CommitInfo]:
+        """The original turn and all its edits, oldest first."""
+        with self._lock, self.store.read() as tx:
+            self._compiler.refresh(tx)
+            return inspect.edit_history(self.repo, tx, hash)
+
+    def status(self) -> Status:
+        with self._lock, self.store.read() as tx:
+            view = RefView.read(tx, self.tract_id)
+            head = view.head
+            tokens = self._compiler.assembled(tx, head).tokens if head else 0
+            count = len(tx.ancestor_hashes(head)) if head else 0
+            pending = self._pending_count(tx)
+        return Status(tract_id=self.tract_id, branch=view.branch, detached=view.branch is None,
+                      head=head, commit_count=count, token_count=tokens, pending_compressions=pending)
+
+    def _pending_count(self, tx) -> int:
+        return 0
+
+    def diff(self, a: str, b: str) -> DiffResult:
+        with self._lock, self.store.read() as tx:
+            self._compiler.refresh(tx)
+            return inspect.diff(self.repo, self._compiler, tx, a, b)
+
+    # --- branches ---
+    def branch(self, name: str, start: str | None = None, switch: bool = False) -> BranchInfo:
+        with self._lock:
+            return branches.create_branch(self.repo, name, start, switch)
+
+    def switch(self, name: str) -> BranchInfo:
+        with self._lock:
+            return branches.switch(self.repo, name)
+
+    def checkout(self, hash: str) -> str:
+        with self._lock:
+            return branches.checkout(self.repo, hash)
+
+    def list_branches(self) -> list[BranchInfo]:
+        return branches.list_branches(self.repo)
+
+    def delete_branch(self, name: str, force: bool = False) -> None:
+        with self._lock:
+            branches.delete_branch(self.repo, name, force)
+
+    def reset(self, target: str, mode: str = "soft") -> str:
+        with self._lock:
+            return branches.reset(self.repo, target, mode)
+
+    def merge(self, branch: str, strategy: str = "auto", message: str | None = None) -> MergeResult:
+        with self._lock:
+            return merge_branches(self.repo, branch, strategy, message)
+
+    # --- compile ---
+    def compile(self, at_commit: str | None = None, at_time: datetime | None = None,
+                budget: int | None = None) -> CompiledContext:
+        """The message list this branch (or `at_commit`, or the branch as of `at_time`) sends."""
+        if budget is not None and (not isinstance(budget, int) or budget < 0):
+            raise InvalidOperationError("budget must be a non-negative number of tokens")
+        with self._lock, self.store.read() as tx:
+            view = RefView.read(tx, self.tract_id)
+            head = resolve(tx, self.tract_id, at_commit, view) if at_commit else view.head
+            if at_time is not None and head is not None:
+                head = self._at_time(tx, head, at_time)
+            return self._compiler.compile(tx, head, budget)
+
+    def _at_time(self, tx, head: str, when: datetime) -> str:
+        if not isinstance(when, datetime):
+            raise InvalidOperationError("at_time must be a datetime")
+        if when.tzinfo is None:
+            raise InvalidOperationError("at_time must be timezone-aware (e.g. datetime.now(timezone.utc))")
+        commits = {r.hash: r for r in tx.ancestors(self.tract_id, head)}
+        found = commit_at_time(commits, head, int(when.timestamp() * 1e6))
+        if found is None:
+            raise CommitNotFoundError(f"the branch had no commits at {when.isoformat()}")
+        return found
