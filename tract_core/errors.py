@@ -94,3 +94,7 @@ class RecordNotFoundError(TractError, LookupError):
 
 class StorageError(TractError):
     """The store could not be opened, migrated or written."""
+
+
+class IdempotencyKeyError(TractError):
+    """An idempotency key reused for a different call, or whose first call is still running."""

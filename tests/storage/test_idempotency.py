@@ -1,0 +1,89 @@
+"""Idempotency keys: a retried write returns the first result and writes nothing more."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+
+from tract_core import Tract
+from tract_core.errors import IdempotencyKeyError
+from tract_core.idempotency import IdempotencyKeys
+from tract_core.storage import Store
+
+
+def test_a_retry_replays_the_first_result_and_survives_a_restart(store_url):
+    store = Store(store_url)
+    calls = []
+
+    def write():
+        calls.append(1)
+        return f"result-{len(calls)}"
+
+    assert IdempotencyKeys(store).run("t", "k1", "commit", {"a": 1}, write) == ("result-1", False)
+    store.close()
+    store = Store(store_url)  # a restart
+    assert IdempotencyKeys(store).run("t", "k1", "commit", {"a": 1}, write) == ("result-1", True)
+    assert calls == [1]
+    # keys are per tract
+    assert IdempotencyKeys(store).run("other", "k1", "commit", {"a": 1}, write) == ("result-2", False)
+    store.close()
+
+
+def test_a_key_reused_for_another_call_is_refused(sqlite_url):
+    keys = IdempotencyKeys(Store(sqlite_url))
+    keys.run("t", "k", "commit", {"a": 1}, lambda: "x")
+    with pytest.raises(IdempotencyKeyError, match="different call"):
+        keys.run("t", "k", "commit", {"a": 2}, lambda: "y")
+    with pytest.raises(IdempotencyKeyError, match="different call"):
+        keys.run("t", "k", "merge", {"a": 1}, lambda: "y")
+    with pytest.raises(IdempotencyKeyError, match="non-empty"):
+        keys.run("t", "", "commit", {}, lambda: "y")
+
+
+def test_a_failed_call_releases_its_key(sqlite_url):
+    keys = IdempotencyKeys(Store(sqlite_url))
+
+    def fail():
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        keys.run("t", "k", "commit", {}, fail)
+    assert keys.run("t", "k", "commit", {}, lambda: "ok") == ("ok", False)
+
+
+def test_a_concurrent_retry_sees_the_call_in_progress(sqlite_url):
+    keys = IdempotencyKeys(Store(sqlite_url))
+    started, release = threading.Event(), threading.Event()
+
+    def slow():
+        started.set()
+        release.wait(5)
+        return "first"
+
+    t = threading.Thread(target=keys.run, args=("t", "k", "commit", {}, slow))
+    t.start()
+    started.wait(5)
+    with pytest.raises(IdempotencyKeyError, match="still running"):
+        keys.run("t", "k", "commit", {}, lambda: "second")
+    release.set()
+    t.join()
+    assert keys.run("t", "k", "commit", {}, lambda: "second") == ("first", True)
+
+
+def test_expired_and_abandoned_keys_are_reused(sqlite_url):
+    store = Store(sqlite_url)
+    IdempotencyKeys(store).run("t", "k", "commit", {}, lambda: "old")
+    expired = IdempotencyKeys(store, ttl=timedelta(0))
+    assert expired.run("t", "k", "commit", {}, lambda: "new") == ("new", False)
+
+
+def test_with_a_real_commit_nothing_is_written_twice(sqlite_url):
+    t = Tract.open(sqlite_url)
+    keys = IdempotencyKeys(t.store)
+    first = keys.run("default", "turn-1", "commit", {"text": "hi"}, lambda: t.user("hi").hash)
+    again = keys.run("default", "turn-1", "commit", {"text": "hi"}, lambda: t.user("hi").hash)
+    assert first[0] == again[0] and again[1]
+    assert len(t.log()) == 1
+    t.close()
