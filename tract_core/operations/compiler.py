@@ -55,9 +55,15 @@ class Compiler:
         cached = self.states.get(head)
         if cached is not None:
             return cached, None
-        recent = {r.hash: r for r in tx.ancestors(self.repo.tract_id, head, depth=RECENT_DEPTH)}
-        if head not in recent:
+        row = tx.get_commit(self.repo.tract_id, head)
+        if row is None:
             raise CommitNotFoundError(f"no commit {head[:12]} in tract {self.repo.tract_id!r}")
+        parent_state = self.states.get(row.parents[0]) if len(row.parents) == 1 else None
+        if parent_state is not None:  # the common case: one commit since the last compile
+            state = extend_state(parent_state, row)
+            self.states.put(head, state)
+            return state, row.parents[0]
+        recent = {r.hash: r for r in tx.ancestors(self.repo.tract_id, head, depth=RECENT_DEPTH)}
         chain: list = []
         h: str | None = head
         while h is not None and h in recent and h not in self.states:

@@ -67,8 +67,10 @@ class Txn:
     # --- tracts and content types ---
     def ensure_tract(self, tract_id: str) -> bool:
         """Create the tract row if missing; True when it was created by this call."""
-        res = self.conn.execute(self._insert_ignore(s.tracts).values(id=tract_id, created_us=now_us()))
-        return res.rowcount == 1
+        # RETURNING, not rowcount: psycopg reports -1 for INSERT … ON CONFLICT DO NOTHING
+        res = self.conn.execute(self._insert_ignore(s.tracts).values(id=tract_id, created_us=now_us())
+                                .returning(s.tracts.c.id))
+        return res.first() is not None
 
     def list_tracts(self) -> list[str]:
         return list(self.conn.scalars(select(s.tracts.c.id).order_by(s.tracts.c.id)))
@@ -118,10 +120,13 @@ class Txn:
             self.conn.execute(insert(s.commit_parents), [
                 {"child": row.hash, "position": i, "parent": p} for i, p in enumerate(row.parents)])
 
-    def _commit_query(self):
+    def _commit_query(self, driver=None):
+        """Commits with their blob and parents; `driver` (a set of hashes) leads the join, so the
+        database walks it and looks each commit up by key instead of scanning the tract."""
         c, b, p = s.commits, s.blobs, s.commit_parents
+        base = c if driver is None else driver.join(c, c.c.hash == driver.c.h)
         return (select(c, b.c.content_type, b.c.body, b.c.token_count, p.c.parent, p.c.position)
-                .select_from(c.outerjoin(b, b.c.hash == c.c.content_hash)
+                .select_from(base.outerjoin(b, b.c.hash == c.c.content_hash)
                              .outerjoin(p, p.c.child == c.c.hash)))
 
     @staticmethod
@@ -173,8 +178,7 @@ class Txn:
         anc = self._ancestor_cte(head, depth)
         if depth is not None:
             anc = select(anc.c.h).distinct().subquery()
-        q = self._commit_query().join(anc, anc.c.h == s.commits.c.hash).where(
-            s.commits.c.tract_id == tract_id)
+        q = self._commit_query(anc).where(s.commits.c.tract_id == tract_id)
         return self._rows_to_commits(self.conn.execute(q))
 
     def ancestor_hashes(self, head: str) -> set[str]:
@@ -205,8 +209,8 @@ class Txn:
     def create_ref(self, tract_id: str, name: str, commit_hash: str | None = None,
                    symbolic: str | None = None) -> bool:
         res = self.conn.execute(self._insert_ignore(s.refs).values(
-            tract_id=tract_id, name=name, commit_hash=commit_hash, symbolic=symbolic))
-        return res.rowcount == 1
+            tract_id=tract_id, name=name, commit_hash=commit_hash, symbolic=symbolic).returning(s.refs.c.name))
+        return res.first() is not None
 
     def cas_ref(self, tract_id: str, name: str, old: str | None, new: str | None) -> bool:
         """Point `name` at `new` only if it still points at `old` (compare-and-swap)."""
