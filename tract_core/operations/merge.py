@@ -62,12 +62,8 @@ def merge(repo: Repo, their_name: str, strategy: str = "auto", message: str | No
         if their_name == our_name or theirs is None or theirs == ours or (
                 ours is not None and tx.is_ancestor(theirs, ours)):
             return MergeResult(kind="up_to_date", head=ours)
-        if ours is None or tx.is_ancestor(ours, theirs):
-            tx.set_ref(repo.tract_id, ORIG_HEAD, ours)
-            _move(tx, repo, our_name, ours, theirs)
-            record_event(tx, repo, "merge", our_name, {"branch": their_name, "kind": "fast_forward"},
-                   [theirs], [theirs])
-            return MergeResult(kind="fast_forward", head=theirs, merge_base=ours)
+        if ours is None:
+            return _fast_forward(tx, repo, our_name, their_name, ours, theirs)
         our_rows = {r.hash: r for r in tx.ancestors(repo.tract_id, ours)}
         their_rows = {r.hash: r for r in tx.ancestors(repo.tract_id, theirs)}
         rows = {**our_rows, **their_rows}
@@ -76,7 +72,6 @@ def merge(repo: Repo, their_name: str, strategy: str = "auto", message: str | No
                                    their_name)
         if conflicts and strategy == "auto":
             return MergeResult(kind="conflict", head=ours, conflicts=conflicts, merge_base=base)
-        tx.set_ref(repo.tract_id, ORIG_HEAD, ours)
         resolutions = {}
         for c in conflicts:
             winner = c.ours if strategy == "ours" else c.theirs
@@ -89,6 +84,9 @@ def merge(repo: Repo, their_name: str, strategy: str = "auto", message: str | No
                                   f"merge {their_name} ({strategy})", our_name)
                 if edited:
                     resolutions[c.target] = winner[-1]
+        if base == ours:  # ours has nothing new: the edits theirs brought already come last
+            return _fast_forward(tx, repo, our_name, their_name, ours, theirs, conflicts)
+        tx.set_ref(repo.tract_id, ORIG_HEAD, ours)
         row = new_commit_row(
             repo, parents=[ours, theirs], generation=max(rows[ours].generation, rows[theirs].generation) + 1,
             operation="merge", blob=None, edit_target=None,
@@ -99,6 +97,15 @@ def merge(repo: Repo, their_name: str, strategy: str = "auto", message: str | No
         record_event(tx, repo, "merge", our_name, {"branch": their_name, "kind": "merged", "strategy": strategy},
                [ours, theirs], [row.hash])
         return MergeResult(kind="merged", head=row.hash, conflicts=conflicts, merge_base=base)
+
+
+def _fast_forward(tx: Txn, repo: Repo, our_name: str, their_name: str, ours: str | None, theirs: str,
+                  conflicts: list[MergeConflict] | None = None) -> MergeResult:
+    tx.set_ref(repo.tract_id, ORIG_HEAD, ours)
+    _move(tx, repo, our_name, ours, theirs)
+    record_event(tx, repo, "merge", our_name, {"branch": their_name, "kind": "fast_forward"},
+                 [ours] if ours else [], [theirs])
+    return MergeResult(kind="fast_forward", head=theirs, merge_base=ours, conflicts=conflicts or [])
 
 
 def _move(tx: Txn, repo: Repo, branch: str, old: str | None, new: str) -> None:

@@ -1,0 +1,44 @@
+"""tiktoken counts tokens with no network: the encodings come from a package, not a download."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+from tract_core import TiktokenCounter, TokenCounter
+
+
+def test_default_counter_is_o200k_and_pluggable():
+    counter = TiktokenCounter()
+    assert isinstance(counter, TokenCounter)
+    assert counter.encoding_name == "o200k_base"
+    assert counter.count("hello world") == 2
+    assert counter.count("") == 0
+
+
+def test_encodings_load_with_the_network_cut(tmp_path):
+    script = textwrap.dedent("""
+        import socket
+        def refuse(*a, **k):
+            raise OSError("network disabled in this test")
+        socket.socket.connect = refuse
+        socket.create_connection = refuse
+        from tract_core.tokens import TiktokenCounter
+        print(TiktokenCounter("o200k_base").count("tract counts tokens offline"),
+              TiktokenCounter("cl100k_base").count("tract counts tokens offline"))
+    """)
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path), "HTTPS_PROXY": "http://127.0.0.1:9"}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    o200k, cl100k = map(int, out.stdout.split())
+    assert o200k > 0 and cl100k > 0
+    assert any(tmp_path.joinpath("tract-mcp", "tiktoken").iterdir())
+
+
+def test_token_count_is_stored_with_the_commit(mem):
+    c = mem.user("one two three")
+    assert c.token_count == 3
+    assert mem.show(c.hash).token_count == 3
