@@ -1,0 +1,5 @@
+"""`python -m server` is `tract-mcp`."""
+
+from server.main import main
+
+main()

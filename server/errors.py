@@ -1,0 +1,58 @@
+"""Every error a client can cause becomes a `ToolError`: the client sees `is_error` and a message
+that says what to do; the server keeps serving."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import ValidationError
+
+from tract_core import TractError
+
+log = logging.getLogger("tract.server")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def describe(err: ValidationError) -> str:
+    """One line per problem: `content.role: Input should be 'user' or 'assistant'`."""
+    parts = []
+    for e in err.errors()[:5]:
+        where = ".".join(str(p) for p in e["loc"]) or "arguments"
+        parts.append(f"{where}: {e['msg']}")
+    return "invalid arguments: " + "; ".join(parts)
+
+
+def to_tool_error(err: Exception) -> ToolError:
+    if isinstance(err, ValidationError):
+        return ToolError(describe(err))
+    return ToolError(f"{type(err).__name__}: {err}")
+
+
+CLIENT_ERRORS = (TractError, ValidationError)
+
+
+def tool_errors(fn: F) -> F:
+    """Turn the library's errors (and validation errors) into `ToolError`s, for sync or async tools."""
+    if inspect.iscoroutinefunction(fn):
+        @functools.wraps(fn)
+        async def run_async(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return await fn(*args, **kwargs)
+            except CLIENT_ERRORS as err:
+                log.info("%s: %s", fn.__name__, err)
+                raise to_tool_error(err) from err
+        return run_async  # type: ignore[return-value]
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except CLIENT_ERRORS as err:
+            log.info("%s: %s", fn.__name__, err)
+            raise to_tool_error(err) from err
+    return run  # type: ignore[return-value]

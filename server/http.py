@@ -1,0 +1,61 @@
+"""SSE and streamable HTTP: loopback by default, Host/Origin validation against DNS rebinding, and
+an optional bearer token (401 without it)."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Sequence
+
+import uvicorn
+from mcp.server import MCPServer
+from mcp.server.transport_security import TransportSecuritySettings
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+LOOPBACK_HOSTS = ["127.0.0.1:*", "localhost:*", "[::1]:*"]
+LOOPBACK_ORIGINS = ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"]
+
+
+class BearerAuth:
+    """Refuse every HTTP request that lacks `Authorization: Bearer <token>`."""
+
+    def __init__(self, app: ASGIApp, token: str) -> None:
+        self.app = app
+        self.expected = f"Bearer {token}".encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            given = dict(scope["headers"]).get(b"authorization", b"")
+            if not hmac.compare_digest(given, self.expected):
+                body = json.dumps({"error": "unauthorized",
+                                   "error_description": "send Authorization: Bearer <token> "
+                                                        "(the --token given to tract-mcp)"}).encode()
+                await send({"type": "http.response.start", "status": 401, "headers": [
+                    (b"content-type", b"application/json"), (b"www-authenticate", b'Bearer realm="tract"'),
+                    (b"content-length", str(len(body)).encode())]})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+
+def security(host: str, allow_hosts: Sequence[str] = (), allow_origins: Sequence[str] = ()
+             ) -> TransportSecuritySettings:
+    """Accept the loopback names, the bound host, and whatever the user allowed explicitly."""
+    hosts = [*LOOPBACK_HOSTS, f"{host}:*", *allow_hosts]
+    return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts,
+                                     allowed_origins=[*LOOPBACK_ORIGINS, *allow_origins])
+
+
+def http_app(mcp: MCPServer, transport: str, host: str = "127.0.0.1", token: str | None = None,
+             allow_hosts: Sequence[str] = (), allow_origins: Sequence[str] = ()) -> ASGIApp:
+    """The ASGI app for `transport` ("sse" or "http"; the latter serves streamable HTTP at /mcp)."""
+    settings = security(host, allow_hosts, allow_origins)
+    if transport == "sse":
+        app: ASGIApp = mcp.sse_app(transport_security=settings, host=host)
+    else:
+        app = mcp.streamable_http_app(transport_security=settings, host=host)
+    return BearerAuth(app, token) if token else app
+
+
+def serve_http(app: ASGIApp, host: str, port: int, log_level: str = "warning") -> None:
+    uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=log_level.lower())).run()

@@ -1,0 +1,60 @@
+"""The server's argument types and result models (the library's own models where they fit)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tract_core.models.commit import BranchInfo, CommitInfo
+from tract_core.models.content import BuiltinContent
+
+TractName = Annotated[str, Field(description="Which tract (one agent's context) to use; one server "
+                                             "holds many.", min_length=1, max_length=255)]
+BranchName = Annotated[str | None, Field(description="Branch to write on; default: the current branch.")]
+IdempotencyKey = Annotated[str | None, Field(
+    description="Retrying with the same key returns the first call's result and writes nothing more "
+                "(keys are kept 24 h).", max_length=255)]
+Hash = Annotated[str, Field(description="A commit hash, a unique prefix of one (4+ hex digits), or a "
+                                        "branch name.")]
+
+
+class OtherContent(BaseModel):
+    """Content of a kind registered on this tract: `content_type` plus that kind's fields."""
+
+    model_config = ConfigDict(extra="allow")
+
+    content_type: str
+
+
+Content = Annotated[Union[BuiltinContent, OtherContent], Field(
+    union_mode="left_to_right",
+    description="What to commit: an object with `content_type` (instruction, dialogue, tool_io, "
+                "reasoning, artifact, output, freeform, or a registered kind) and that kind's fields.")]
+
+
+class LogResult(BaseModel):
+    commits: list[CommitInfo] = Field(description="Newest first.")
+
+
+class BranchList(BaseModel):
+    branches: list[BranchInfo]
+
+
+class HeadResult(BaseModel):
+    """Where HEAD (or the branch) points after the operation."""
+
+    head: str | None
+
+
+class CompileResult(BaseModel):
+    """A compiled context in the requested API format, ready to send to a model."""
+
+    format: Literal["anthropic", "openai"]
+    system: str | None = Field(None, description="The system prompt (anthropic format only).")
+    messages: list[dict[str, Any]]
+    token_count: int
+    head: str | None
+    commit_hashes: list[str]
+    dropped: list[str] = Field(default_factory=list, description="Commits left out to fit the budget.")
+    record_id: str | None = Field(None, description="With record=true: pass to replay() later.")

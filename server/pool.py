@@ -1,0 +1,48 @@
+"""One store, many tracts: the server opens a `Tract` per name on first use and keeps it."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from tract_core import Tract
+from tract_core.idempotency import IdempotencyKeys
+from tract_core.storage import Store
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class TractPool:
+    def __init__(self, store: Store, **tract_options: Any) -> None:
+        self.store = store
+        self.keys = IdempotencyKeys(store)
+        self._options = tract_options
+        self._tracts: dict[str, Tract] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, path_or_url: str, **tract_options: Any) -> TractPool:
+        return cls(Store(path_or_url), **tract_options)
+
+    def get(self, name: str = "default") -> Tract:
+        with self._lock:
+            found = self._tracts.get(name)
+            if found is None:
+                found = self._tracts[name] = Tract(self.store, name, **self._options)
+            return found
+
+    def once(self, tract: str, key: str | None, tool: str, request: dict[str, Any],
+             result_type: type[M], call: Callable[[], M]) -> M:
+        """Run a write tool's `call`, once per idempotency key when one is given."""
+        if key is None:
+            return call()
+        text, _ = self.keys.run(tract, key, tool, json.loads(json.dumps(request, default=str)),
+                                lambda: call().model_dump_json())
+        return result_type.model_validate_json(text)
+
+    def close(self) -> None:
+        self.store.close()

@@ -1,0 +1,164 @@
+"""The history tools: commit, log, show, status, diff, branches, merge, reset, annotate, compile.
+
+Each is a few lines over one `Tract` call; `server.errors.tool_errors` turns the library's errors
+into tool errors.
+"""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from mcp.server import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import Field
+
+from server.errors import tool_errors
+from server.models import (BranchList, BranchName, CompileResult, Content, Hash, HeadResult,
+                           IdempotencyKey, LogResult, TractName)
+from server.pool import TractPool
+from tract_core.models.commit import BranchInfo, CommitInfo, DiffResult, MergeResult, Status
+from tract_core.models.enums import Priority
+
+
+def merge_conflict_error(result: MergeResult, branch: str) -> ToolError:
+    lines = "; ".join(c.detail for c in result.conflicts)
+    return ToolError(f"merge of {branch!r} stopped on {len(result.conflicts)} conflict(s): {lines}. "
+                     "Nothing was written. Merge again with strategy='ours' or strategy='theirs' to "
+                     "choose a side.")
+
+
+def register_history_tools(mcp: MCPServer, pool: TractPool) -> None:
+    @mcp.tool()
+    @tool_errors
+    def commit(content: Content, message: str | None = None, priority: Priority | None = None,
+               metadata: dict | None = None,
+               operation: Annotated[Literal["append", "edit"], Field(
+                   description="append a turn, or edit (replace) the turn named by edit_target")] = "append",
+               edit_target: Hash | None = None, branch: BranchName = None, tract: TractName = "default",
+               idempotency_key: IdempotencyKey = None) -> CommitInfo:
+        """Commit one turn (instruction, dialogue, tool call/result, reasoning, artifact, output,
+        freeform) to the context. Returns the new commit; its `hash` names it from now on."""
+        t = pool.get(tract)
+        request = dict(content=content.model_dump(mode="json"), message=message, priority=priority,
+                       metadata=metadata, operation=operation, edit_target=edit_target, branch=branch)
+        return pool.once(tract, idempotency_key, "commit", request, CommitInfo, lambda: t.commit(
+            content.model_dump(), operation=operation, edit_target=edit_target, message=message,
+            metadata=metadata, priority=priority, branch=branch))
+
+    @mcp.tool()
+    @tool_errors
+    def log(limit: Annotated[int | None, Field(ge=0, description="At most this many commits")] = 20,
+            branch: Annotated[str | None, Field(description="Default: the current branch")] = None,
+            tract: TractName = "default") -> LogResult:
+        """The commits of a branch, newest first."""
+        return LogResult(commits=pool.get(tract).log(limit, branch))
+
+    @mcp.tool()
+    @tool_errors
+    def show(hash: Hash, tract: TractName = "default") -> CommitInfo:
+        """One commit with its content, priority, parents and metadata."""
+        return pool.get(tract).show(hash)
+
+    @mcp.tool()
+    @tool_errors
+    def status(tract: TractName = "default") -> Status:
+        """Current branch, HEAD, commit and token counts, pending compressions."""
+        return pool.get(tract).status()
+
+    @mcp.tool()
+    @tool_errors
+    def diff(a: Hash, b: Hash, tract: TractName = "default") -> DiffResult:
+        """How the compiled context at `b` differs from the one at `a`."""
+        return pool.get(tract).diff(a, b)
+
+    @mcp.tool()
+    @tool_errors
+    def branch(name: str, switch: bool = False,
+               start: Annotated[str | None, Field(description="Commit or branch to start from; "
+                                                               "default: HEAD")] = None,
+               tract: TractName = "default", idempotency_key: IdempotencyKey = None) -> BranchInfo:
+        """Create a branch (at HEAD or `start`), optionally switching to it."""
+        t = pool.get(tract)
+        return pool.once(tract, idempotency_key, "branch", dict(name=name, switch=switch, start=start),
+                         BranchInfo, lambda: t.branch(name, start, switch))
+
+    @mcp.tool()
+    @tool_errors
+    def switch(name: str, tract: TractName = "default") -> BranchInfo:
+        """Make `name` the current branch."""
+        return pool.get(tract).switch(name)
+
+    @mcp.tool()
+    @tool_errors
+    def checkout(hash: Hash, tract: TractName = "default") -> HeadResult:
+        """Detach HEAD at a commit to look at the past (a branch name switches to it instead)."""
+        return HeadResult(head=pool.get(tract).checkout(hash))
+
+    @mcp.tool()
+    @tool_errors
+    def list_branches(tract: TractName = "default") -> BranchList:
+        """All branches with their heads; `current` marks HEAD's branch."""
+        return BranchList(branches=pool.get(tract).list_branches())
+
+    @mcp.tool()
+    @tool_errors
+    def merge(branch: Annotated[str, Field(description="The branch to merge into the current one")],
+              strategy: Annotated[Literal["auto", "ours", "theirs"], Field(
+                  description="auto stops on conflicts; ours/theirs resolve them for one side")] = "auto",
+              message: str | None = None, tract: TractName = "default",
+              idempotency_key: IdempotencyKey = None) -> MergeResult:
+        """Merge a branch into the current branch: fast-forward or a merge commit. Conflicts are
+        reported as an error and nothing is written."""
+        t = pool.get(tract)
+        result = pool.once(tract, idempotency_key, "merge", dict(branch=branch, strategy=strategy,
+                                                                 message=message),
+                           MergeResult, lambda: t.merge(branch, strategy, message))
+        if result.kind == "conflict":
+            raise merge_conflict_error(result, branch)
+        return result
+
+    @mcp.tool()
+    @tool_errors
+    def reset(target: Hash, mode: Annotated[Literal["soft", "hard"], Field(
+                  description="soft keeps the abandoned commits from gc for a while; hard does not")] = "soft",
+              tract: TractName = "default", idempotency_key: IdempotencyKey = None) -> HeadResult:
+        """Move the current branch (or detached HEAD) to `target`."""
+        t = pool.get(tract)
+        return pool.once(tract, idempotency_key, "reset", dict(target=target, mode=mode), HeadResult,
+                         lambda: HeadResult(head=t.reset(target, mode)))
+
+    @mcp.tool()
+    @tool_errors
+    def annotate(hash: Hash, priority: Priority, reason: str | None = None, tract: TractName = "default",
+                 idempotency_key: IdempotencyKey = None) -> CommitInfo:
+        """Set a commit's priority: pinned (always kept), normal, or skip (left out of compile)."""
+        t = pool.get(tract)
+        return pool.once(tract, idempotency_key, "annotate", dict(hash=hash, priority=priority,
+                                                                  reason=reason),
+                         CommitInfo, lambda: t.annotate(hash, priority, reason))
+
+    @mcp.tool()
+    @tool_errors
+    def compile(at_commit: Annotated[str | None, Field(description="Compile as of this commit")] = None,
+                at_time: Annotated[datetime | None, Field(
+                    description="Compile the branch as it was then (ISO 8601 with a timezone)")] = None,
+                budget: Annotated[int | None, Field(ge=0, description="Token budget; oldest unpinned "
+                                                                       "turns go first")] = None,
+                format: Literal["anthropic", "openai"] = "anthropic",
+                record: Annotated[bool, Field(description="Keep a record to replay() this exact "
+                                                          "context later")] = False,
+                tract: TractName = "default") -> CompileResult:
+        """The exact message list the current branch sends to a model."""
+        t = pool.get(tract)
+        options = {"record": True} if record else {}
+        ctx = t.compile(at_commit, at_time, budget, **options)
+        return compile_result(ctx, format)
+
+
+def compile_result(ctx, format: str) -> CompileResult:
+    common = dict(format=format, token_count=ctx.token_count, head=ctx.head,
+                  commit_hashes=ctx.commit_hashes, dropped=ctx.dropped,
+                  record_id=getattr(ctx, "record_id", None))
+    if format == "anthropic":
+        request = ctx.to_anthropic()
+        return CompileResult(system=request["system"], messages=request["messages"], **common)
+    return CompileResult(messages=ctx.to_openai(), **common)

@@ -1,0 +1,140 @@
+"""The history tools, driven in-process by the SDK's Client: a user's story from first turn to merge."""
+
+from __future__ import annotations
+
+import pytest
+from mcp import Client
+
+from server.app import build_server
+from server.pool import TractPool
+from server_helpers import WordCounter, assistant, call, fails, user
+
+pytestmark = pytest.mark.anyio
+
+ALL_TOOLS = {"commit", "log", "show", "status", "diff", "branch", "switch", "checkout", "list_branches",
+             "merge", "reset", "annotate", "compile"}
+
+
+async def test_every_tool_is_listed_with_typed_input_and_structured_output(server):
+    async with Client(server) as c:
+        tools = {t.name: t for t in (await c.list_tools()).tools}
+    assert ALL_TOOLS <= set(tools)
+    for t in tools.values():
+        assert t.output_schema, f"{t.name} has no output schema"
+        assert "tract" in t.input_schema["properties"], f"{t.name} takes no tract"
+    assert set(tools["show"].input_schema["required"]) == {"hash"}
+    assert {"name", "switch", "start", "idempotency_key"} <= set(tools["branch"].input_schema["properties"])
+    assert {"branch", "idempotency_key"} <= set(tools["commit"].input_schema["properties"])
+
+
+async def test_commit_log_show_status_and_compile(server):
+    async with Client(server) as c:
+        await call(c, "commit", content={"content_type": "instruction", "text": "Be terse."})
+        first = await call(c, "commit", content=user("Population of Lyon?"), message="ask")
+        await call(c, "commit", content=assistant("About 522,000."))
+        log = await call(c, "log")
+        assert [x["content"]["text"] for x in log["commits"]] == ["About 522,000.", "Population of Lyon?",
+                                                                  "Be terse."]
+        shown = await call(c, "show", hash=first["hash"][:8])
+        assert shown["hash"] == first["hash"] and shown["message"] == "ask"
+        status = await call(c, "status")
+        assert status["branch"] == "main" and status["commit_count"] == 3
+        anthropic = await call(c, "compile")
+        assert anthropic["system"] == "Be terse."
+        assert anthropic["messages"][0] == {"role": "user", "content": [{"type": "text",
+                                                                         "text": "Population of Lyon?"}]}
+        openai = await call(c, "compile", format="openai")
+        assert openai["messages"][0] == {"role": "system", "content": "Be terse."}
+        small = await call(c, "compile", budget=4)
+        assert small["dropped"] and small["token_count"] <= 4
+
+
+async def test_branch_switch_merge_checkout_reset_annotate_diff(server):
+    async with Client(server) as c:
+        q = await call(c, "commit", content=user("Population of Lyon?"))
+        b = await call(c, "branch", name="terse", switch=True)
+        assert b == {"name": "terse", "head": q["hash"], "current": True}
+        edit = await call(c, "commit", content=user("Lyon?"), operation="edit", edit_target=q["hash"])
+        assert edit["operation"] == "edit"
+        await call(c, "switch", name="main")
+        names = await call(c, "list_branches")
+        assert [(x["name"], x["current"]) for x in names["branches"]] == [("main", True), ("terse", False)]
+        diff = await call(c, "diff", a="main", b="terse")
+        assert diff["edited"][0]["after"] == edit["hash"]
+        merged = await call(c, "merge", branch="terse")
+        assert merged["kind"] == "fast_forward" and merged["head"] == edit["hash"]
+        annotated = await call(c, "annotate", hash=q["hash"], priority="skip", reason="stale")
+        assert annotated["priority"] == "skip"
+        detached = await call(c, "checkout", hash=q["hash"])
+        assert detached["head"] == q["hash"] and (await call(c, "status"))["detached"]
+        await call(c, "switch", name="main")
+        assert (await call(c, "reset", target=q["hash"], mode="hard"))["head"] == q["hash"]
+
+
+async def test_commit_on_another_branch_leaves_the_current_one_alone(server):
+    async with Client(server) as c:
+        await call(c, "commit", content=user("one"))
+        await call(c, "branch", name="side")
+        await call(c, "commit", content=user("on side"), branch="side")
+        assert len((await call(c, "log"))["commits"]) == 1
+        assert len((await call(c, "log", branch="side"))["commits"]) == 2
+
+
+async def test_one_server_holds_many_tracts(server):
+    async with Client(server) as c:
+        await call(c, "commit", content=user("agent a"), tract="a")
+        await call(c, "commit", content=user("agent b"), tract="b")
+        await call(c, "commit", content=user("agent b again"), tract="b")
+        assert (await call(c, "status", tract="a"))["commit_count"] == 1
+        assert (await call(c, "status", tract="b"))["commit_count"] == 2
+        assert (await call(c, "status"))["commit_count"] == 0
+
+
+async def test_client_errors_come_back_as_tool_errors_that_say_what_to_do(server):
+    async with Client(server) as c:
+        assert "log() lists commits" in await fails(c, "show", hash="abcdef12")
+        assert "role" in await fails(c, "commit", content={"content_type": "dialogue", "role": "bot",
+                                                           "text": "x"})
+        assert "unknown" in (await fails(c, "commit", content={"content_type": "nope"})).lower()
+        assert "exists already" in await fails(c, "branch", name="main")
+        assert "no branch" in await fails(c, "merge", branch="ghost")
+        await call(c, "commit", content={"content_type": "instruction", "text": "a long pinned rule here"})
+        assert "timezone" in await fails(c, "compile", at_time="2020-01-01T00:00:00")
+        assert "no commits at" in await fails(c, "compile", at_time="2020-01-01T00:00:00Z")
+        assert "greater than or equal" in await fails(c, "log", limit=-1)
+        assert "budget" in (await fails(c, "compile", budget=1)).lower()
+        h = (await call(c, "log"))["commits"][0]["hash"]
+        await call(c, "checkout", hash=h)
+        assert "detached" in (await fails(c, "merge", branch="main")).lower()
+        assert (await call(c, "status"))["detached"]  # the failed calls changed nothing
+
+
+async def test_a_merge_conflict_is_a_tool_error_and_writes_nothing(server):
+    async with Client(server) as c:
+        q = await call(c, "commit", content=user("question"))
+        await call(c, "branch", name="other")
+        await call(c, "commit", content=user("ours"), operation="edit", edit_target=q["hash"])
+        await call(c, "commit", content=user("theirs"), operation="edit", edit_target=q["hash"],
+                   branch="other")
+        head = (await call(c, "status"))["head"]
+        message = await fails(c, "merge", branch="other")
+        assert "conflict" in message and "strategy='ours'" in message
+        assert (await call(c, "status"))["head"] == head
+        assert (await call(c, "merge", branch="other", strategy="theirs"))["kind"] == "merged"
+
+
+async def test_a_retried_write_with_the_same_key_writes_once_even_after_a_restart(sqlite_url):
+    pool = TractPool.open(sqlite_url, counter=WordCounter())
+    async with Client(build_server(pool)) as c:
+        first = await call(c, "commit", content=user("hello"), idempotency_key="turn-1")
+        again = await call(c, "commit", content=user("hello"), idempotency_key="turn-1")
+        assert again["hash"] == first["hash"]
+        assert "different call" in await fails(c, "commit", content=user("other"), idempotency_key="turn-1")
+        await call(c, "branch", name="x", idempotency_key="b-1")
+        assert (await call(c, "branch", name="x", idempotency_key="b-1"))["name"] == "x"
+    pool.close()
+    pool = TractPool.open(sqlite_url, counter=WordCounter())
+    async with Client(build_server(pool)) as c:
+        assert (await call(c, "commit", content=user("hello"), idempotency_key="turn-1"))["hash"] == first["hash"]
+        assert len((await call(c, "log"))["commits"]) == 1
+    pool.close()
