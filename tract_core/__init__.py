@@ -5,10 +5,16 @@ from tract_core.errors import TractError
 from tract_core.models import (Artifact, BranchInfo, CommitInfo, CompiledContext, Dialogue, DiffResult,
                                Freeform, Instruction, Message, MergeResult, Operation, Output, Priority,
                                Reasoning, Status, ToolCall, ToolIO)
+from tract_core.compression import (AnthropicSummarizer, CallableSummarizer, ManualSummarizer,
+                                    Summarizer)
+from tract_core.models.audit import GCResult, OperationEvent, ReorderWarning
+from tract_core.models.compression import CompressResult, PendingCompression
 from tract_core.tokens import TiktokenCounter, TokenCounter
 from tract_core.tract import Tract
 
 __all__ = [
+    "AnthropicSummarizer", "CallableSummarizer", "CompressResult", "GCResult", "ManualSummarizer",
+    "OperationEvent", "PendingCompression", "ReorderWarning", "Summarizer",
     "Artifact", "BranchInfo", "CommitInfo", "CompiledContext", "Dialogue", "DiffResult", "Freeform",
     "Instruction", "Message", "MergeResult", "Operation", "Output", "Priority", "Reasoning", "Status",
     "TiktokenCounter", "TokenCounter", "ToolCall", "ToolIO", "Tract", "TractError",

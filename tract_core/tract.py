@@ -13,7 +13,13 @@ from tract_core.models.commit import BranchInfo, CommitInfo, DiffResult, MergeRe
 from tract_core.models.compiled import CompiledContext
 from tract_core.models.enums import Operation, Priority, parse_enum
 from tract_core.models.registry import ContentRegistry
-from tract_core.operations import branches, committing, inspect
+from tract_core.models.audit import GCResult, OperationEvent, ReorderWarning
+from tract_core.models.compression import CompressResult, PendingCompression
+from tract_core.operations import audit, branches, committing, compress as compression, inspect
+from tract_core.operations import gc as collect
+from tract_core.operations import records, reorder
+from tract_core.operations.undo import undo_compression as undo_event
+from tract_core.storage import pending as pending_q
 from tract_core.operations.compiler import Compiler
 from tract_core.operations.history import at_time as commit_at_time
 from tract_core.operations.merge import merge as merge_branches
@@ -158,7 +164,7 @@ class Tract:
                       head=head, commit_count=count, token_count=tokens, pending_compressions=pending)
 
     def _pending_count(self, tx) -> int:
-        return 0
+        return pending_q.count_pending(tx, self.tract_id)
 
     def diff(self, a: str, b: str) -> DiffResult:
         with self._lock, self.store.read() as tx:
@@ -195,16 +201,108 @@ class Tract:
 
     # --- compile ---
     def compile(self, at_commit: str | None = None, at_time: datetime | None = None,
-                budget: int | None = None) -> CompiledContext:
-        """The message list this branch (or `at_commit`, or the branch as of `at_time`) sends."""
+                budget: int | None = None, *, order: list[str] | None = None,
+                record: bool = False) -> CompiledContext | tuple[CompiledContext, list[ReorderWarning]]:
+        """The message list this branch (or `at_commit`, or the branch as of `at_time`) sends.
+
+        `order`: commit hashes to put first, in that order (the rest follow in their own order);
+        then the result is `(CompiledContext, [ReorderWarning])`. The DAG and cache are untouched.
+        `record=True` stores a compile record; the context's `record_id` is what `replay` takes.
+        """
         if budget is not None and (not isinstance(budget, int) or budget < 0):
             raise InvalidOperationError("budget must be a non-negative number of tokens")
-        with self._lock, self.store.read() as tx:
-            view = RefView.read(tx, self.tract_id)
-            head = resolve(tx, self.tract_id, at_commit, view) if at_commit else view.head
-            if at_time is not None and head is not None:
-                head = self._at_time(tx, head, at_time)
-            return self._compiler.compile(tx, head, budget)
+        if order is not None and (isinstance(order, str) or not isinstance(order, (list, tuple))):
+            raise InvalidOperationError("order must be a list of commit hashes")
+        with self._lock:
+            with self.store.read() as tx:
+                view = RefView.read(tx, self.tract_id)
+                head = resolve(tx, self.tract_id, at_commit, view) if at_commit else view.head
+                if at_time is not None and head is not None:
+                    head = self._at_time(tx, head, at_time)
+                ctx = self._compiler.compile(tx, head, budget)
+                warnings: list[ReorderWarning] = []
+                if order is not None:
+                    ctx, warnings = reorder.apply_order(tx, self.repo, self._compiler, ctx, list(order))
+            if record:
+                ctx = records.save_record(self.repo, ctx)
+        return (ctx, warnings) if order is not None else ctx
+
+    def replay(self, record_id: str) -> CompiledContext:
+        """The exact messages a `compile(record=True)` produced, rebuilt from the store."""
+        return records.replay(self.repo, record_id)
+
+    # --- compression ---
+    def compress(self, commits: list[str] | None = None, *, from_commit: str | None = None,
+                 to_commit: str | None = None, target_tokens: int | None = None,
+                 instructions: str | None = None, mode: str = "collaborative",
+                 content: str | list[str] | None = None,
+                 deferred: bool = False) -> PendingCompression | CompressResult:
+        """Replace a range of the current branch by summaries; the source commits stay in the store.
+
+        The range: `commits` (the span from the oldest to the newest named), or `from_commit` ..
+        `to_commit` (inclusive; defaults: the first commit, HEAD). It grows so no tool call is cut
+        from its result. PINNED commits stay verbatim and split it into groups (one summary each);
+        SKIP commits are left out; commits after the range are re-applied on top.
+
+        mode="collaborative" (default): returns a PendingCompression stored until
+        `approve_compression` / `reject_compression`; nothing on the branch changes before that.
+        mode="autonomous": applies at once and returns a CompressResult.
+        mode="manual": like autonomous, with the summary text from `content=` (a text, or one per group).
+
+        Who writes the summary: `content=` if given, else the tract's summarizer, else Claude when
+        ANTHROPIC_API_KEY is set, else CompressionError saying so. `deferred=True` (collaborative
+        only) calls no summarizer: the pending compression carries `.prompts` and None summaries,
+        and `approve_compression(id, summaries=[...])` supplies the text (the agent-written path).
+        """
+        with self._lock:
+            return self._bind(compression.compress(
+                self.repo, self.summarizer, commits=commits, from_commit=from_commit,
+                to_commit=to_commit, target_tokens=target_tokens, instructions=instructions, mode=mode,
+                content=content, deferred=deferred))
+
+    def pending_compressions(self) -> list[PendingCompression]:
+        """Compressions awaiting approval, oldest first (they survive a restart)."""
+        return [self._bind(p) for p in compression.list_pending(self.repo)]
+
+    def approve_compression(self, id: str, summaries: list[str] | str | None = None) -> CompressResult:
+        """Apply a pending compression; `summaries` replaces its texts (required if it was deferred).
+        If the branch moved on, the commits made since are re-applied; if the range is gone from
+        the branch, StaleCompressionError."""
+        if isinstance(summaries, str):
+            summaries = [summaries]
+        with self._lock:
+            return compression.approve(self.repo, id, summaries)
+
+    def reject_compression(self, id: str, reason: str | None = None) -> PendingCompression:
+        with self._lock:
+            return self._bind(compression.reject(self.repo, id, reason))
+
+    def _edit_compression_summary(self, id: str, i: int, text: str) -> PendingCompression:
+        with self._lock:
+            return self._bind(compression.edit_summary(self.repo, id, i, text))
+
+    def undo_compression(self, event_id: str) -> OperationEvent:
+        """Put the branch back as before compression `event_id` (a compress or approve event), with
+        anything committed since re-applied. Returns the undo's own event."""
+        with self._lock:
+            return undo_event(self.repo, event_id)
+
+    def _bind(self, value):
+        if isinstance(value, PendingCompression):
+            value._tract = self
+        return value
+
+    # --- audit and gc ---
+    def operations(self, limit: int | None = None) -> list[OperationEvent]:
+        """Operation events (compress, approve, reject, undo, merge, reset, gc), newest first."""
+        return audit.operations(self.repo, limit)
+
+    def gc(self, orphan_retention_days: float = 7, archive_retention_days: float | None = None) -> GCResult:
+        """Remove commits nothing reaches any more and blobs no commit uses (see operations/gc.py)."""
+        with self._lock:
+            result = collect.gc(self.repo, orphan_retention_days, archive_retention_days)
+            self._compiler.clear()
+            return result
 
     def _at_time(self, tx, head: str, when: datetime) -> str:
         if not isinstance(when, datetime):

@@ -1,0 +1,75 @@
+"""What compression hands back: a pending proposal to review, or the result of applying one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, PrivateAttr
+
+PendingStatus = Literal["pending", "approved", "rejected"]
+
+
+class CompressResult(BaseModel):
+    """A compression applied to a branch. `event_id` is what `undo_compression` takes."""
+
+    event_id: str
+    branch: str
+    original_tokens: int
+    compressed_tokens: int
+    ratio: float                      # compressed / original (0.25 means four times smaller)
+    source_hashes: list[str]          # the commits the range held; still in the store
+    result_hashes: list[str]          # the summary commits and the verbatim (pinned) copies
+    new_head: str
+    pending_id: str | None = None
+
+
+class PendingCompression(BaseModel):
+    """A compression proposed for review; nothing on the branch changes before `approve()`.
+
+    `summaries[i]` replaces the commits `groups[i]` (PINNED commits between groups stay verbatim).
+    A compression made with `deferred=True` has `summaries` of None and `prompts[i]`, the request a
+    summary writer (the agent itself) answers; `approve(summaries=[…])` then supplies the text.
+    """
+
+    id: str
+    branch: str
+    status: PendingStatus = "pending"
+    mode: str = "collaborative"
+    source_hashes: list[str]
+    groups: list[list[str]]
+    kept: list[str] = Field(default_factory=list)
+    summaries: list[str | None]
+    prompts: list[str] = Field(default_factory=list)
+    original_tokens: int
+    summary_tokens: int
+    lost_facts: list[str] = Field(default_factory=list)
+    base_head: str
+    target_tokens: int | None = None
+    instructions: str | None = None
+    reason: str | None = None
+    event_id: str | None = None
+    created_at: datetime
+    _tract: Any = PrivateAttr(default=None)
+
+    @property
+    def needs_summary(self) -> bool:
+        return any(s is None for s in self.summaries)
+
+    def _bound(self):
+        if self._tract is None:
+            raise RuntimeError("this PendingCompression is not attached to a Tract; use the Tract methods")
+        return self._tract
+
+    def edit_summary(self, i: int, text: str) -> PendingCompression:
+        """Replace summary `i` (persisted); recomputes `summary_tokens` and `lost_facts`."""
+        fresh = self._bound()._edit_compression_summary(self.id, i, text)
+        for name in type(self).model_fields:
+            setattr(self, name, getattr(fresh, name))
+        return self
+
+    def approve(self, summaries: list[str] | None = None) -> CompressResult:
+        return self._bound().approve_compression(self.id, summaries=summaries)
+
+    def reject(self, reason: str | None = None) -> PendingCompression:
+        return self._bound().reject_compression(self.id, reason)

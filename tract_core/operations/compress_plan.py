@@ -1,0 +1,161 @@
+"""Which commits a compression replaces, and how: PINNED commits stay verbatim and split the range
+into summary groups, SKIP commits are left out, a tool call and its result stay on the same side
+of the range boundary, and edits of commits outside the range are kept."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tract_core.errors import CompressionError, DetachedHeadError, StaleCompressionError
+from tract_core.models.enums import Priority
+from tract_core.operations.compile_state import build_state
+from tract_core.operations.refs import RefView, resolve
+from tract_core.operations.repo import Repo
+from tract_core.operations.rewrite import Chain, latest_annotations, read_chain
+from tract_core.storage import CommitRow, Txn
+
+
+@dataclass
+class Plan:
+    branch: str
+    base_head: str
+    range: list[str]                 # the source commits, oldest first
+    items: list[dict]                # {"summary": i} or {"keep": hash}, in the new order
+    groups: list[list[str]]          # per summary: the commits it replaces
+    group_rows: list[list[CommitRow]]  # per summary: the rows whose content it summarizes
+    kept: list[str]
+    original_tokens: int
+    kept_tokens: int
+
+
+def _index(chain: Chain, h: str, branch: str) -> int:
+    i = chain.index(h)
+    if i is None:
+        raise CompressionError(f"commit {h[:12]} is not on the first-parent history of branch {branch}; "
+                               "log() lists the commits you can compress")
+    return i
+
+
+def _bounds(tx: Txn, repo: Repo, view: RefView, chain: Chain, branch: str, commits, from_commit,
+            to_commit) -> tuple[int, int]:
+    if commits is not None:
+        if isinstance(commits, str) or not commits:
+            raise CompressionError("commits= must be a non-empty list of hashes")
+        idx = [_index(chain, resolve(tx, repo.tract_id, c, view), branch) for c in commits]
+        return min(idx), max(idx)
+    lo = _index(chain, resolve(tx, repo.tract_id, from_commit, view), branch) if from_commit else 0
+    hi = (_index(chain, resolve(tx, repo.tract_id, to_commit, view), branch) if to_commit
+          else len(chain.order) - 1)
+    if lo > hi:
+        raise CompressionError("from_commit comes after to_commit; swap them")
+    return lo, hi
+
+
+def _widen_for_tools(chain: Chain, lo: int, hi: int) -> tuple[int, int]:
+    """Grow the range until no tool call is separated from its result by a boundary."""
+    state = build_state(chain.rows, chain.tip)
+    where: dict[str, list[int]] = {}
+    for e in state.entries:
+        i = chain.index(e.position)
+        if e.tool is not None and i is not None:
+            where.setdefault(e.tool[1], []).append(i)
+    changed = True
+    while changed:
+        changed = False
+        for spots in where.values():
+            inside = [i for i in spots if lo <= i <= hi]
+            if inside and len(inside) < len(spots):
+                lo, hi, changed = min(lo, *spots), max(hi, *spots), True
+    return lo, hi
+
+
+def check_later(chain: Chain, start: int, replaced: set[str], error=CompressionError) -> None:
+    """Commits re-applied after a rewrite must not depend on the commits it replaces."""
+    for h in chain.order[start:]:
+        row = chain.rows[h]
+        if row.operation == "edit" and row.edit_target in replaced:
+            raise error(f"commit {h[:12]} edits {row.edit_target[:12]}, which this compression "
+                        "replaces; include it in the range, or end the range before the commit it edits")
+        if row.operation == "merge" and any(chain.reaches(p, replaced) for p in row.parents[1:]):
+            raise error(f"merge {h[:12]} brings in commits this compression replaces; compress a "
+                        "range after the merge instead")
+
+
+def make_plan(tx: Txn, repo: Repo, commits=None, from_commit=None, to_commit=None) -> Plan:
+    view = RefView.read(tx, repo.tract_id)
+    branch = view.branch
+    if branch is None:
+        raise DetachedHeadError("HEAD is detached: switch to a branch before compressing")
+    chain = read_chain(tx, repo, view.head)
+    if not chain.order:
+        raise CompressionError(f"branch {branch} has no commits to compress")
+    lo, hi = _bounds(tx, repo, view, chain, branch, commits, from_commit, to_commit)
+    lo, hi = _widen_for_tools(chain, lo, hi)
+    rng = chain.order[lo:hi + 1]
+    merges = [h for h in rng if chain.rows[h].operation == "merge"]
+    if merges:
+        raise CompressionError(f"the range holds merge commit {merges[0][:12]}; compress the ranges "
+                               "before or after it separately")
+    in_range = set(rng)
+    state = build_state(chain.rows, rng[-1])
+    entries = {e.position: e for e in state.entries}
+    notes = latest_annotations(tx, repo)
+
+    def priority(h: str, content_type: str | None) -> Priority:
+        a = notes.get(h)
+        return Priority(a.priority) if a else repo.default_priority(content_type)
+
+    items: list[dict] = []
+    front: list[dict] = []
+    groups: list[list[str]] = []
+    group_rows: list[list[CommitRow]] = []
+    kept: list[str] = []
+    current: list[str] = []
+    tokens = kept_tokens = 0
+
+    def flush() -> None:
+        nonlocal current
+        if current:
+            items.append({"summary": len(groups)})
+            groups.append(current)
+            group_rows.append([chain.rows[entries[h].shown] for h in current])
+            current = []
+
+    for h in rng:
+        row = chain.rows[h]
+        if row.operation == "edit":
+            if row.edit_target not in in_range:
+                front.append({"keep": h})      # edits an earlier commit: its effect must stay
+                kept.append(h)
+            elif row.edit_target in kept:
+                items.append({"keep": h})
+                kept.append(h)
+            continue
+        entry = entries[h]
+        p = priority(h, row.content_type)
+        if p is Priority.SKIP:
+            continue
+        tokens += entry.tokens
+        if p is Priority.PINNED:
+            flush()
+            items.append({"keep": h})
+            kept.append(h)
+            kept_tokens += entry.tokens
+        else:
+            current.append(h)
+    flush()
+    if not groups:
+        raise CompressionError("nothing to summarize in this range: every commit in it is PINNED or SKIP")
+    replaced = in_range - set(kept)
+    check_later(chain, hi + 1, replaced)
+    return Plan(branch, chain.tip, rng, front + items, groups, group_rows, kept, tokens, kept_tokens)
+
+
+def locate(chain: Chain, rng: list[str], branch: str) -> int:
+    """Where `rng` sits on the branch now; StaleCompressionError when it is no longer there whole."""
+    i = chain.index(rng[0]) if rng else None
+    if i is None or chain.order[i:i + len(rng)] != rng:
+        raise StaleCompressionError(
+            f"the commits this compression summarises are no longer on branch {branch} (it was reset, "
+            "rewritten or compressed again); reject it and compress again")
+    return i
