@@ -159,3 +159,25 @@ def test_all_kinds_render(mem):
 def test_empty_tract_compiles_to_nothing(mem):
     ctx = mem.compile()
     assert ctx.messages == [] and ctx.token_count == 0 and ctx.head is None
+
+
+def test_compile_after_append_reads_only_the_new_commit(mem, monkeypatch):
+    from tract_core.operations import assemble as assemble_module
+    from tract_core.storage import Txn
+
+    for i in range(50):
+        mem.user(f"turn {i}")
+    mem.compile()
+    history_reads, full_passes = [], []
+    real_ancestors, real_assemble = Txn.ancestors, assemble_module.assemble
+    monkeypatch.setattr(Txn, "ancestors", lambda self, *a, **k: history_reads.append(k.get("depth")) or
+                        real_ancestors(self, *a, **k))
+    monkeypatch.setattr("tract_core.operations.compiler.assemble",
+                        lambda *a, **k: full_passes.append(1) or real_assemble(*a, **k))
+    mem.assistant("new")
+    mem.tool_call("t", {}, "c9")
+    mem.compile()
+    mem.tool_result("c9", "ok")
+    ctx = mem.compile()
+    assert None not in history_reads and full_passes == []  # only bounded reads of recent commits
+    assert [m.content for m in ctx.messages][-3:] == ["new", "", "ok"] and len(ctx.messages) == 53

@@ -51,68 +51,82 @@ class Compiler:
         return self.repo.priority(e.position, e.content_type)
 
     def state(self, tx: Txn, head: str) -> tuple[CompileState, str | None]:
-        """The state at `head` and, when it came from extending one parent's state, that parent."""
+        """The compile state at `head` (and the cached state's head it was extended from, if any)."""
+        state, base, _ = self._state(tx, head)
+        return state, base
+
+    def _state(self, tx: Txn, head: str) -> tuple[CompileState, str | None, list[CompileState]]:
+        """The state at `head`; when it was extended from a cached state, that state's head and the
+        states of each commit applied since (oldest first)."""
         cached = self.states.get(head)
         if cached is not None:
-            return cached, None
+            return cached, None, []
         row = tx.get_commit(self.repo.tract_id, head)
         if row is None:
             raise CommitNotFoundError(f"no commit {head[:12]} in tract {self.repo.tract_id!r}")
-        parent_state = self.states.get(row.parents[0]) if len(row.parents) == 1 else None
-        if parent_state is not None:  # the common case: one commit since the last compile
-            state = extend_state(parent_state, row)
-            self.states.put(head, state)
-            return state, row.parents[0]
-        recent = {r.hash: r for r in tx.ancestors(self.repo.tract_id, head, depth=RECENT_DEPTH)}
-        chain: list = []
-        h: str | None = head
-        while h is not None and h in recent and h not in self.states:
-            row = recent[h]
-            if row.operation == "merge" or len(row.parents) != 1:
-                chain = None
-                break
-            chain.append(row)
-            h = row.parents[0]
-        if chain is not None and h is not None and h in self.states:
-            state = self.states.get(h)
-            parent = h
-            for row in reversed(chain):
-                parent = state.head
-                state = extend_state(state, row)
+        chain = [row]
+        if len(row.parents) != 1 or row.parents[0] not in self.states:
+            chain = self._recent_chain(tx, head)
+        if chain:
+            base = chain[-1].parents[0]
+            state, steps = self.states.get(base), []
+            for r in reversed(chain):
+                state = extend_state(state, r)
                 self.states.put(state.head, state)
-            return state, parent if len(chain) == 1 else None
+                steps.append(state)
+            return state, base, steps
         commits = {r.hash: r for r in tx.ancestors(self.repo.tract_id, head)}
         state = build_state(commits, head)
         self.states.put(head, state)
-        return state, None
+        return state, None, []
 
-    def _only_touches(self, since: int, position: str) -> bool:
+    def _recent_chain(self, tx: Txn, head: str) -> list:
+        """Single-parent commits from `head` back to a cached state (newest first), or []."""
+        recent = {r.hash: r for r in tx.ancestors(self.repo.tract_id, head, depth=RECENT_DEPTH)}
+        chain: list = []
+        h = head
+        while h in recent and h not in self.states:
+            row = recent[h]
+            if row.operation == "merge" or len(row.parents) != 1:
+                return []
+            chain.append(row)
+            h = row.parents[0]
+        return chain if h in self.states else []
+
+    def _only_touches(self, since: int, positions: set[str]) -> bool:
         for i, h in reversed(self.annotation_log):
             if i <= since:
                 return True
-            if h != position:
+            if h not in positions:
                 return False
         return True
 
+    def _extend(self, base: str | None, steps: list[CompileState]) -> Assembled | None:
+        out = self.outputs.get(base) if base else None
+        if out is None or not self._only_touches(out.annotation_id, {s.head for s in steps}):
+            return None
+        for step in steps:
+            last = step.entries[-1] if step.entries else None
+            if last is None or last.position != step.head:
+                return None  # an EDIT: its effect is not at the end
+            out = extend_assembled(out, step, self._priority(last))
+            if out is None:
+                return None
+        return out
+
     def assembled(self, tx: Txn, head: str, budget: int | None = None) -> Assembled:
         self.refresh(tx)
-        state, parent = self.state(tx, head)
+        state, base, steps = self._state(tx, head)
         ann = self.repo.annotation_id
         if budget is not None:
             return assemble(state, self._priority, budget, ann)
         cached = self.outputs.get(head)
         if cached is not None and cached.annotation_id == ann:
             return cached
-        out = None
-        prev = self.outputs.get(parent) if parent else None
-        last = state.entries[-1] if state.entries else None
-        if (prev is not None and last is not None and last.position == head
-                and self._only_touches(prev.annotation_id, head)):
-            out = extend_assembled(prev, state, self._priority(last))
-            if out is not None:
-                out.annotation_id = ann
+        out = self._extend(base, steps)
         if out is None:
             out = assemble(state, self._priority, None, ann)
+        out.annotation_id = ann
         self.outputs.put(head, out)
         return out
 
