@@ -1,7 +1,8 @@
 """Garbage collection: remove commits nothing needs any more, then the blobs no commit uses.
 
 Kept (with all their ancestors):
-- every branch tip, a detached HEAD, ORIG_HEAD, and the commits of pending compressions;
+- every branch tip, a detached HEAD, ORIG_HEAD (unless a hard reset left it), and the source
+  commits of pending compressions;
 - compile records younger than the orphan retention (so they can be replayed);
 - compression sources and pre-compression tips (what undo needs): forever, or for
   `archive_retention_days` when set;
@@ -20,6 +21,7 @@ from collections.abc import Iterable
 from tract_core.errors import InvalidOperationError
 from tract_core.models.audit import GCResult
 from tract_core.operations.events import record_event
+from tract_core.operations.refs import ORIG_HEAD
 from tract_core.operations.repo import Repo
 from tract_core.storage import Txn, now_us
 from tract_core.storage import gc as gc_q
@@ -44,18 +46,18 @@ def _closure(graph: dict[str, gc_q.GraphNode], roots: Iterable[str]) -> set[str]
 
 def _roots(tx: Txn, repo: Repo, orphan_cut: int, archive_cut: int | None) -> tuple[set[str], set[str]]:
     """(what must stay, what a hard reset discarded)."""
-    roots = {r.commit_hash for r in tx.list_refs(repo.tract_id) if r.commit_hash}
+    refs = {r.name: r.commit_hash for r in tx.list_refs(repo.tract_id) if r.commit_hash}
+    roots: set[str] = set()
+    hard: set[str] = set()
     for row in pending_q.list_pending(tx, repo.tract_id):
-        data = json.loads(row.data)
-        roots.update(data["range"])
-        roots.add(data["base_head"])
+        roots.update(json.loads(row.data)["range"])
     for rec in records_q.list_records(tx, repo.tract_id):
         if rec.created_us >= orphan_cut:
             roots.update(json.loads(rec.entries))
             if rec.head:
                 roots.add(rec.head)
-    hard: set[str] = set()
-    for e in tx.events(repo.tract_id):
+    events = tx.events(repo.tract_id)     # newest first
+    for e in events:
         params, sources, results = json.loads(e.params), json.loads(e.sources), json.loads(e.results)
         recent = e.created_us >= orphan_cut
         if e.kind in COMPRESSION_EVENTS and params.get("applied"):
@@ -71,6 +73,12 @@ def _roots(tx: Txn, repo: Repo, orphan_cut: int, archive_cut: int | None) -> tup
         if recent:
             roots.update(sources)
             roots.update(results)
+    # ORIG_HEAD left by a hard reset names exactly what the reset discarded: it protects nothing
+    last = next((e for e in events if e.kind in ("reset", "merge")), None)
+    if last is not None and last.kind == "reset" and json.loads(last.params).get("mode") == "hard" \
+            and refs.get(ORIG_HEAD) in json.loads(last.sources):
+        refs.pop(ORIG_HEAD)
+    roots.update(refs.values())
     return roots, hard
 
 
