@@ -31,7 +31,7 @@ from tract_core.operations.events import record_event
 from tract_core.operations.refs import RefView
 from tract_core.operations.render import token_text
 from tract_core.operations.repo import Repo
-from tract_core.operations.rewrite import Rewriter, latest_annotations, read_chain
+from tract_core.operations.rewrite import Rewriter, latest_annotations, read_chain, retry_lost_race
 from tract_core.storage import Txn
 from tract_core.storage import pending as pending_q
 
@@ -102,8 +102,11 @@ def compress(repo: Repo, summarizer: Any, *, commits: Sequence[str] | None = Non
                          {"mode": mode, "pending": pending_id, "applied": False}, plan.range, [])
             return to_model(repo, pending_q.get_pending(tx, repo.tract_id, pending_id))
     blobs = [prepare_blob(repo, summary_content(s)) for s in summaries]
-    with repo.store.write() as tx:
-        return apply(tx, repo, plan.branch, data, blobs, kind="compress", pending_id=None)
+
+    def write() -> CompressResult:
+        with repo.store.write() as tx:
+            return apply(tx, repo, plan.branch, data, blobs, kind="compress", pending_id=None)
+    return retry_lost_race(write)
 
 
 def apply(tx: Txn, repo: Repo, branch: str, data: dict, blobs: list, *, kind: str,
@@ -196,13 +199,16 @@ def approve(repo: Repo, pending_id: str, summaries: Sequence[str] | None = None)
                                "(each prompt is in .prompts)")
     data["summaries"] = [s.strip() for s in final]
     blobs = [prepare_blob(repo, summary_content(s)) for s in data["summaries"]]
-    with repo.store.write() as tx:
-        row, _ = _load(tx, repo, pending_id)
-        result = apply(tx, repo, row.branch, data, blobs, kind="approve", pending_id=pending_id)
-        data["event_id"] = result.event_id
-        if not pending_q.update_pending(tx, repo.tract_id, pending_id, "approved", json.dumps(data)):
-            raise CompressionError(f"compression {pending_id} was approved or rejected meanwhile")
-        return result
+
+    def write() -> CompressResult:
+        with repo.store.write() as tx:
+            row, _ = _load(tx, repo, pending_id)
+            result = apply(tx, repo, row.branch, data, blobs, kind="approve", pending_id=pending_id)
+            data["event_id"] = result.event_id
+            if not pending_q.update_pending(tx, repo.tract_id, pending_id, "approved", json.dumps(data)):
+                raise CompressionError(f"compression {pending_id} was approved or rejected meanwhile")
+            return result
+    return retry_lost_race(write)
 
 
 def reject(repo: Repo, pending_id: str, reason: str | None = None) -> PendingCompression:

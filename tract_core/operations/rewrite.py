@@ -118,3 +118,14 @@ class Rewriter:
         if not self.tx.cas_ref(self.repo.tract_id, branch_ref(self.branch), old_tip, self.prev):
             raise RefConflictError(f"branch {self.branch} moved while it was being rewritten; try again")
         return self.prev
+
+
+def retry_lost_race(write, attempts: int = 5):
+    """Run `write()` (one write transaction) again when another writer moved the branch under it;
+    each attempt re-reads the branch, so the rewrite lands on the newest tip."""
+    for n in range(attempts):
+        try:
+            return write()
+        except RefConflictError:
+            if n == attempts - 1:
+                raise

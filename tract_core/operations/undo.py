@@ -11,10 +11,14 @@ from tract_core.operations.audit import event_model
 from tract_core.operations.events import record_event
 from tract_core.operations.refs import RefView
 from tract_core.operations.repo import Repo
-from tract_core.operations.rewrite import Rewriter, latest_annotations, read_chain
+from tract_core.operations.rewrite import Rewriter, latest_annotations, read_chain, retry_lost_race
 
 
 def undo_compression(repo: Repo, event_id: str) -> OperationEvent:
+    return retry_lost_race(lambda: _undo(repo, event_id))
+
+
+def _undo(repo: Repo, event_id: str) -> OperationEvent:
     with repo.store.write() as tx:
         events = tx.events(repo.tract_id)
         found = next((e for e in events if e.id == event_id), None)
