@@ -98,3 +98,8 @@ class StorageError(TractError):
 
 class IdempotencyKeyError(TractError):
     """An idempotency key reused for a different call, or whose first call is still running."""
+
+
+class WriteConflictError(RefConflictError, StorageError):
+    """A concurrent writer's transaction collided with ours (on PostgreSQL: a serialization failure,
+    deadlock or unique violation); nothing was written and the call can simply be repeated."""

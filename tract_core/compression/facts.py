@@ -7,7 +7,8 @@ import re
 
 _URL = re.compile(r"https?://[^\s<>\"'`)\]]+")
 _PATH = re.compile(r"(?:~|\.{1,2})?(?:/[\w.@+-]+){2,}/?|\b[\w-]+(?:/[\w.@+-]+)+\.\w+\b")
-_QUOTED = re.compile(r"\"([^\"\n]{2,80})\"|`([^`\n]{2,80})`|'([^'\n]{3,80})'")
+_QUOTED = re.compile(r"\"([^\"\n]{2,80})\"|`([^`\n]{2,80})`|(?<!\w)'([^'\n]{3,80})'(?!\w)")
+_JSON_KEY = re.compile(r"\"[^\"\n]*\"\s*:")
 _NUMBER = re.compile(r"(?<![\w.-])[-+]?\d[\d,]*(?:\.\d+)?(?:%|[a-zA-Z]{1,3})?(?![\w])")
 _IDENT = re.compile(r"\b(?:[A-Za-z][\w-]*\d[\w-]*|[A-Za-z]+_[\w]+|[a-z]+[A-Z]\w*|[A-Z][a-z]+[A-Z]\w*|[0-9a-f]{7,64})\b")
 
@@ -25,7 +26,7 @@ def extract_facts(text: str) -> list[str]:
 
     for m in _URL.finditer(text):
         add(m.group())
-    rest = _URL.sub(" ", text)
+    rest = _JSON_KEY.sub(" ", _URL.sub(" ", text))   # tool arguments: the values matter, not the keys
     for m in _PATH.finditer(rest):
         add(m.group())
     for m in _QUOTED.finditer(rest):

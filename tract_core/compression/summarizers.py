@@ -115,6 +115,18 @@ class ManualSummarizer:
         return _checked(text, "content=")
 
 
+def summarize_checked(writer: Summarizer, commits: Sequence[Any], *, target_tokens: int | None,
+                      instructions: str | None) -> str:
+    """Ask `writer` for a summary; any failure or empty answer is a CompressionError."""
+    try:
+        text = writer.summarize(commits, target_tokens=target_tokens, instructions=instructions)
+    except CompressionError:
+        raise
+    except Exception as err:
+        raise CompressionError(f"the summarizer failed: {err}; nothing was changed") from err
+    return _checked(text, "the summarizer")
+
+
 def resolve_summarizer(given: Any) -> Summarizer:
     """The summarizer to use: the one given (a callable is wrapped), else Claude when
     ANTHROPIC_API_KEY is set, else a CompressionError naming the ways to proceed."""

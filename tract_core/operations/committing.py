@@ -4,10 +4,12 @@ compare-and-swap on the branch so concurrent writers never lose a commit."""
 from __future__ import annotations
 
 import json
+import random
+import time
 from typing import Any
 
 from tract_core.errors import (CommitNotFoundError, DetachedHeadError, InvalidOperationError,
-                               RefConflictError)
+                               RefConflictError, WriteConflictError)
 from tract_core.models.enums import Operation, Priority, parse_enum
 from tract_core.operations.hashing import commit_hash, content_body
 from tract_core.operations.refs import RefView, branch_ref, resolve
@@ -20,6 +22,11 @@ MAX_ATTEMPTS = 20
 
 class _LostRace(Exception):
     pass
+
+
+def _backoff(attempt: int) -> None:
+    """Sleep a little, longer after each loss, with jitter so losers do not collide again."""
+    time.sleep(random.uniform(0, min(0.1, 0.002 * 2 ** attempt)))
 
 
 def prepare_blob(repo: Repo, content: Any) -> BlobRow:
@@ -78,7 +85,10 @@ def append(repo: Repo, content: Any, *, operation: str | Operation = Operation.A
     if metadata is not None and not isinstance(metadata, dict):
         raise InvalidOperationError("metadata must be a JSON object (dict)")
     blob = prepare_blob(repo, content)
-    for _ in range(MAX_ATTEMPTS if retry else 1):
+    name = branch
+    for attempt in range(MAX_ATTEMPTS if retry else 1):
+        if attempt:
+            _backoff(attempt)
         try:
             with repo.store.write() as tx:
                 view = RefView.read(tx, repo.tract_id)
@@ -87,7 +97,8 @@ def append(repo: Repo, content: Any, *, operation: str | Operation = Operation.A
                     raise DetachedHeadError(
                         "HEAD is detached (checked out at a commit): switch to a branch, or create one "
                         "with branch(name, switch=True), before committing")
-                tip = view.branch_head(name)
+                view.branch_head(name)  # raises when there is no such branch
+                tip = tx.lock_ref(repo.tract_id, branch_ref(name))
                 target = (_edit_target(tx, repo, edit_target, tip, view)
                           if op is Operation.EDIT else None)
                 parent = tx.get_commit(repo.tract_id, tip) if tip else None
@@ -100,7 +111,7 @@ def append(repo: Repo, content: Any, *, operation: str | Operation = Operation.A
                 if prio is not None:
                     tx.add_annotation(repo.tract_id, target or row.hash, prio.value, None, name)
                 return row
-        except _LostRace:
+        except (_LostRace, WriteConflictError):
             continue
-    raise RefConflictError(f"another writer kept moving branch {branch or 'HEAD'}; "
+    raise RefConflictError(f"another writer moved branch {name or 'HEAD'} first; "
                            "the commit was not written, try again")

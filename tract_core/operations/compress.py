@@ -21,7 +21,7 @@ from typing import Any
 
 from prompts import build_summarize_prompt
 from tract_core.compression.facts import extract_facts, missing_facts
-from tract_core.compression.summarizers import ManualSummarizer, resolve_summarizer
+from tract_core.compression.summarizers import ManualSummarizer, resolve_summarizer, summarize_checked
 from tract_core.errors import (CompressionError, CompressionNotFoundError, InvalidOperationError,
                                StaleCompressionError)
 from tract_core.models.compression import CompressResult, PendingCompression
@@ -80,7 +80,7 @@ def compress(repo: Repo, summarizer: Any, *, commits: Sequence[str] | None = Non
         prompts = [build_summarize_prompt(c, t, instructions) for c, t in zip(infos, targets)]
     else:
         writer = ManualSummarizer(content) if content is not None else resolve_summarizer(summarizer)
-        summaries = [writer.summarize(c, target_tokens=t, instructions=instructions)
+        summaries = [summarize_checked(writer, c, target_tokens=t, instructions=instructions)
                      for c, t in zip(infos, targets)]
         if content is not None and not isinstance(content, str) and len(content) != len(summaries):
             raise CompressionError(f"content= gave {len(content)} summaries; this range needs "

@@ -13,12 +13,17 @@ from contextlib import contextmanager
 
 from sqlalchemy import Engine, and_, delete, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from tract_core.errors import StorageError
+from tract_core.errors import StorageError, WriteConflictError
 from tract_core.storage import schema as s
 from tract_core.storage.engine import WRITE_OPTION, make_engine, migrate
 from tract_core.storage.rows import AnnotationRow, BlobRow, CommitRow, EventRow, RefRow
+
+
+# PostgreSQL errors that mean "a concurrent transaction got in the way", never bad data:
+# serialization_failure, deadlock_detected, unique_violation (two writers inserting the same key)
+RACE_SQLSTATES = frozenset({"40001", "40P01", "23505"})
 
 
 def now_us() -> int:
@@ -40,8 +45,14 @@ class Store:
             with self.engine.connect().execution_options(**{WRITE_OPTION: True}) as conn:
                 with conn.begin():
                     yield Txn(conn, self.dialect)
-        except OperationalError as err:
-            raise StorageError(f"write failed: {err.orig}") from err
+        except DBAPIError as err:
+            if getattr(err.orig, "sqlstate", None) in RACE_SQLSTATES:
+                raise WriteConflictError(
+                    f"another writer changed the store at the same time; nothing was written, "
+                    f"try again ({err.orig})") from err
+            if isinstance(err, (OperationalError, IntegrityError)):
+                raise StorageError(f"write failed: {err.orig}") from err
+            raise
 
     @contextmanager
     def read(self) -> Iterator[Txn]:
@@ -64,6 +75,13 @@ class Txn:
         ins = (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)
         return ins.on_conflict_do_nothing()
 
+    def _upsert(self, table, keys: dict, values: dict) -> None:
+        """Insert, or overwrite `values` of the row with `keys`, in one statement: a read-then-insert
+        lets two PostgreSQL writers both insert (unique violation)."""
+        ins = (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)
+        self.conn.execute(ins.values(**keys, **values).on_conflict_do_update(
+            index_elements=list(keys), set_=values))
+
     # --- tracts and content types ---
     def ensure_tract(self, tract_id: str) -> bool:
         """Create the tract row if missing; True when it was created by this call."""
@@ -76,14 +94,8 @@ class Txn:
         return list(self.conn.scalars(select(s.tracts.c.id).order_by(s.tracts.c.id)))
 
     def save_content_type(self, tract_id: str, name: str, schema: dict) -> None:
-        t = s.content_types
-        values = dict(tract_id=tract_id, name=name, json_schema=json.dumps(schema, sort_keys=True))
-        exists = self.conn.execute(select(t.c.name).where(t.c.tract_id == tract_id, t.c.name == name)).first()
-        if exists:
-            self.conn.execute(update(t).where(t.c.tract_id == tract_id, t.c.name == name)
-                              .values(json_schema=values["json_schema"]))
-        else:
-            self.conn.execute(insert(t).values(**values))
+        self._upsert(s.content_types, {"tract_id": tract_id, "name": name},
+                     {"json_schema": json.dumps(schema, sort_keys=True)})
 
     def content_types(self, tract_id: str) -> dict[str, dict]:
         t = s.content_types
@@ -212,6 +224,19 @@ class Txn:
             tract_id=tract_id, name=name, commit_hash=commit_hash, symbolic=symbolic).returning(s.refs.c.name))
         return res.first() is not None
 
+    def lock_ref(self, tract_id: str, name: str) -> str | None:
+        """A ref's commit, held against other writers until this transaction ends.
+
+        On PostgreSQL, `SELECT … FOR UPDATE`: writers of one branch queue here instead of all
+        reading the same tip and all but one losing the compare-and-swap (retries would starve).
+        SQLite's `BEGIN IMMEDIATE` holds the whole database already.
+        """
+        r = s.refs.c
+        q = select(r.commit_hash).where(r.tract_id == tract_id, r.name == name)
+        if self.dialect == "postgresql":
+            q = q.with_for_update()
+        return self.conn.scalar(q)
+
     def cas_ref(self, tract_id: str, name: str, old: str | None, new: str | None) -> bool:
         """Point `name` at `new` only if it still points at `old` (compare-and-swap)."""
         r = s.refs.c
@@ -223,12 +248,8 @@ class Txn:
     def set_ref(self, tract_id: str, name: str, commit_hash: str | None = None,
                 symbolic: str | None = None) -> None:
         """Overwrite a ref unconditionally (HEAD, ORIG_HEAD), creating it if needed."""
-        r = s.refs.c
-        res = self.conn.execute(update(s.refs).where(r.tract_id == tract_id, r.name == name)
-                                .values(commit_hash=commit_hash, symbolic=symbolic))
-        if res.rowcount == 0:
-            self.conn.execute(insert(s.refs).values(tract_id=tract_id, name=name,
-                                                    commit_hash=commit_hash, symbolic=symbolic))
+        self._upsert(s.refs, {"tract_id": tract_id, "name": name},
+                     {"commit_hash": commit_hash, "symbolic": symbolic})
 
     def delete_ref(self, tract_id: str, name: str) -> None:
         self.conn.execute(delete(s.refs).where(s.refs.c.tract_id == tract_id, s.refs.c.name == name))
