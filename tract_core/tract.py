@@ -254,11 +254,11 @@ class Tract:
         only) calls no summarizer: the pending compression carries `.prompts` and None summaries,
         and `approve_compression(id, summaries=[...])` supplies the text (the agent-written path).
         """
-        with self._lock:
-            return self._bind(compression.compress(
-                self.repo, self.summarizer, commits=commits, from_commit=from_commit,
-                to_commit=to_commit, target_tokens=target_tokens, instructions=instructions, mode=mode,
-                content=content, deferred=deferred))
+        # no facade lock: the summarizer may take a while, and compression uses no compile cache
+        return self._bind(compression.compress(
+            self.repo, self.summarizer, commits=commits, from_commit=from_commit,
+            to_commit=to_commit, target_tokens=target_tokens, instructions=instructions, mode=mode,
+            content=content, deferred=deferred))
 
     def pending_compressions(self) -> list[PendingCompression]:
         """Compressions awaiting approval, oldest first (they survive a restart)."""

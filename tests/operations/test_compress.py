@@ -213,3 +213,12 @@ def test_bad_arguments_say_what_to_do(t):
     from tract_core import InvalidOperationError
     with pytest.raises(InvalidOperationError, match="mode"):
         t.compress(mode="eager")
+
+
+def test_a_detached_head_cannot_be_compressed(t):
+    from tract_core import DetachedHeadError
+
+    h = story(t)
+    t.checkout(h["a1"])
+    with pytest.raises(DetachedHeadError):
+        t.compress(mode="manual", content="x")

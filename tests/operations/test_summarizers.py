@@ -137,3 +137,40 @@ def test_a_failing_callable_is_a_compression_error():
     with pytest.raises(CompressionError, match="sampling refused"):
         t.compress(mode="autonomous")
     assert snapshot(t) == before
+
+
+def test_a_failed_summary_leaves_either_store_unchanged(store_url):
+    def handler(r):
+        return httpx2.Response(529, json={"type": "error", "error": {"type": "overloaded_error",
+                                                                     "message": "overloaded"}})
+
+    t = open_tract(store_url, summarizer=claude(handler))
+    story(t)
+    before = snapshot(t)
+    for mode in ("autonomous", "collaborative"):
+        with pytest.raises(CompressionError, match="529"):
+            t.compress(mode=mode)
+    assert snapshot(t) == before
+    t.close()
+
+
+def test_the_summarizer_runs_without_holding_the_tract(monkeypatch):
+    import threading
+
+    t = open_tract()
+    story(t)
+    inside, release = threading.Event(), threading.Event()
+
+    def slow(system, prompt):
+        inside.set()
+        release.wait(10)
+        return "Summary."
+
+    t.summarizer = slow
+    worker = threading.Thread(target=lambda: t.compress(mode="autonomous"))
+    worker.start()
+    assert inside.wait(10)
+    assert t.compile().messages                  # other calls are not blocked meanwhile
+    release.set()
+    worker.join(10)
+    assert t.compile().messages[1].content.endswith("Summary.")
