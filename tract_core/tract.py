@@ -239,7 +239,7 @@ class Tract:
                  deferred: bool = False) -> PendingCompression | CompressResult:
         """Replace a range of the current branch by summaries; the source commits stay in the store.
 
-        The range: `commits` (the span from the oldest to the newest named), or `from_commit` ..
+        The range: `commits` (consecutive commits of the branch, in any order), or `from_commit` ..
         `to_commit` (inclusive; defaults: the first commit, HEAD). It grows so no tool call is cut
         from its result. PINNED commits stay verbatim and split it into groups (one summary each);
         SKIP commits are left out; commits after the range are re-applied on top.

@@ -222,3 +222,11 @@ def test_a_detached_head_cannot_be_compressed(t):
     t.checkout(h["a1"])
     with pytest.raises(DetachedHeadError):
         t.compress(mode="manual", content="x")
+
+
+def test_commits_must_be_consecutive(t):
+    h = story(t)
+    with pytest.raises(CompressionError, match="consecutive"):
+        t.compress(commits=[h["u1"], h["call"]], mode="manual", content="x")
+    pending = t.compress(commits=[h["a1"][:10], h["u1"]])
+    assert pending.source_hashes == [h["u1"], h["a1"]]

@@ -41,8 +41,13 @@ def _bounds(tx: Txn, repo: Repo, view: RefView, chain: Chain, branch: str, commi
     if commits is not None:
         if isinstance(commits, str) or not commits:
             raise CompressionError("commits= must be a non-empty list of hashes")
-        idx = [_index(chain, resolve(tx, repo.tract_id, c, view), branch) for c in commits]
-        return min(idx), max(idx)
+        idx = sorted({_index(chain, resolve(tx, repo.tract_id, c, view), branch) for c in commits})
+        gaps = [i for i in range(idx[0], idx[-1] + 1) if i not in idx]
+        if gaps:
+            raise CompressionError(f"commits= must be consecutive on branch {branch}: "
+                                   f"{chain.order[gaps[0]][:12]} between them is missing; name it too, "
+                                   "or give from_commit= and to_commit=")
+        return idx[0], idx[-1]
     lo = _index(chain, resolve(tx, repo.tract_id, from_commit, view), branch) if from_commit else 0
     hi = (_index(chain, resolve(tx, repo.tract_id, to_commit, view), branch) if to_commit
           else len(chain.order) - 1)
