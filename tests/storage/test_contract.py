@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import WordCounter
 from tract_core import Tract
-from tract_core.errors import AmbiguousPrefixError, CommitNotFoundError
+from tract_core.errors import AmbiguousPrefixError, CommitNotFoundError, StorageError
 from tract_core.storage import BlobRow, CommitRow, now_us
 from tract_core.storage import schema as s
 
@@ -165,3 +165,13 @@ def test_ancestors_are_exactly_the_reachable_commits_across_merges(t):
     assert rows[m].parents == [e.hash, d.hash]
     assert rows[f.hash].body is not None and rows[m].body is None
     assert near == {f.hash, m, e.hash, d.hash}
+
+
+def test_inserting_a_commit_twice_says_it_exists(t):
+    row = CommitRow("d" * 64, t.tract_id, [], "merge", None, None, None, None, now_us(), 0)
+    with t.store.write() as tx:
+        tx.insert_commit(row)
+    with pytest.raises(StorageError, match="exists already"):
+        with t.store.write() as tx:
+            tx.insert_commit(row)
+    assert _count(t, s.commits) == 1

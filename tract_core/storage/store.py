@@ -121,13 +121,14 @@ class Txn:
 
     # --- commits ---
     def insert_commit(self, row: CommitRow) -> None:
-        try:
-            self.conn.execute(insert(s.commits).values(
-                hash=row.hash, tract_id=row.tract_id, operation=row.operation,
-                edit_target=row.edit_target, content_hash=row.content_hash, message=row.message,
-                meta=row.meta, created_us=row.created_us, generation=row.generation))
-        except IntegrityError as err:
-            raise StorageError(f"commit {row.hash[:12]} exists already") from err
+        # ON CONFLICT on the hash only: any other integrity error (a missing blob) is not "exists"
+        inserted = self.conn.execute(self._insert_ignore(s.commits).values(
+            hash=row.hash, tract_id=row.tract_id, operation=row.operation,
+            edit_target=row.edit_target, content_hash=row.content_hash, message=row.message,
+            meta=row.meta, created_us=row.created_us, generation=row.generation)
+            .returning(s.commits.c.hash)).first()
+        if inserted is None:
+            raise StorageError(f"commit {row.hash[:12]} exists already")
         if row.parents:
             self.conn.execute(insert(s.commit_parents), [
                 {"child": row.hash, "position": i, "parent": p} for i, p in enumerate(row.parents)])

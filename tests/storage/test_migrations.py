@@ -1,0 +1,107 @@
+"""A store created by an older migration upgrades on open with its data intact; openers may race."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import inspect, text
+
+from tests.conftest import WordCounter
+from tract_core import Tract
+from tract_core.storage import Store
+from tract_core.storage.engine import current_revision, head_revision
+
+BLOB = "b" * 64
+ROOT, CHILD = "1" * 64, "2" * 64
+
+
+def write_revision_0001_data(store: Store) -> None:
+    """Rows as a 0001-era tract wrote them: plain SQL, no help from today's code."""
+    with store.engine.connect().execution_options(tract_write=True) as conn, conn.begin():
+        conn.execute(text("INSERT INTO tracts (id, created_us) VALUES ('old', 1000)"))
+        conn.execute(text(
+            "INSERT INTO blobs (hash, content_type, body, token_count) VALUES (:h, 'dialogue', :b, 3)"),
+            {"h": BLOB, "b": '{"content_type":"dialogue","role":"user","text":"hello old world"}'})
+        for h, gen, t in ((ROOT, 0, 2000), (CHILD, 1, 3000)):
+            conn.execute(text(
+                "INSERT INTO commits (hash, tract_id, operation, edit_target, content_hash, message, meta,"
+                " created_us, generation) VALUES (:h, 'old', 'append', NULL, :b, NULL, NULL, :t, :g)"),
+                {"h": h, "b": BLOB, "t": t, "g": gen})
+        conn.execute(text("INSERT INTO commit_parents (child, position, parent) VALUES (:c, 0, :p)"),
+                     {"c": CHILD, "p": ROOT})
+        conn.execute(text("INSERT INTO refs (tract_id, name, commit_hash, symbolic) VALUES "
+                          "('old', 'refs/heads/main', :h, NULL), ('old', 'HEAD', NULL, 'refs/heads/main')"),
+                     {"h": CHILD})
+        conn.execute(text("INSERT INTO annotations (tract_id, commit_hash, priority, reason, branch,"
+                          " created_us) VALUES ('old', :h, 'pinned', 'keep', 'main', 4000)"), {"h": ROOT})
+
+
+def test_a_store_at_0001_upgrades_on_open_with_its_data_intact(store_url):
+    old = Store(store_url, migrate_to="0001")
+    assert current_revision(old.engine) == "0001"
+    assert "operation_events" not in inspect(old.engine).get_table_names()
+    write_revision_0001_data(old)
+    old.close()
+
+    with Tract.open(store_url, "old", counter=WordCounter()) as t:
+        assert current_revision(t.store.engine) == head_revision() != "0001"
+        assert {"operation_events", "idempotency_keys"} <= set(inspect(t.store.engine).get_table_names())
+        log = t.log()
+        assert [c.hash for c in log] == [CHILD, ROOT]
+        assert log[0].parents == [ROOT]
+        assert log[0].content.text == "hello old world" and log[0].token_count == 3
+        assert t.show(ROOT[:8]).priority.value == "pinned"
+        assert t.compile().commit_hashes == [ROOT, CHILD]
+        new = t.user("written after the upgrade")
+        assert new.parents == [CHILD]
+
+    # and opening again is a no-op on the schema
+    with Tract.open(store_url, "old", counter=WordCounter()) as t:
+        assert current_revision(t.store.engine) == head_revision()
+        assert len(t.log()) == 3
+
+
+def test_migrating_an_up_to_date_store_changes_nothing(store_url):
+    Store(store_url).close()
+    store = Store(store_url, migrate_to="head")
+    assert current_revision(store.engine) == head_revision()
+    store.close()
+
+
+OPEN_AND_COMMIT = """
+import sys, time
+from pathlib import Path
+from tract_core import Tract
+
+class Words:
+    def count(self, text):
+        return len(text.split())
+
+go = Path(sys.argv[2])
+print("ready", flush=True)
+while not go.exists():
+    time.sleep(0.002)
+with Tract.open(sys.argv[1], counter=Words()) as t:
+    print(t.user("opened by " + sys.argv[3]).hash)
+"""
+
+
+@pytest.mark.slow
+def test_processes_opening_a_fresh_store_at_once_all_succeed(store_url, tmp_path):
+    go = tmp_path / "go"
+    procs = [subprocess.Popen([sys.executable, "-c", OPEN_AND_COMMIT, store_url, str(go), str(i)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for i in range(3)]
+    for p in procs:
+        p.stdout.readline()  # "ready": imported, about to wait for the start
+    go.touch()
+    outs = [p.communicate(timeout=60) for p in procs]
+
+    for p, (out, err) in zip(procs, outs):
+        assert p.returncode == 0, err
+    hashes = {out.strip() for out, _ in outs}
+    with Tract.open(store_url, counter=WordCounter()) as t:
+        assert current_revision(t.store.engine) == head_revision()
+        assert {c.hash for c in t.log()} == hashes and len(hashes) == 3
