@@ -101,9 +101,9 @@ def append(repo: Repo, content: Any, *, operation: str | Operation = Operation.A
                 tip = tx.lock_ref(repo.tract_id, branch_ref(name))
                 target = (_edit_target(tx, repo, edit_target, tip, view)
                           if op is Operation.EDIT else None)
-                parent = tx.get_commit(repo.tract_id, tip) if tip else None
+                parent_generation = tx.generation(repo.tract_id, tip) if tip else None
                 row = new_commit_row(repo, parents=[tip] if tip else [],
-                                     generation=parent.generation + 1 if parent else 0,
+                                     generation=parent_generation + 1 if tip else 0,
                                      operation=op.value, blob=blob, edit_target=target,
                                      message=message, metadata=metadata)
                 tx.put_blob(blob)

@@ -10,6 +10,9 @@ from tract_core.storage.rows import CommitRow
 def linearize(commits: Mapping[str, CommitRow], head: str) -> list[str]:
     """Oldest first. A merge shows its first parent's history, then what the second parent brought,
     then the merge itself: the same order every time for the same DAG."""
+    chain = _first_parent_chain(commits, head)
+    if chain is not None:
+        return chain
     order: list[str] = []
     seen: set[str] = set()
     stack: list[tuple[str, int]] = [(head, 0)]
@@ -26,6 +29,20 @@ def linearize(commits: Mapping[str, CommitRow], head: str) -> list[str]:
                 stack.append((parents[i], 0))
         else:
             order.append(h)
+    return order
+
+
+def _first_parent_chain(commits: Mapping[str, CommitRow], head: str) -> list[str] | None:
+    """The order of a history without merges (the common case), in one cheap walk; None if it has one."""
+    order: list[str] = []
+    h: str | None = head
+    while h is not None:
+        parents = commits[h].parents
+        if len(parents) > 1:
+            return None
+        order.append(h)
+        h = parents[0] if parents else None
+    order.reverse()
     return order
 
 

@@ -138,29 +138,40 @@ class Txn:
         database walks it and looks each commit up by key instead of scanning the tract."""
         c, b, p = s.commits, s.blobs, s.commit_parents
         base = c if driver is None else driver.join(c, c.c.hash == driver.c.h)
-        return (select(c, b.c.content_type, b.c.body, b.c.token_count, p.c.parent, p.c.position)
+        return (select(c.c.hash, c.c.tract_id, c.c.operation, c.c.edit_target, c.c.content_hash,
+                       c.c.message, c.c.meta, c.c.created_us, c.c.generation, b.c.content_type, b.c.body,
+                       b.c.token_count, p.c.parent, p.c.position)
                 .select_from(base.outerjoin(b, b.c.hash == c.c.content_hash)
                              .outerjoin(p, p.c.child == c.c.hash)))
 
     @staticmethod
     def _rows_to_commits(rows) -> list[CommitRow]:
+        # plain tuples in the column order of _commit_query: attribute access on rows is the
+        # slow part of reading a long history
         by_hash: dict[str, CommitRow] = {}
-        for r in rows:
-            row = by_hash.get(r.hash)
+        for (h, tract_id, operation, edit_target, content_hash, message, meta, created_us, generation,
+             content_type, body, token_count, parent, position) in rows:
+            row = by_hash.get(h)
             if row is None:
-                row = by_hash[r.hash] = CommitRow(
-                    r.hash, r.tract_id, [], r.operation, r.edit_target, r.content_hash, r.message,
-                    r.meta, r.created_us, r.generation, r.content_type, r.body, r.token_count or 0)
-            if r.parent is not None:
-                row.parents.append((r.position, r.parent))
+                row = by_hash[h] = CommitRow(h, tract_id, [], operation, edit_target, content_hash,
+                                             message, meta, created_us, generation, content_type, body,
+                                             token_count or 0)
+            if parent is not None:
+                row.parents.append((position, parent))
         for row in by_hash.values():
-            row.parents = [p for _, p in sorted(row.parents)]
+            row.parents = [p for _, p in sorted(row.parents)] if len(row.parents) > 1 else [
+                p for _, p in row.parents]
         return list(by_hash.values())
 
     def get_commit(self, tract_id: str, commit_hash: str) -> CommitRow | None:
         q = self._commit_query().where(s.commits.c.hash == commit_hash, s.commits.c.tract_id == tract_id)
         found = self._rows_to_commits(self.conn.execute(q))
         return found[0] if found else None
+
+    def generation(self, tract_id: str, commit_hash: str) -> int | None:
+        """A commit's generation alone (what a new child needs), without its content."""
+        c = s.commits.c
+        return self.conn.scalar(select(c.generation).where(c.hash == commit_hash, c.tract_id == tract_id))
 
     def get_commits(self, tract_id: str, hashes: Iterable[str]) -> dict[str, CommitRow]:
         hashes = list(set(hashes))
