@@ -170,6 +170,7 @@ def test_a_tool_call_and_its_result_are_never_split(t):
 
 def test_deferred_compression_takes_the_summary_at_approval(monkeypatch):
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.delenv("ANTHROPIC_AUTH_TOKEN", raising=False)
     t = open_tract()                       # no summarizer at all: the agent writes the summary
     h = story(t)
     pending = t.compress(from_commit=h["u1"], to_commit=h["a1"], deferred=True)

@@ -102,6 +102,7 @@ def test_timeout_names_the_timeout():
 
 def test_without_summarizer_or_key_compress_says_how_to_proceed(monkeypatch):
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.delenv("ANTHROPIC_AUTH_TOKEN", raising=False)
     t = open_tract()
     story(t)
     before = snapshot(t)

@@ -129,13 +129,14 @@ def summarize_checked(writer: Summarizer, commits: Sequence[Any], *, target_toke
 
 def resolve_summarizer(given: Any) -> Summarizer:
     """The summarizer to use: the one given (a callable is wrapped), else Claude when
-    ANTHROPIC_API_KEY is set, else a CompressionError naming the ways to proceed."""
+    ANTHROPIC_API_KEY (or the SDK's ANTHROPIC_AUTH_TOKEN) is set, else a CompressionError naming
+    the ways to proceed."""
     if given is not None:
         if isinstance(given, Summarizer):
             return given
         if callable(given):
             return CallableSummarizer(given)
         raise CompressionError("summarizer must have a summarize() method or be a callable (system, prompt)")
-    if os.environ.get("ANTHROPIC_API_KEY"):
+    if os.environ.get("ANTHROPIC_API_KEY") or os.environ.get("ANTHROPIC_AUTH_TOKEN"):
         return AnthropicSummarizer()
     raise CompressionError(NO_SUMMARIZER)
