@@ -231,3 +231,21 @@ def test_commits_must_be_consecutive(t):
         t.compress(commits=[h["u1"], h["call"]], mode="manual", content="x")
     pending = t.compress(commits=[h["a1"][:10], h["u1"]])
     assert pending.source_hashes == [h["u1"], h["a1"]]
+
+
+def test_a_deferred_compression_can_be_filled_in_before_approval(t):
+    from tract_core import InvalidOperationError
+
+    h = story(t)
+    pending = t.compress(from_commit=h["u1"], to_commit=h["a1"], deferred=True)
+    assert "4812" in pending.lost_facts            # nothing written yet: every fact is missing
+    with pytest.raises(InvalidOperationError, match="out of range"):
+        pending.edit_summary(1, "no such group")
+    with pytest.raises(CompressionError, match="cannot be empty"):
+        pending.edit_summary(0, "  ")
+    pending.edit_summary(0, "Ada asked to deploy build 4812.")
+    assert not pending.needs_summary and "4812" not in pending.lost_facts
+    with pytest.raises(CompressionError, match="needs 1 summaries"):
+        pending.approve(summaries=["one", "two"])
+    pending.approve()
+    assert texts(t)[1] == SUMMARY_HEADER + "Ada asked to deploy build 4812."
