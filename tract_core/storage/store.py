@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, and_, delete, func, insert, literal, select, update
+from sqlalchemy import Engine, and_, bindparam, delete, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
@@ -36,7 +36,11 @@ class Store:
     def __init__(self, path_or_url: str, *, migrate_to: str = "head") -> None:
         self.url = path_or_url
         self.engine: Engine = make_engine(path_or_url)
-        migrate(self.engine, migrate_to)
+        try:
+            migrate(self.engine, migrate_to)
+        except BaseException:
+            self.engine.dispose()  # a refused store must not keep connections open
+            raise
         self.dialect = self.engine.dialect.name
 
     @contextmanager
@@ -62,6 +66,18 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+_prepared: dict[tuple[str, str], object] = {}
+
+
+def _prepared_stmt(dialect: str, name: str, build):
+    """A statement built once per dialect and reused: on the commit path, building SQLAlchemy
+    expressions costs more than running them (parameters are bound with `bindparam`)."""
+    stmt = _prepared.get((dialect, name))
+    if stmt is None:
+        stmt = _prepared[dialect, name] = build()
+    return stmt
 
 
 class Txn:
@@ -103,9 +119,13 @@ class Txn:
         return {name: json.loads(js) for name, js in rows}
 
     # --- blobs ---
+    def _stmt(self, name: str, build):
+        return _prepared_stmt(self.dialect, name, build)
+
     def put_blob(self, blob: BlobRow) -> None:
-        self.conn.execute(self._insert_ignore(s.blobs).values(
-            hash=blob.hash, content_type=blob.content_type, body=blob.body, token_count=blob.token_count))
+        self.conn.execute(self._stmt("put_blob", lambda: self._insert_ignore(s.blobs)), {
+            "hash": blob.hash, "content_type": blob.content_type, "body": blob.body,
+            "token_count": blob.token_count})
 
     def blob_token_count(self, content_hash: str) -> int | None:
         return self.conn.scalar(select(s.blobs.c.token_count).where(s.blobs.c.hash == content_hash))
@@ -122,16 +142,17 @@ class Txn:
     # --- commits ---
     def insert_commit(self, row: CommitRow) -> None:
         # ON CONFLICT on the hash only: any other integrity error (a missing blob) is not "exists"
-        inserted = self.conn.execute(self._insert_ignore(s.commits).values(
-            hash=row.hash, tract_id=row.tract_id, operation=row.operation,
-            edit_target=row.edit_target, content_hash=row.content_hash, message=row.message,
-            meta=row.meta, created_us=row.created_us, generation=row.generation)
-            .returning(s.commits.c.hash)).first()
+        stmt = self._stmt("insert_commit", lambda: self._insert_ignore(s.commits).returning(s.commits.c.hash))
+        inserted = self.conn.execute(stmt, {
+            "hash": row.hash, "tract_id": row.tract_id, "operation": row.operation,
+            "edit_target": row.edit_target, "content_hash": row.content_hash, "message": row.message,
+            "meta": row.meta, "created_us": row.created_us, "generation": row.generation}).first()
         if inserted is None:
             raise StorageError(f"commit {row.hash[:12]} exists already")
-        if row.parents:
-            self.conn.execute(insert(s.commit_parents), [
-                {"child": row.hash, "position": i, "parent": p} for i, p in enumerate(row.parents)])
+        parents = [{"child": row.hash, "position": i, "parent": p} for i, p in enumerate(row.parents)]
+        if parents:
+            self.conn.execute(self._stmt("insert_parents", lambda: insert(s.commit_parents)),
+                              parents[0] if len(parents) == 1 else parents)
 
     def _commit_query(self, driver=None):
         """Commits with their blob and parents; `driver` (a set of hashes) leads the join, so the
@@ -164,14 +185,17 @@ class Txn:
         return list(by_hash.values())
 
     def get_commit(self, tract_id: str, commit_hash: str) -> CommitRow | None:
-        q = self._commit_query().where(s.commits.c.hash == commit_hash, s.commits.c.tract_id == tract_id)
-        found = self._rows_to_commits(self.conn.execute(q))
+        q = self._stmt("get_commit", lambda: self._commit_query().where(
+            s.commits.c.hash == bindparam("b_hash"), s.commits.c.tract_id == bindparam("b_tract")))
+        found = self._rows_to_commits(self.conn.execute(q, {"b_hash": commit_hash, "b_tract": tract_id}))
         return found[0] if found else None
 
     def generation(self, tract_id: str, commit_hash: str) -> int | None:
         """A commit's generation alone (what a new child needs), without its content."""
         c = s.commits.c
-        return self.conn.scalar(select(c.generation).where(c.hash == commit_hash, c.tract_id == tract_id))
+        q = self._stmt("generation", lambda: select(c.generation).where(
+            c.hash == bindparam("b_hash"), c.tract_id == bindparam("b_tract")))
+        return self.conn.scalar(q, {"b_hash": commit_hash, "b_tract": tract_id})
 
     def get_commits(self, tract_id: str, hashes: Iterable[str]) -> dict[str, CommitRow]:
         hashes = list(set(hashes))
@@ -227,8 +251,11 @@ class Txn:
         return RefRow(r.name, r.commit_hash, r.symbolic) if r else None
 
     def list_refs(self, tract_id: str) -> list[RefRow]:
-        rows = self.conn.execute(select(s.refs).where(s.refs.c.tract_id == tract_id).order_by(s.refs.c.name))
-        return [RefRow(r.name, r.commit_hash, r.symbolic) for r in rows]
+        r = s.refs.c
+        q = self._stmt("list_refs", lambda: select(r.name, r.commit_hash, r.symbolic)
+                       .where(r.tract_id == bindparam("b_tract")).order_by(r.name))
+        return [RefRow(name, commit_hash, symbolic)
+                for name, commit_hash, symbolic in self.conn.execute(q, {"b_tract": tract_id})]
 
     def create_ref(self, tract_id: str, name: str, commit_hash: str | None = None,
                    symbolic: str | None = None) -> bool:
@@ -244,17 +271,26 @@ class Txn:
         SQLite's `BEGIN IMMEDIATE` holds the whole database already.
         """
         r = s.refs.c
-        q = select(r.commit_hash).where(r.tract_id == tract_id, r.name == name)
-        if self.dialect == "postgresql":
-            q = q.with_for_update()
-        return self.conn.scalar(q)
+
+        def build():
+            q = select(r.commit_hash).where(r.tract_id == bindparam("b_tract"), r.name == bindparam("b_name"))
+            return q.with_for_update() if self.dialect == "postgresql" else q
+
+        return self.conn.scalar(self._stmt("lock_ref", build), {"b_tract": tract_id, "b_name": name})
 
     def cas_ref(self, tract_id: str, name: str, old: str | None, new: str | None) -> bool:
         """Point `name` at `new` only if it still points at `old` (compare-and-swap)."""
         r = s.refs.c
-        cond = r.commit_hash.is_(None) if old is None else r.commit_hash == old
-        res = self.conn.execute(update(s.refs).where(r.tract_id == tract_id, r.name == name, cond)
-                                .values(commit_hash=new))
+
+        def build():
+            cond = r.commit_hash.is_(None) if old is None else r.commit_hash == bindparam("b_old")
+            return (update(s.refs).where(r.tract_id == bindparam("b_tract"), r.name == bindparam("b_name"), cond)
+                    .values(commit_hash=bindparam("b_new")))
+
+        params = {"b_tract": tract_id, "b_name": name, "b_new": new}
+        if old is not None:
+            params["b_old"] = old
+        res = self.conn.execute(self._stmt("cas_ref" if old is not None else "cas_ref_from_none", build), params)
         return res.rowcount == 1
 
     def set_ref(self, tract_id: str, name: str, commit_hash: str | None = None,
@@ -276,8 +312,9 @@ class Txn:
 
     def annotations_after(self, tract_id: str, after_id: int = 0) -> list[AnnotationRow]:
         a = s.annotations.c
-        rows = self.conn.execute(select(s.annotations).where(a.tract_id == tract_id, a.id > after_id)
-                                 .order_by(a.id))
+        q = self._stmt("annotations_after", lambda: select(s.annotations).where(
+            a.tract_id == bindparam("b_tract"), a.id > bindparam("b_after")).order_by(a.id))
+        rows = self.conn.execute(q, {"b_tract": tract_id, "b_after": after_id})
         return [AnnotationRow(r.id, r.commit_hash, r.priority, r.reason, r.branch, r.created_us)
                 for r in rows]
 
