@@ -1,0 +1,196 @@
+"""Agent-loop benchmark: tract (SQLite, PostgreSQL) vs LangGraph's SqliteSaver on the same steps.
+
+A step appends a user turn, an assistant turn with a tool call, and the tool's result (300-400
+characters each), then reads the full context back:
+- tract: `user`, `assistant`, `tool_call`, `tool_result` commits, then `compile()`;
+- LangGraph: a one-node graph whose state is `messages` with the `add_messages` reducer, checkpointed
+  by `SqliteSaver`; `invoke` with the step's three messages, then `get_state` (defaults throughout).
+
+    python bench/agent_loop.py           # N = 100, 1,000, 10,000 (LangGraph's 10,000 projected)
+    python bench/agent_loop.py --quick   # N = 100, 200: under a minute
+
+Each system runs once up to the largest N on a fresh store; the figures for a smaller N are those of
+its first N steps (the same work as a separate run), with the size on disk taken at that point.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+from typing_extensions import TypedDict
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import common  # noqa: E402
+from tract_core import Tract  # noqa: E402
+
+LANGGRAPH_BUDGET_S = 600  # beyond this LangGraph's larger N is projected from its measured growth
+
+
+class TractLoop:
+    def __init__(self, url: str) -> None:
+        self.t = Tract.open(url, "agent")
+        self.t.system("You are a careful coding agent. Keep answers short and cite the files you read.")
+
+    def step(self, s: dict) -> int:
+        t = self.t
+        t.user(s["user"])
+        t.assistant(s["assistant"])
+        t.tool_call(s["tool"], s["arguments"], s["call_id"])
+        t.tool_result(s["call_id"], s["result"])
+        return len(t.compile().messages)
+
+    def close(self) -> None:
+        self.t.close()
+
+
+class LangGraphLoop:
+    def __init__(self, path: str) -> None:
+        from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+        from langgraph.checkpoint.sqlite import SqliteSaver
+        from langgraph.graph import END, START, StateGraph
+        from langgraph.graph.message import add_messages
+
+        # built at run time so this module imports without LangGraph installed
+        state = TypedDict("State", {"messages": Annotated[list, add_messages]})
+        graph = StateGraph(state)
+        graph.add_node("agent", lambda state: {})  # the work under test is the checkpointing
+        graph.add_edge(START, "agent")
+        graph.add_edge("agent", END)
+        self.con = sqlite3.connect(path, check_same_thread=False)
+        self.app = graph.compile(checkpointer=SqliteSaver(self.con))
+        self.config = {"configurable": {"thread_id": "agent"}}
+        self.msg = (HumanMessage, AIMessage, ToolMessage)
+        self.app.invoke({"messages": [SystemMessage(
+            "You are a careful coding agent. Keep answers short and cite the files you read.")]}, self.config)
+
+    def step(self, s: dict) -> int:
+        human, ai, tool = self.msg
+        i = s["call_id"]
+        self.app.invoke({"messages": [
+            human(s["user"], id=f"u{i}"),
+            ai(s["assistant"], id=f"a{i}", tool_calls=[{"name": s["tool"], "args": s["arguments"], "id": i}]),
+            tool(s["result"], tool_call_id=i, id=f"r{i}")]}, self.config)
+        return len(self.app.get_state(self.config).values["messages"])
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def run_loop(loop, n_max: int, checkpoints: list[int], size_of, budget_s: float | None = None):
+    """Per-step latencies, and the size on disk at each checkpoint N. Stops early past `budget_s`."""
+    turns = common.Turns(seed=7)
+    lat: list[float] = []
+    sizes: dict[int, int] = {}
+    started = time.perf_counter()
+    for i in range(n_max):
+        s = turns.step(i)
+        t0 = time.perf_counter()
+        count = loop.step(s)
+        lat.append(time.perf_counter() - t0)
+        assert count == 3 * (i + 1) + 1 or count == 4 * (i + 1) + 1, count  # the context is complete
+        if i + 1 in checkpoints:
+            sizes[i + 1] = size_of()
+        if budget_s is not None and time.perf_counter() - started > budget_s:
+            break
+    return lat, sizes
+
+
+def project(lat: list[float], sizes: dict[int, int], n: int) -> tuple[float, float, float, float]:
+    """LangGraph's p50, p99, total and bytes/step at `n` from its measured linear growth: a step's
+    latency grows linearly with the history (it rewrites the whole message list), so the total and
+    the size on disk grow quadratically."""
+    m = len(lat)
+    xs = list(range(m))
+    mx, my = sum(xs) / m, sum(lat) / m
+    slope = sum((x - mx) * (y - my) for x, y in zip(xs, lat)) / sum((x - mx) ** 2 for x in xs)
+    icept = my - slope * mx
+    at = lambda i: icept + slope * i  # noqa: E731
+    (n1, b1), (n2, b2) = sorted(sizes.items())[-2:]
+    # bytes(N) = a N + c N^2 through the two largest measured points
+    c = (b2 / n2 - b1 / n1) / (n2 - n1)
+    a = b2 / n2 - c * n2
+    return at(n // 2), at(int(n * 0.99)), n * icept + slope * n * (n - 1) / 2, a + c * n
+
+
+def main(argv: list[str] | None = None, out=print) -> list[list[object]]:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="N = 100, 200 (under a minute)")
+    ap.add_argument("--n", type=int, nargs="+", help="step counts (default 100 1000 10000)")
+    ap.add_argument("--no-pg", action="store_true", help="skip tract on PostgreSQL")
+    ap.add_argument("--no-langgraph", action="store_true", help="skip LangGraph")
+    ap.add_argument("--langgraph-budget", type=float, default=LANGGRAPH_BUDGET_S,
+                    help="seconds LangGraph may run before its larger N is projected (default 600)")
+    args = ap.parse_args(argv)
+    ns = sorted(args.n or ([100, 200] if args.quick else [100, 1_000, 10_000]))
+    out(f"# agent loop benchmark ({common.machine()})")
+    results: dict[str, tuple[list[float], dict[int, int]]] = {}
+    work = common.scratch_dir("agent-loop")
+    try:
+        path = str(work / "tract.db")
+        loop = TractLoop(path)
+        results["tract (SQLite)"] = run_loop(loop, ns[-1], ns, lambda: common.sqlite_bytes(path))
+        loop.close()
+        out("  done: tract (SQLite)")
+        reason = None if not args.no_pg else "--no-pg"
+        reason = reason or common.pg_reason()
+        if reason is None:
+            with common.pg_schema() as (url, schema):
+                loop = TractLoop(url)
+                results["tract (PostgreSQL)"] = run_loop(loop, ns[-1], ns, lambda: common.pg_bytes(schema))
+                loop.close()
+            out("  done: tract (PostgreSQL)")
+        else:
+            out(f"  skipped tract (PostgreSQL): {reason}")
+        if not args.no_langgraph:
+            lg_path = str(work / "langgraph.db")
+            loop = LangGraphLoop(lg_path)
+            results["LangGraph SqliteSaver"] = run_loop(loop, ns[-1], ns, lambda: common.sqlite_bytes(lg_path),
+                                                        args.langgraph_budget)
+            loop.close()
+            out("  done: LangGraph SqliteSaver")
+    finally:
+        common.remove(work)
+
+    rows: list[list[object]] = []
+    p50s: dict[tuple[str, int], float] = {}
+    per_step_bytes: dict[tuple[str, int], float] = {}
+    for name, (lat, sizes) in results.items():
+        for n in ns:
+            if len(lat) >= n and n in sizes:
+                p50, p99, total, bps = common.median(lat[:n]), common.pct(lat[:n], 99), sum(lat[:n]), sizes[n] / n
+                how = "measured"
+            else:
+                p50, p99, total, bps = project(lat, sizes, n)
+                how = f"projected from {len(lat):,} measured steps"
+            p50s[name, n], per_step_bytes[name, n] = p50, bps
+            rows.append([name, f"{n:,}", common.ms(p50), common.ms(p99), f"{total:.1f}", common.kib(bps), how])
+    out("")
+    out(common.table(["system", "steps", "p50 ms/step", "p99 ms/step", "total s", "KiB on disk/step", ""], rows))
+    out("")
+    lg, tr = "LangGraph SqliteSaver", "tract (SQLite)"
+    for n in ns:
+        if (lg, n) in p50s:
+            out(f"ratio at {n:,} steps: LangGraph p50 / tract (SQLite) p50 = "
+                f"{common.ratio(p50s[lg, n], p50s[tr, n])}; bytes/step LangGraph / tract = "
+                f"{common.ratio(per_step_bytes[lg, n], per_step_bytes[tr, n])}")
+    for name in results:
+        first, last = per_step_bytes[name, ns[0]], per_step_bytes[name, ns[-1]]
+        out(f"bytes/step growth {name}: {ns[0]:,} -> {ns[-1]:,} steps = {last / first:.2f}x "
+            f"({common.kib(first)} -> {common.kib(last)} KiB)")
+    if 1_000 in ns and (lg, 1_000) in p50s:
+        r = p50s[lg, 1_000] / p50s[tr, 1_000]
+        out(f"target: tract p50 >= 20x faster than LangGraph at 1,000 steps: {'met' if r >= 20 else 'MISSED'} "
+            f"({r:.1f}x)")
+    return rows
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("LANGCHAIN_TRACING_V2", "false")
+    main()
