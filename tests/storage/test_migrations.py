@@ -10,6 +10,7 @@ from sqlalchemy import inspect, text
 
 from tests.conftest import WordCounter
 from tract_core import Tract
+from tract_core.errors import StorageError
 from tract_core.storage import Store
 from tract_core.storage.engine import current_revision, head_revision
 
@@ -74,6 +75,7 @@ OPEN_AND_COMMIT = """
 import sys, time
 from pathlib import Path
 from tract_core import Tract
+from tract_core.errors import StorageError
 
 class Words:
     def count(self, text):
@@ -105,3 +107,19 @@ def test_processes_opening_a_fresh_store_at_once_all_succeed(store_url, tmp_path
     with Tract.open(store_url, counter=WordCounter()) as t:
         assert current_revision(t.store.engine) == head_revision()
         assert {c.hash for c in t.log()} == hashes and len(hashes) == 3
+
+
+def test_a_store_written_by_a_newer_tract_is_refused_with_a_clear_error(store_url):
+    Store(store_url).close()
+    store = Store(store_url)
+    with store.engine.connect().execution_options(tract_write=True) as conn, conn.begin():
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    store.close()
+
+    with pytest.raises(StorageError, match="newer tract"):
+        Tract.open(store_url)
+
+
+def test_an_unknown_target_revision_is_a_storage_error(sqlite_url):
+    with pytest.raises(StorageError, match="unknown schema revision"):
+        Store(sqlite_url, migrate_to="bogus")

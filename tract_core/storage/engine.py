@@ -80,11 +80,20 @@ def _alembic_config(connection) -> Config:
     return cfg
 
 
-@lru_cache(maxsize=1)
-def head_revision() -> str:
+def _scripts() -> ScriptDirectory:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    return ScriptDirectory.from_config(cfg).get_current_head()
+    return ScriptDirectory.from_config(cfg)
+
+
+@lru_cache(maxsize=1)
+def head_revision() -> str:
+    return _scripts().get_current_head()
+
+
+@lru_cache(maxsize=1)
+def known_revisions() -> frozenset[str]:
+    return frozenset(rev.revision for rev in _scripts().walk_revisions())
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -95,6 +104,9 @@ def current_revision(engine: Engine) -> str | None:
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision` in one transaction; concurrent openers wait for each other."""
     target = head_revision() if revision == "head" else revision
+    if target not in known_revisions():
+        raise StorageError(f"unknown schema revision {revision!r}; "
+                           f"known: {', '.join(sorted(known_revisions()))}")
     try:
         with engine.connect().execution_options(**{WRITE_OPTION: True}) as conn:
             with conn.begin():
@@ -103,6 +115,10 @@ def migrate(engine: Engine, revision: str = "head") -> None:
                 current = MigrationContext.configure(conn).get_current_revision()
                 if current == target:
                     return
+                if current is not None and current not in known_revisions():
+                    raise StorageError(
+                        f"the store's schema is at revision {current!r}, which this version of tract does "
+                        "not know: a newer tract wrote it; upgrade tract to open it")
                 log.info("migrating store from %s to %s", current, target)
                 command.upgrade(_alembic_config(conn), target)
     except SQLAlchemyError as err:
