@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mcp.server import MCPServer
 
+from server.compression import register_compression_tools
 from server.pool import TractPool
 from server.prompts import register_prompts
 from server.resources import register_resources
@@ -19,6 +20,7 @@ INSTRUCTIONS = (
 def build_server(pool: TractPool, log_level: str = "WARNING") -> MCPServer:
     mcp = MCPServer("tract", instructions=INSTRUCTIONS, version="0.1.0", log_level=log_level)
     register_history_tools(mcp, pool)
+    register_compression_tools(mcp, pool)
     register_resources(mcp, pool)
     register_prompts(mcp, pool)
     return mcp

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field
 
 from tract_core.models.commit import BranchInfo, CommitInfo
+from tract_core.models.compression import CompressResult, PendingCompression
 from tract_core.models.content import BuiltinContent
 
 TractName = Annotated[str, Field(description="Which tract (one agent's context) to use; one server "
@@ -58,3 +59,21 @@ class CompileResult(BaseModel):
     commit_hashes: list[str]
     dropped: list[str] = Field(default_factory=list, description="Commits left out to fit the budget.")
     record_id: str | None = Field(None, description="With record=true: pass to replay() later.")
+
+
+class CompressOutcome(BaseModel):
+    """What `compress` did, and who wrote (or must write) the summary."""
+
+    summary_source: Literal["sampling", "anthropic", "agent", "manual"] = Field(
+        description="sampling: the client's model; anthropic: ANTHROPIC_API_KEY; agent: you write it "
+                    "(answer `prompts` following `system_prompt`, then approve(id, summary=…)); "
+                    "manual: the content you gave.")
+    pending: PendingCompression | None = Field(None, description="Set in collaborative mode: review, "
+                                                                  "then approve or reject.")
+    applied: CompressResult | None = Field(None, description="Set when the compression was applied.")
+    system_prompt: str | None = Field(None, description="For agent-written summaries: how to write them.")
+    next_step: str
+
+
+class PendingList(BaseModel):
+    pending: list[PendingCompression] = Field(description="Oldest first, each with its lost_facts.")

@@ -35,6 +35,12 @@ class TractPool:
                 found = self._tracts[name] = Tract(self.store, name, **self._options)
             return found
 
+    def with_summarizer(self, name: str, summarizer: Any) -> Tract:
+        """The tract `name` with its own summarizer, for one compression (the shared one keeps its own)."""
+        if summarizer is None:
+            return self.get(name)
+        return Tract(self.store, name, **{**self._options, "summarizer": summarizer})
+
     def once(self, tract: str, key: str | None, tool: str, request: dict[str, Any],
              result_type: type[M], call: Callable[[], M]) -> M:
         """Run a write tool's `call`, once per idempotency key when one is given."""

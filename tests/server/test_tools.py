@@ -12,7 +12,8 @@ from server_helpers import WordCounter, assistant, call, fails, user
 pytestmark = pytest.mark.anyio
 
 ALL_TOOLS = {"commit", "log", "show", "status", "diff", "branch", "switch", "checkout", "list_branches",
-             "merge", "reset", "annotate", "compile"}
+             "merge", "reset", "annotate", "compile", "compress", "pending", "approve", "reject",
+             "undo_compression", "replay", "gc"}
 
 
 async def test_every_tool_is_listed_with_typed_input_and_structured_output(server):

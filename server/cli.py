@@ -1,0 +1,163 @@
+"""`tract`: the human CLI, a few lines per command over the same `Tract` API as the MCP server."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from server.graph import graph_lines, oneline
+from server.main import parser as serve_parser
+from server.main import serve, store_location
+from server.paths import default_db_path
+from tract_core import Tract, TractError
+
+
+def _print_json(model) -> None:
+    print(model.model_dump_json(indent=2) if hasattr(model, "model_dump_json") else json.dumps(model, indent=2))
+
+
+def cmd_log(t: Tract, a) -> None:
+    commits = t.log(a.limit, a.branch)
+    print("\n".join(graph_lines(commits) if a.graph else [oneline(c) for c in commits]))
+
+
+def cmd_show(t: Tract, a) -> None:
+    _print_json(t.show(a.hash))
+
+
+def cmd_status(t: Tract, a) -> None:
+    s = t.status()
+    where = f"HEAD detached at {s.head[:7]}" if s.detached else f"On branch {s.branch}"
+    print(f"{where}\n{s.commit_count} commits, {s.token_count} tokens in context, "
+          f"{s.pending_compressions} pending compressions")
+
+
+def cmd_branch(t: Tract, a) -> None:
+    if a.name:
+        b = t.branch(a.name, a.start, a.switch)
+        print(f"created {b.name} at {(b.head or '(empty)')[:7]}" + (", switched" if b.current else ""))
+        return
+    for b in t.list_branches():
+        print(f"{'*' if b.current else ' '} {b.name} {(b.head or '')[:7]}")
+
+
+def cmd_switch(t: Tract, a) -> None:
+    b = t.switch(a.name)
+    print(f"switched to {b.name}")
+
+
+def cmd_compile(t: Tract, a) -> None:
+    ctx = t.compile(a.at, budget=a.budget)
+    if a.format == "anthropic":
+        print(json.dumps(ctx.to_anthropic(), indent=2, ensure_ascii=False))
+    elif a.format == "openai":
+        print(json.dumps(ctx.to_openai(), indent=2, ensure_ascii=False))
+    else:
+        for m in ctx.messages:
+            print(f"[{m.role}] {m.content}")
+        print(f"-- {ctx.token_count} tokens, {len(ctx.dropped)} commits dropped")
+
+
+def cmd_pending(t: Tract, a) -> None:
+    items = t.pending_compressions()
+    if not items:
+        print("no pending compressions")
+    for p in items:
+        print(f"{p.id}  {len(p.source_hashes)} commits, {p.original_tokens} -> {p.summary_tokens} tokens, "
+              f"lost facts: {', '.join(p.lost_facts) or 'none'}")
+        for s in p.summaries:
+            print(f"    {s if s is not None else '(summary to be written)'}")
+
+
+def cmd_approve(t: Tract, a) -> None:
+    r = t.approve_compression(a.id, summaries=a.summary or None)
+    print(f"approved: {r.original_tokens} -> {r.compressed_tokens} tokens, head {r.new_head[:7]}, "
+          f"undo with event {r.event_id}")
+
+
+def cmd_reject(t: Tract, a) -> None:
+    t.reject_compression(a.id, a.reason)
+    print(f"rejected {a.id}")
+
+
+def cmd_gc(t: Tract, a) -> None:
+    r = t.gc(orphan_retention_days=a.orphan_days)
+    print(f"removed {r.commits_removed} commits and {r.blobs_removed} blobs, freed {r.tokens_freed} tokens "
+          f"in {r.duration_seconds:.2f}s")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tract", description="Look at and manage tract contexts.",
+                                epilog=f"Default store: {default_db_path()}")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--db", metavar="PATH", help=f"SQLite file (default: {default_db_path()})")
+    where.add_argument("--url", metavar="URL", help="database URL, e.g. postgresql+psycopg://user@host/db")
+    p.add_argument("--tract", default="default", help="which tract (default: default)")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("log", help="commits, newest first")
+    s.add_argument("--graph", action="store_true", help="draw branches and merges")
+    s.add_argument("-n", "--limit", type=int, default=None)
+    s.add_argument("--branch", default=None)
+    s.set_defaults(run=cmd_log)
+    s = sub.add_parser("show", help="one commit as JSON")
+    s.add_argument("hash")
+    s.set_defaults(run=cmd_show)
+    sub.add_parser("status", help="branch, head, counts").set_defaults(run=cmd_status)
+    s = sub.add_parser("branch", help="list branches, or create one")
+    s.add_argument("name", nargs="?")
+    s.add_argument("--start", default=None)
+    s.add_argument("--switch", action="store_true")
+    s.set_defaults(run=cmd_branch)
+    s = sub.add_parser("switch", help="make a branch current")
+    s.add_argument("name")
+    s.set_defaults(run=cmd_switch)
+    s = sub.add_parser("compile", help="the messages the current branch sends")
+    s.add_argument("--format", choices=["text", "anthropic", "openai"], default="text")
+    s.add_argument("--budget", type=int, default=None)
+    s.add_argument("--at", default=None, help="compile as of this commit")
+    s.set_defaults(run=cmd_compile)
+    sub.add_parser("pending", help="compressions waiting for approval").set_defaults(run=cmd_pending)
+    s = sub.add_parser("approve", help="apply a pending compression")
+    s.add_argument("id")
+    s.add_argument("--summary", action="append", help="replace the summary (once per summary group)")
+    s.set_defaults(run=cmd_approve)
+    s = sub.add_parser("reject", help="drop a pending compression")
+    s.add_argument("id")
+    s.add_argument("--reason", default=None)
+    s.set_defaults(run=cmd_reject)
+    s = sub.add_parser("gc", help="remove what nothing reaches")
+    s.add_argument("--orphan-days", type=float, default=7)
+    s.set_defaults(run=cmd_gc)
+    sub.add_parser("serve", help="run the MCP server (same options as tract-mcp)", add_help=False)
+    return p
+
+
+def _command_index(argv: list[str]) -> int | None:
+    i = 0
+    while i < len(argv):
+        if argv[i] in ("--db", "--url", "--tract"):
+            i += 2
+        elif argv[i].startswith("-"):
+            i += 1
+        else:
+            return i
+    return None
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    i = _command_index(argv)
+    if i is not None and argv[i] == "serve":  # everything after `serve` is tract-mcp's
+        args = serve_parser("tract serve").parse_args(argv[i + 1:])
+        pre = parser().parse_known_args(argv[:i] + ["status"])[0]
+        args.db, args.url = args.db or pre.db, args.url or pre.url
+        serve(args)
+        return
+    args = parser().parse_args(argv)
+    try:
+        with Tract.open(store_location(args), args.tract) as t:
+            args.run(t, args)
+    except TractError as err:
+        print(f"tract: {err}", file=sys.stderr)
+        sys.exit(1)

@@ -1,0 +1,70 @@
+"""The `tract` CLI: readable output over the same library, errors on stderr with exit status 1."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from server.cli import main
+from tract_core import Tract
+
+
+@pytest.fixture
+def db(sqlite_url):
+    with Tract.open(sqlite_url) as t:
+        t.system("Be terse.")
+        q = t.user("Population of Lyon?")
+        t.branch("detail", switch=True)
+        t.assistant("About 522,000 (2021).")
+        t.switch("main")
+        t.assistant("About half a million.")
+        t.merge("detail", strategy="auto")
+    return sqlite_url, q.hash
+
+
+def run(capsys, *argv: str) -> str:
+    main(list(argv))
+    return capsys.readouterr().out
+
+
+def test_log_graph_draws_the_merge(db, capsys):
+    path, _ = db
+    out = run(capsys, "--db", path, "log", "--graph")
+    lines = out.splitlines()
+    assert lines[0].startswith("* ") and "Merge branch 'detail' into main" in lines[0]
+    assert lines[1] == "|\\"
+    assert any(line.startswith("| * ") and "522,000" in line for line in lines)
+    assert "|/" in lines
+    assert lines[-1].startswith("* ") and "[pinned] instruction: Be terse." in lines[-1]
+    assert len(run(capsys, "--db", path, "log", "-n", "2").splitlines()) == 2
+
+
+def test_show_status_branch_switch_compile(db, capsys):
+    path, q = db
+    assert json.loads(run(capsys, "--db", path, "show", q[:8]))["content"]["text"] == "Population of Lyon?"
+    assert run(capsys, "--db", path, "status").startswith("On branch main\n5 commits")
+    assert "created side" in run(capsys, "--db", path, "branch", "side", "--switch")
+    assert "* side" in run(capsys, "--db", path, "branch")
+    assert run(capsys, "--db", path, "switch", "main") == "switched to main\n"
+    text = run(capsys, "--db", path, "compile")
+    assert text.startswith("[system] Be terse.\n[user] Population of Lyon?")
+    assert json.loads(run(capsys, "--db", path, "compile", "--format", "openai"))[0]["role"] == "system"
+    assert json.loads(run(capsys, "--db", path, "compile", "--format", "anthropic"))["system"] == "Be terse."
+
+
+def test_an_error_goes_to_stderr_with_status_1(db, capsys):
+    path, _ = db
+    with pytest.raises(SystemExit) as exit_:
+        main(["--db", path, "show", "ffffffff"])
+    assert exit_.value.code == 1
+    assert "no commit matches" in capsys.readouterr().err
+
+
+def test_other_tracts_and_the_default_store(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert "0 commits" in run(capsys, "--tract", "agent-7", "status")
+    assert (tmp_path / "tract-mcp" / "tract.db").exists()
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert str(tmp_path / "tract-mcp" / "tract.db") in capsys.readouterr().out.replace("\n", "")

@@ -1,0 +1,125 @@
+"""Compression over MCP with any client: the client's model (sampling), Claude (ANTHROPIC_API_KEY),
+or the agent writing the summary itself; then approve, reject, undo, replay and gc."""
+
+from __future__ import annotations
+
+import pytest
+from mcp import Client
+from mcp.types import CreateMessageResult, TextContent
+from server_helpers import WordCounter, assistant, call, fails, user
+
+from server.app import build_server
+from server.pool import TractPool
+from tract_core.compression.summarizers import AnthropicSummarizer
+
+pytestmark = pytest.mark.anyio
+SUMMARY = "The user asked for Lyon's population; the answer was 522,250 (2021)."
+
+
+@pytest.fixture(autouse=True)
+def no_api_key(monkeypatch):
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.delenv("ANTHROPIC_AUTH_TOKEN", raising=False)
+
+
+async def three_turns(c: Client) -> list[str]:
+    await call(c, "commit", content={"content_type": "instruction", "text": "Be terse."})
+    a = await call(c, "commit", content=user("Population of Lyon?"))
+    b = await call(c, "commit", content=assistant("522,250 inhabitants (2021), see https://insee.fr/lyon"))
+    return [a["hash"], b["hash"]]
+
+
+async def test_without_sampling_or_key_the_agent_writes_the_summary(server):
+    progress = []
+
+    async def on_progress(done, total, message):
+        progress.append((done, total, message))
+
+    async with Client(server) as c:
+        a, b = await three_turns(c)
+        result = await c.call_tool("compress", {"from_commit": a, "to_commit": b},
+                                   progress_callback=on_progress)
+        made = result.structured_content
+        assert made["summary_source"] == "agent" and made["applied"] is None
+        assert "third person" in made["system_prompt"]
+        assert "Population of Lyon?" in made["pending"]["prompts"][0]
+        assert progress[0][:2] == (0, 2) and progress[-1][:2] == (2, 2)
+        listed = (await call(c, "pending"))["pending"]
+        assert [p["id"] for p in listed] == [made["pending"]["id"]]
+        assert "https://insee.fr/lyon" in listed[0]["lost_facts"]
+        assert (await call(c, "status"))["pending_compressions"] == 1
+        assert "summar" in (await fails(c, "approve", id=made["pending"]["id"])).lower()
+        applied = await call(c, "approve", id=made["pending"]["id"], summary=SUMMARY)
+        assert applied["source_hashes"] == [a, b]
+        compiled = await call(c, "compile", format="openai")
+        assert [m["role"] for m in compiled["messages"]] == ["system", "user"]
+        assert SUMMARY in compiled["messages"][1]["content"]
+        await call(c, "undo_compression", event_id=applied["event_id"])
+        assert len((await call(c, "compile"))["messages"]) == 2  # the two turns are back
+
+
+async def test_with_sampling_the_clients_model_writes_it(server):
+    asked = []
+
+    async def sample(context, params):
+        asked.append(params)
+        return CreateMessageResult(role="assistant", model="test-model",
+                                   content=TextContent(type="text", text=SUMMARY))
+
+    async with Client(server, mode="legacy", sampling_callback=sample) as c:
+        a, b = await three_turns(c)
+        made = await call(c, "compress", from_commit=a, to_commit=b)
+        assert made["summary_source"] == "sampling"
+        assert made["pending"]["summaries"] == [SUMMARY]
+        assert "third person" in asked[0].system_prompt
+        assert "Population of Lyon?" in asked[0].messages[0].content.text
+        await call(c, "approve", id=made["pending"]["id"])
+        auto = await call(c, "compress", mode="autonomous", target_tokens=50)
+        assert auto["summary_source"] == "sampling" and auto["applied"]["new_head"]
+
+
+async def test_with_an_api_key_claude_writes_it(server, monkeypatch):
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test")
+    monkeypatch.setattr(AnthropicSummarizer, "summarize", lambda self, commits, **kw: SUMMARY)
+    async with Client(server) as c:
+        a, b = await three_turns(c)
+        made = await call(c, "compress", commits=[a, b])
+        assert made["summary_source"] == "anthropic" and made["pending"]["summaries"] == [SUMMARY]
+
+
+async def test_manual_reject_replay_gc_and_errors(server):
+    async with Client(server) as c:
+        a, b = await three_turns(c)
+        assert "ANTHROPIC_API_KEY" in await fails(c, "compress", mode="autonomous")
+        seen = await call(c, "compile", record=True)
+        proposal = (await call(c, "compress", from_commit=a, to_commit=b))["pending"]
+        rejected = await call(c, "reject", id=proposal["id"], reason="keep it verbatim")
+        assert rejected["status"] == "rejected"
+        assert "already rejected" in await fails(c, "approve", id=proposal["id"], summary="x")
+        assert "no pending" in (await fails(c, "approve", id="nope", summary="x")).lower()
+        manual = await call(c, "compress", mode="manual", content=SUMMARY, from_commit=a, to_commit=b)
+        assert manual["summary_source"] == "manual" and manual["applied"]["source_hashes"] == [a, b]
+        again = await call(c, "replay", record_id=seen["record_id"])
+        assert again["messages"] == seen["messages"] and again["record_id"] == seen["record_id"]
+        assert await fails(c, "replay", record_id="unknown")
+        assert await fails(c, "undo_compression", event_id="unknown")
+        collected = await call(c, "gc", orphan_retention_days=0)
+        assert collected["duration_seconds"] >= 0
+        assert "greater than" in await fails(c, "gc", orphan_retention_days=-1)
+
+
+async def test_compress_then_restart_then_approve(sqlite_url):
+    pool = TractPool.open(sqlite_url, counter=WordCounter())
+    async with Client(build_server(pool)) as c:
+        a, b = await three_turns(c)
+        made = await call(c, "compress", from_commit=a, to_commit=b, idempotency_key="squash-1")
+        assert (await call(c, "compress", from_commit=a, to_commit=b,
+                           idempotency_key="squash-1"))["pending"]["id"] == made["pending"]["id"]
+    pool.close()
+    pool = TractPool.open(sqlite_url, counter=WordCounter())
+    async with Client(build_server(pool)) as c:
+        assert len((await call(c, "pending"))["pending"]) == 1
+        done = await call(c, "approve", id=made["pending"]["id"], summary=SUMMARY, idempotency_key="ok-1")
+        assert (await call(c, "approve", id=made["pending"]["id"], summary=SUMMARY,
+                           idempotency_key="ok-1"))["event_id"] == done["event_id"]
+    pool.close()

@@ -1,0 +1,106 @@
+"""Real transports: a stdio subprocess, SSE and streamable HTTP on a free loopback port, with the
+bearer token (401 without it) and the Origin check (403 for a foreign origin)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+
+import httpx2
+import pytest
+from mcp import Client, StdioServerParameters
+from mcp.client.sse import sse_client
+from mcp.client.streamable_http import streamable_http_client
+from server_helpers import call, user
+
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
+TOKEN = "s3cret-token"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serving(transport: str, db: str, *extra: str):
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "server", "--transport", transport, "--port", str(port),
+                             "--db", db, *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"server did not start: {proc.stderr.read().decode()}")
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+async def test_stdio_subprocess_serves_and_logs_only_to_stderr(tmp_path):
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}
+    params = StdioServerParameters(command=sys.executable, args=["-m", "server", "--log-level", "INFO"],
+                                   env=env)
+    async with Client(params) as c:
+        made = await call(c, "commit", content=user("over stdio"))
+        assert (await call(c, "show", hash=made["hash"]))["content"]["text"] == "over stdio"
+        result = await c.call_tool("show", {"hash": "0000aaaa"})  # an error does not end the session
+        assert result.is_error
+        assert (await call(c, "status"))["commit_count"] == 1
+    # with no --db, the store is created in the user's data directory
+    assert (tmp_path / "data" / "tract-mcp" / "tract.db").exists()
+
+
+async def test_streamable_http_with_token(tmp_path):
+    with serving("http", str(tmp_path / "t.db"), "--token", TOKEN) as base:
+        auth = httpx2.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"})
+        async with Client(streamable_http_client(f"{base}/mcp", http_client=auth)) as c:
+            await call(c, "commit", content=user("over http"))
+            assert (await call(c, "status"))["commit_count"] == 1
+        async with httpx2.AsyncClient() as raw:
+            init = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+            headers = {"Accept": "application/json, text/event-stream"}
+            assert (await raw.post(f"{base}/mcp", json=init, headers=headers)).status_code == 401
+            wrong = {**headers, "Authorization": "Bearer nope"}
+            resp = await raw.post(f"{base}/mcp", json=init, headers=wrong)
+            assert resp.status_code == 401 and "Bearer" in resp.headers["www-authenticate"]
+            evil = {**headers, "Authorization": f"Bearer {TOKEN}", "Origin": "http://evil.example"}
+            assert (await raw.post(f"{base}/mcp", json=init, headers=evil)).status_code == 403
+
+
+async def test_streamable_http_rejects_a_foreign_origin_without_token(tmp_path):
+    with serving("http", str(tmp_path / "t.db")) as base:
+        async with Client(f"{base}/mcp") as c:
+            assert (await call(c, "status"))["commit_count"] == 0
+        async with httpx2.AsyncClient() as raw:
+            headers = {"Accept": "application/json, text/event-stream", "Origin": "http://evil.example"}
+            resp = await raw.post(f"{base}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
+                                  headers=headers)
+            assert resp.status_code == 403
+            rebinding = {"Accept": "application/json, text/event-stream", "Host": "evil.example"}
+            resp = await raw.post(f"{base}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
+                                  headers=rebinding)
+            assert resp.status_code == 421
+
+
+async def test_sse_with_token_origin_and_401(tmp_path):
+    with serving("sse", str(tmp_path / "t.db"), "--token", TOKEN) as base:
+        async with Client(sse_client(f"{base}/sse", headers={"Authorization": f"Bearer {TOKEN}"}),
+                          mode="legacy") as c:
+            await call(c, "commit", content=user("over sse"))
+            assert (await call(c, "log"))["commits"][0]["content"]["text"] == "over sse"
+        async with httpx2.AsyncClient() as raw:
+            assert (await raw.get(f"{base}/sse")).status_code == 401
+            evil = {"Authorization": f"Bearer {TOKEN}", "Origin": "http://evil.example"}
+            assert (await raw.get(f"{base}/sse", headers=evil)).status_code == 403
