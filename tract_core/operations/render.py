@@ -16,42 +16,32 @@ def _result_text(result: Any) -> str:
     return json.dumps(result, sort_keys=True, ensure_ascii=False)
 
 
-def _message(**fields: Any) -> Message:
-    # stored content was validated when it was committed, so the fields are already the right
-    # types: skipping a second validation makes a cold compile of a long history much cheaper
-    # (every field is given: pydantic's model_construct is slow on a default_factory)
-    values = {"content": "", "tool_calls": [], "tool_call_id": None, "is_error": False,
-              "commit_hash": None, **fields}
-    return Message.model_construct(_fields_set=set(fields), **values)
-
-
 def render(data: dict[str, Any], commit_hash: str | None = None) -> Message:
     """Render stored content (a dict with `content_type`) as one message."""
     kind = data["content_type"]
     if kind == "instruction":
-        return _message(role="system", content=data["text"], commit_hash=commit_hash)
+        return Message(role="system", content=data["text"], commit_hash=commit_hash)
     if kind == "dialogue":
-        return _message(role=data["role"], content=data["text"], commit_hash=commit_hash)
+        return Message(role=data["role"], content=data["text"], commit_hash=commit_hash)
     if kind == "tool_io":
         if data["direction"] == "call":
-            call = ToolCall.model_construct(id=data["call_id"], name=data["tool_name"],
-                                            arguments=data.get("arguments") or {})
-            return _message(role="assistant", tool_calls=[call], commit_hash=commit_hash)
-        return _message(role="tool", content=_result_text(data.get("result")), tool_call_id=data["call_id"],
-                        is_error=bool(data.get("is_error")), commit_hash=commit_hash)
+            call = ToolCall(id=data["call_id"], name=data["tool_name"], arguments=data.get("arguments") or {})
+            return Message(role="assistant", tool_calls=[call], commit_hash=commit_hash)
+        return Message(role="tool", content=_result_text(data.get("result")), tool_call_id=data["call_id"],
+                       is_error=bool(data.get("is_error")), commit_hash=commit_hash)
     if kind in ("reasoning", "output"):
-        return _message(role="assistant", content=data["text"], commit_hash=commit_hash)
+        return Message(role="assistant", content=data["text"], commit_hash=commit_hash)
     if kind == "artifact":
         header = f"[artifact {data['name']} ({data.get('mime_type', 'text/plain')})]"
-        return _message(role="user", content=f"{header}\n{data['text']}", commit_hash=commit_hash)
+        return Message(role="user", content=f"{header}\n{data['text']}", commit_hash=commit_hash)
     if kind == "freeform":
-        return _message(role="user", content=json.dumps(data["payload"], sort_keys=True, ensure_ascii=False),
-                        commit_hash=commit_hash)
+        return Message(role="user", content=json.dumps(data["payload"], sort_keys=True, ensure_ascii=False),
+                       commit_hash=commit_hash)
     # a registered kind: its `text` field if it has one, else its fields as JSON
     fields = {k: v for k, v in data.items() if k != "content_type"}
     text = fields["text"] if isinstance(fields.get("text"), str) else json.dumps(
         fields, sort_keys=True, ensure_ascii=False)
-    return _message(role="user", content=text, commit_hash=commit_hash)
+    return Message(role="user", content=text, commit_hash=commit_hash)
 
 
 def token_text(data: dict[str, Any]) -> str:
