@@ -10,13 +10,6 @@ from tract_core import (CompressionError, CompressionNotFoundError, CompressResu
 from tract_core.operations.compress import SUMMARY_HEADER
 
 
-@pytest.fixture
-def t():
-    tract = open_tract(summarizer=Recorder())
-    yield tract
-    tract.close()
-
-
 def test_collaborative_compress_changes_nothing_until_approved(t):
     h = story(t)
     before = t.compile()

@@ -3,16 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from compress_support import open_tract, story
+from compress_support import story
 
 from tract_core import CommitNotFoundError, InvalidOperationError, ReorderWarning
-
-
-@pytest.fixture
-def t():
-    tract = open_tract()
-    yield tract
-    tract.close()
 
 
 def test_named_commits_come_first_and_the_rest_keep_their_order(t):

@@ -8,13 +8,6 @@ from compress_support import Recorder, open_tract, story, texts
 from tract_core import CompressionError, CompressionNotFoundError, StaleCompressionError
 
 
-@pytest.fixture
-def t():
-    tract = open_tract(summarizer=Recorder())
-    yield tract
-    tract.close()
-
-
 def test_undo_restores_the_pre_compression_tip(t):
     h = story(t)
     before = t.compile()
