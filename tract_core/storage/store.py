@@ -22,8 +22,10 @@ from tract_core.storage.rows import AnnotationRow, BlobRow, CommitRow, EventRow,
 
 
 # PostgreSQL errors that mean "a concurrent transaction got in the way", never bad data:
-# serialization_failure, deadlock_detected, unique_violation (two writers inserting the same key)
-RACE_SQLSTATES = frozenset({"40001", "40P01", "23505"})
+# serialization_failure, deadlock_detected, unique_violation (two writers inserting the same key),
+# foreign_key_violation (a commit reusing a blob that gc deleted meanwhile: every write inserts its
+# blob, or finds it, in the same transaction, so only a concurrent delete can break the reference)
+RACE_SQLSTATES = frozenset({"40001", "40P01", "23505", "23503"})
 
 
 def now_us() -> int:
