@@ -48,61 +48,78 @@ class Generator:
         self.blobs: list[dict] = []
         self.commits: list[dict] = []
         self.parents: list[dict] = []
-        self.refs: list[dict] = []
+        self.refs: dict[tuple[str, str], dict] = {}  # written last: a branch's tip moves as it grows
         self.tracts: list[dict] = []
         self.written = 0
-        self.clock = T0_US
+        self.clocks = {TARGET_TRACT: T0_US}  # the target's own clock: its hashes never vary
+        self.clock = T0_US + 10**9
 
     def chain(self, tract_id: str, branch: str, start: tuple[str, int] | None, n: int,
-              exact_tokens: bool = False) -> list[str]:
-        """`n` commits on `branch`, the first a child of `start` (hash, generation) or a root."""
+              exact_tokens: bool = False, first: int = 0) -> list[str]:
+        """`n` commits on `branch`, the first a child of `start` (hash, generation) or a root;
+        `first` numbers the first one (to grow a branch in several calls)."""
         parent, gen = start if start else (None, -1)
         hashes = []
-        for i in range(n):
+        for i in range(first, first + n):
             text = f"[{tract_id}/{branch}/{i}] {self.pool[(i * 7 + len(branch)) % len(self.pool)]}"
             body = canonical_json({"content_type": "dialogue", "role": ("user", "assistant")[i % 2], "text": text})
             chash = sha256_hex(body)
             tokens = self.counter.count(text) if exact_tokens else len(text) // 4
-            self.clock += 1
+            if tract_id in self.clocks:
+                created = self.clocks[tract_id] = self.clocks[tract_id] + 1
+            else:
+                created = self.clock = self.clock + 1
             parents = [parent] if parent else []
             h = commit_hash(tract_id=tract_id, content_hash=chash, parents=parents, operation="append",
-                            edit_target=None, message=None, metadata=None, created_us=self.clock)
+                            edit_target=None, message=None, metadata=None, created_us=created)
             gen += 1
             self.blobs.append({"hash": chash, "content_type": "dialogue", "body": body, "token_count": tokens})
             self.commits.append({"hash": h, "tract_id": tract_id, "operation": "append", "edit_target": None,
                                  "content_hash": chash, "message": None, "meta": None,
-                                 "created_us": self.clock, "generation": gen})
+                                 "created_us": created, "generation": gen})
             if parent:
                 self.parents.append({"child": h, "position": 0, "parent": parent})
             parent = h
             hashes.append(h)
             if len(self.commits) >= BATCH:
                 self.flush()
-        self.refs.append({"tract_id": tract_id, "name": branch_ref(branch), "commit_hash": parent,
-                          "symbolic": None})
+        self.refs[tract_id, branch_ref(branch)] = {"tract_id": tract_id, "name": branch_ref(branch),
+                                                   "commit_hash": parent, "symbolic": None}
         return hashes
 
     def tract(self, tract_id: str, head_branch: str) -> None:
         self.tracts.append({"id": tract_id, "created_us": T0_US})
-        self.refs.append({"tract_id": tract_id, "name": HEAD, "commit_hash": None,
-                          "symbolic": branch_ref(head_branch)})
+        self.refs[tract_id, HEAD] = {"tract_id": tract_id, "name": HEAD, "commit_hash": None,
+                                     "symbolic": branch_ref(head_branch)}
 
-    def flush(self) -> None:
+    def flush(self, last: bool = False) -> None:
+        refs = list(self.refs.values()) if last else []
         with self.store.write() as tx:
             for table, rows in ((s.tracts, self.tracts), (s.blobs, self.blobs), (s.commits, self.commits),
-                                (s.commit_parents, self.parents), (s.refs, self.refs)):
+                                (s.commit_parents, self.parents), (s.refs, refs)):
                 if rows:
                     tx.conn.execute(insert(table), rows)
         self.written += len(self.commits)
-        for rows in (self.tracts, self.blobs, self.commits, self.parents, self.refs):
+        for rows in (self.tracts, self.blobs, self.commits, self.parents):
             rows.clear()
 
 
-def build_target(gen: Generator) -> None:
-    """The measured tract: `main` of 200 commits, and `feature` forked from it, 1,000 commits long."""
-    gen.tract(TARGET_TRACT, TARGET_BRANCH)
-    main = gen.chain(TARGET_TRACT, "main", None, 200, exact_tokens=True)
-    gen.chain(TARGET_TRACT, TARGET_BRANCH, (main[-1], 199), TARGET_LEN - 200, exact_tokens=True)
+class Target:
+    """The measured tract: `main` of 200 commits, and `feature` forked from it, 1,000 commits long;
+    grown a piece at a time so that, in the big store, its commits are spread among the others
+    (as when many agents write at once)."""
+
+    def __init__(self, gen: Generator) -> None:
+        self.gen = gen
+        gen.tract(TARGET_TRACT, TARGET_BRANCH)
+        main = gen.chain(TARGET_TRACT, "main", None, 200, exact_tokens=True)
+        self.tip, self.done = (main[-1], 199), 0
+
+    def grow(self, n: int) -> None:
+        n = min(n, TARGET_LEN - 200 - self.done)
+        if n > 0:
+            h = self.gen.chain(TARGET_TRACT, TARGET_BRANCH, self.tip, n, exact_tokens=True, first=self.done)
+            self.tip, self.done = (h[-1], self.tip[1] + n), self.done + n
 
 
 def build_store(path: str, total: int, progress=print) -> int:
@@ -112,11 +129,11 @@ def build_store(path: str, total: int, progress=print) -> int:
     with store.engine.connect() as conn:  # a bulk load: let SQLite keep its B-trees in memory
         conn.exec_driver_sql("PRAGMA cache_size=-1000000")
     gen = Generator(store)
-    gen.clock = T0_US
-    build_target(gen)
+    target = Target(gen)
+    per_tract = max(1, (TARGET_LEN - 200) * 5_000 // max(total, 1) + 1)
     k = 0
     started = time.perf_counter()
-    while gen.written + len(gen.commits) < total - TARGET_LEN - 200:
+    while gen.written + len(gen.commits) + TARGET_LEN - 200 - target.done < total:
         left = total - (gen.written + len(gen.commits))
         tid = f"tract-{k:05d}"
         gen.tract(tid, "main")
@@ -129,10 +146,12 @@ def build_store(path: str, total: int, progress=print) -> int:
             at = (b + 1) * main_len // 7
             gen.chain(tid, f"task-{b}", (main[at], at), min(500, left))
             left -= 500
+        target.grow(per_tract)
         k += 1
         if k % 40 == 0:
             progress(f"  {gen.written + len(gen.commits):,} commits ({time.perf_counter() - started:.0f} s)")
-    gen.flush()
+    target.grow(TARGET_LEN)
+    gen.flush(last=True)
     store.close()
     return gen.written
 
@@ -140,8 +159,8 @@ def build_store(path: str, total: int, progress=print) -> int:
 def small_store(path: str) -> None:
     store = Store(path)
     gen = Generator(store)
-    build_target(gen)
-    gen.flush()
+    Target(gen).grow(TARGET_LEN)
+    gen.flush(last=True)
     store.close()
 
 
