@@ -175,3 +175,27 @@ def test_inserting_a_commit_twice_says_it_exists(t):
         with t.store.write() as tx:
             tx.insert_commit(row)
     assert _count(t, s.commits) == 1
+
+
+def test_a_read_transaction_sees_one_snapshot(store_url):
+    """What SQLite's WAL gives: a read sees the store as of its start, whatever commits meanwhile."""
+    with Tract.open(store_url, counter=WordCounter()) as t, \
+            Tract.open(store_url, counter=WordCounter()) as other:
+        first = t.user("first")
+        with t.store.read() as tx:
+            assert tx.get_ref(t.tract_id, "refs/heads/main").commit_hash == first.hash
+            second = other.user("second")  # commits on another connection
+            assert tx.get_ref(t.tract_id, "refs/heads/main").commit_hash == first.hash
+            assert tx.get_commit(t.tract_id, second.hash) is None
+        with t.store.read() as tx:
+            assert tx.get_ref(t.tract_id, "refs/heads/main").commit_hash == second.hash
+
+
+def test_a_read_transaction_cannot_write(store_url):
+    with Tract.open(store_url, counter=WordCounter()) as t:
+        with pytest.raises(Exception):
+            with t.store.read() as tx:
+                tx.get_ref(t.tract_id, "HEAD")
+                tx.ensure_tract("sneaky")
+        with t.store.read() as tx:
+            assert "sneaky" not in tx.list_tracts()

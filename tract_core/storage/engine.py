@@ -68,6 +68,8 @@ def _sqlite_engine(url: str) -> Engine:
         # a write must take the lock up front: a deferred read upgraded to a write fails at once
         # with "database is locked" when another process writes (busy_timeout does not cover it)
         immediate = conn.get_execution_options().get(WRITE_OPTION)
+        # a read that writes would upgrade its lock and fail under contention: forbid it
+        conn.exec_driver_sql(f"PRAGMA query_only={0 if immediate else 1}")
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine

@@ -62,7 +62,11 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[Txn]:
+        """A read-only transaction that sees one snapshot of the store, on both engines (SQLite's
+        WAL does this by itself; PostgreSQL's default READ COMMITTED would see each statement anew)."""
         with self.engine.connect() as conn:
+            if self.dialect == "postgresql":
+                conn = conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
             with conn.begin():
                 yield Txn(conn, self.dialect)
 
