@@ -5,12 +5,14 @@ sampling when the client offers it; else Claude when ANTHROPIC_API_KEY is set; e
 itself (a deferred compression carries the prompts; `approve` takes the agent's text).
 """
 
+import warnings
 from typing import Annotated, Literal
 
 import anyio
 import anyio.to_thread
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
+from mcp.shared.exceptions import MCPDeprecationWarning
 from mcp.types import ClientCapabilities, SamplingCapability, SamplingMessage, TextContent
 from pydantic import Field
 
@@ -36,9 +38,11 @@ def sampling_summarizer(ctx: Context, max_tokens: int):
     """A `(system, prompt) -> text` summarizer that asks the client's model (called from a worker
     thread; the request itself runs on the event loop)."""
     async def ask(system: str, prompt: str) -> str:
-        reply = await ctx.session.create_message(
-            [SamplingMessage(role="user", content=TextContent(type="text", text=prompt))],
-            max_tokens=max_tokens, system_prompt=system)
+        with warnings.catch_warnings():  # sampling is deprecated from protocol 2026-07-28, still current
+            warnings.simplefilter("ignore", MCPDeprecationWarning)
+            reply = await ctx.session.create_message(
+                [SamplingMessage(role="user", content=TextContent(type="text", text=prompt))],
+                max_tokens=max_tokens, system_prompt=system)
         return reply.content.text if isinstance(reply.content, TextContent) else ""
 
     return lambda system, prompt: anyio.from_thread.run(ask, system, prompt)

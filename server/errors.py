@@ -37,7 +37,14 @@ CLIENT_ERRORS = (TractError, ValidationError)
 
 
 def tool_errors(fn: F) -> F:
-    """Turn the library's errors (and validation errors) into `ToolError`s, for sync or async tools."""
+    """Turn the library's errors (and validation errors) into `ToolError`s, for sync or async tools.
+    Also dedents the docstring, which becomes the tool's description."""
+    wrapper = _wrap(fn)
+    wrapper.__doc__ = inspect.cleandoc(fn.__doc__ or "")
+    return wrapper
+
+
+def _wrap(fn: F) -> F:
     if inspect.iscoroutinefunction(fn):
         @functools.wraps(fn)
         async def run_async(*args: Any, **kwargs: Any) -> Any:

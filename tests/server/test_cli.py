@@ -68,3 +68,19 @@ def test_other_tracts_and_the_default_store(tmp_path, monkeypatch, capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
     assert str(tmp_path / "tract-mcp" / "tract.db") in capsys.readouterr().out.replace("\n", "")
+
+
+def test_pending_approve_reject_and_gc(sqlite_url, capsys):
+    with Tract.open(sqlite_url) as t:
+        a = t.user("Population of Lyon?")
+        b = t.assistant("522,250 (2021)")
+        first = t.compress(from_commit=a.hash, to_commit=b.hash, deferred=True)
+        second = t.compress(from_commit=a.hash, to_commit=b.hash, deferred=True)
+    listing = run(capsys, "--db", sqlite_url, "pending")
+    assert first.id in listing and "(summary to be written)" in listing and "522,250" in listing
+    assert run(capsys, "--db", sqlite_url, "reject", second.id, "--reason", "dup") == f"rejected {second.id}\n"
+    out = run(capsys, "--db", sqlite_url, "approve", first.id, "--summary", "Lyon has 522,250 people.")
+    assert out.startswith("approved: ") and "undo with event" in out
+    assert run(capsys, "--db", sqlite_url, "pending") == "no pending compressions\n"
+    assert run(capsys, "--db", sqlite_url, "gc", "--orphan-days", "0").startswith("removed ")
+    assert "[Summary of earlier context]" in run(capsys, "--db", sqlite_url, "compile")

@@ -28,9 +28,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(transport: str, db: str, *extra: str):
+def serving(transport: str, db: str, *extra: str, program: str | None = None):
+    """Run `python -m server` (or `program`) on a free loopback port; yield its base URL."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "server", "--transport", transport, "--port", str(port),
+    command = [program] if program else [sys.executable, "-m", "server"]
+    proc = subprocess.Popen([*command, "--transport", transport, "--port", str(port),
                              "--db", db, *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 30
