@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 
 from tests.conftest import WordCounter
 from tract_core import Tract
@@ -193,7 +194,7 @@ def test_a_read_transaction_sees_one_snapshot(store_url):
 
 def test_a_read_transaction_cannot_write(store_url):
     with Tract.open(store_url, counter=WordCounter()) as t:
-        with pytest.raises(Exception):
+        with pytest.raises(DBAPIError):
             with t.store.read() as tx:
                 tx.get_ref(t.tract_id, "HEAD")
                 tx.ensure_tract("sneaky")

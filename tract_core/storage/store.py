@@ -7,9 +7,10 @@ exactly one `write()` block, so a failure leaves nothing half-written.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import Engine, and_, bindparam, delete, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -44,11 +45,16 @@ class Store:
             self.engine.dispose()  # a refused store must not keep connections open
             raise
         self.dialect = self.engine.dialect.name
+        # an in-memory SQLite database lives in its one connection, which every thread shares:
+        # transactions must take turns on it or they interleave ("transaction within a transaction")
+        in_memory = self.dialect == "sqlite" and self.engine.url.database in (None, "", ":memory:")
+        self._one_at_a_time = threading.RLock() if in_memory else nullcontext()
 
     @contextmanager
     def write(self) -> Iterator[Txn]:
         try:
-            with self.engine.connect().execution_options(**{WRITE_OPTION: True}) as conn:
+            with self._one_at_a_time, \
+                    self.engine.connect().execution_options(**{WRITE_OPTION: True}) as conn:
                 with conn.begin():
                     yield Txn(conn, self.dialect)
         except DBAPIError as err:
@@ -64,7 +70,7 @@ class Store:
     def read(self) -> Iterator[Txn]:
         """A read-only transaction that sees one snapshot of the store, on both engines (SQLite's
         WAL does this by itself; PostgreSQL's default READ COMMITTED would see each statement anew)."""
-        with self.engine.connect() as conn:
+        with self._one_at_a_time, self.engine.connect() as conn:
             if self.dialect == "postgresql":
                 conn = conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
             with conn.begin():
