@@ -123,3 +123,14 @@ async def test_compress_then_restart_then_approve(sqlite_url):
         assert (await call(c, "approve", id=made["pending"]["id"], summary=SUMMARY,
                            idempotency_key="ok-1"))["event_id"] == done["event_id"]
     pool.close()
+
+
+async def test_approving_a_compression_whose_range_left_the_branch_fails_clearly(server):
+    async with Client(server) as c:
+        a, b = await three_turns(c)
+        proposal = (await call(c, "compress", from_commit=a, to_commit=b))["pending"]
+        first = (await call(c, "log"))["commits"][-1]["hash"]
+        await call(c, "reset", target=first, mode="hard")
+        message = await fails(c, "approve", id=proposal["id"], summary=SUMMARY)
+        assert "StaleCompressionError" in message and "no longer" in message
+        assert (await call(c, "status"))["head"] == first

@@ -139,3 +139,14 @@ async def test_a_retried_write_with_the_same_key_writes_once_even_after_a_restar
         assert (await call(c, "commit", content=user("hello"), idempotency_key="turn-1"))["hash"] == first["hash"]
         assert len((await call(c, "log"))["commits"]) == 1
     pool.close()
+
+
+async def test_the_server_works_on_both_engines(store_url):
+    pool = TractPool.open(store_url, counter=WordCounter())
+    async with Client(build_server(pool)) as c:
+        made = await call(c, "commit", content=user("on either engine"), idempotency_key="k")
+        assert (await call(c, "commit", content=user("on either engine"), idempotency_key="k")) == made
+        proposal = await call(c, "compress", commits=[made["hash"]])
+        await call(c, "approve", id=proposal["pending"]["id"], summary="A turn.")
+        assert (await call(c, "compile", format="openai"))["messages"][0]["content"].endswith("A turn.")
+    pool.close()

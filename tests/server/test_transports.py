@@ -3,6 +3,7 @@ bearer token (401 without it) and the Origin check (403 for a foreign origin).""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -106,3 +107,21 @@ async def test_sse_with_token_origin_and_401(tmp_path):
             assert (await raw.get(f"{base}/sse")).status_code == 401
             evil = {"Authorization": f"Bearer {TOKEN}", "Origin": "http://evil.example"}
             assert (await raw.get(f"{base}/sse", headers=evil)).status_code == 403
+
+
+def test_stdout_carries_only_the_protocol_even_with_debug_logs(tmp_path):
+    initialize = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}}
+    proc = subprocess.run([sys.executable, "-m", "server", "--db", str(tmp_path / "t.db"), "--log-level",
+                           "DEBUG"], input=json.dumps(initialize) + "\n", capture_output=True, text=True,
+                          timeout=60)
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert lines and lines[0]["id"] == 1 and lines[0]["result"]["serverInfo"]["name"] == "tract"
+    assert "DEBUG" in proc.stderr
+
+
+def test_http_binds_loopback_by_default():
+    from server.main import parser
+
+    args = parser().parse_args(["--transport", "http"])
+    assert (args.host, args.port) == ("127.0.0.1", 8000)
