@@ -84,3 +84,18 @@ def test_pending_approve_reject_and_gc(sqlite_url, capsys):
     assert run(capsys, "--db", sqlite_url, "pending") == "no pending compressions\n"
     assert run(capsys, "--db", sqlite_url, "gc", "--orphan-days", "0").startswith("removed ")
     assert "[Summary of earlier context]" in run(capsys, "--db", sqlite_url, "compile")
+
+
+@pytest.mark.anyio
+@pytest.mark.slow
+async def test_tract_serve_runs_the_mcp_server_on_the_same_store(db):
+    import sys
+    from pathlib import Path
+
+    from mcp import Client, StdioServerParameters
+
+    path, q = db
+    tract = str(Path(sys.executable).parent / "tract")
+    async with Client(StdioServerParameters(command=tract, args=["--db", path, "serve"])) as c:
+        shown = await c.call_tool("show", {"hash": q})
+        assert shown.structured_content["content"]["text"] == "Population of Lyon?"
