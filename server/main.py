@@ -64,7 +64,12 @@ def serve(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
+    from tract_core import TractError
+
     try:
         serve(args)
     except KeyboardInterrupt:
         pass
+    except TractError as err:  # e.g. a store that cannot be opened: say so, without a traceback
+        print(f"tract-mcp: {err}", file=sys.stderr)
+        sys.exit(1)

@@ -125,3 +125,10 @@ def test_http_binds_loopback_by_default():
 
     args = parser().parse_args(["--transport", "http"])
     assert (args.host, args.port) == ("127.0.0.1", 8000)
+
+
+def test_a_store_that_cannot_be_opened_is_one_clear_line_and_status_1(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "server", "--url", "postgresql+psycopg://nobody@127.0.0.1:1/x"],
+                          input="", capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr.startswith("tract-mcp: cannot") and "Traceback" not in proc.stderr
