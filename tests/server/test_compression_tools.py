@@ -103,8 +103,13 @@ async def test_manual_reject_replay_gc_and_errors(server):
         assert again["messages"] == seen["messages"] and again["record_id"] == seen["record_id"]
         assert await fails(c, "replay", record_id="unknown")
         assert await fails(c, "undo_compression", event_id="unknown")
-        collected = await call(c, "gc", orphan_retention_days=0)
-        assert collected["duration_seconds"] >= 0
+        progress = []
+
+        async def on_progress(done, total, message):
+            progress.append((done, total))
+
+        collected = await c.call_tool("gc", {"orphan_retention_days": 0}, progress_callback=on_progress)
+        assert collected.structured_content["duration_seconds"] >= 0 and progress == [(0, 1), (1, 1)]
         assert "greater than" in await fails(c, "gc", orphan_retention_days=-1)
 
 

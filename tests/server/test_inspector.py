@@ -55,12 +55,14 @@ def run(argv: list[str], env: dict[str, str], expect: int = 0):
     return json.loads(proc.stdout)
 
 
-def test_the_readme_inspector_command_lists_the_tools(tmp_path):
+def test_the_readme_inspector_commands_work_as_written(tmp_path):
     readme = (ROOT / "README.md").read_text()
-    command = next(c.strip() for c in re.findall(r"```bash\n(.*?)```", readme, flags=re.S)
-                   if "@modelcontextprotocol/inspector" in c)
-    listed = run(shlex.split(command), env_for(tmp_path))
+    list_tools, first_commit = [c.strip() for c in re.findall(r"```bash\n(.*?)```", readme, flags=re.S)
+                                if "@modelcontextprotocol/inspector" in c]
+    listed = run(shlex.split(list_tools), env_for(tmp_path))
     assert {"commit", "compile", "compress", "approve"} <= {t["name"] for t in listed["tools"]}
+    made = run(shlex.split(first_commit), env_for(tmp_path))
+    assert made["structuredContent"]["content"]["text"] == "hi"
     # the server ran with the defaults: stdio, and the store in the user's data directory
     assert (tmp_path / ".local" / "share" / "tract-mcp" / "tract.db").exists()
 
