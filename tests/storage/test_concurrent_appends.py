@@ -83,7 +83,7 @@ def assert_one_linear_chain(url: str, results: list[dict]) -> None:
 def test_processes_appending_to_one_sqlite_file_lose_nothing(sqlite_url, tmp_path):
     Tract.open(sqlite_url).close()  # the store exists before the race; opening races are tested elsewhere
     go = tmp_path / "go"
-    procs = start_processes(sqlite_url, [f"p{i}" for i in range(4)], go)
+    procs = start_processes(sqlite_url, [f"p{i}" for i in range(3)], go)
     early = wait_ready(procs)
     go.touch()
     results = early + collect(procs)
@@ -95,7 +95,7 @@ def test_processes_appending_to_one_sqlite_file_lose_nothing(sqlite_url, tmp_pat
 def test_threads_and_processes_appending_on_postgres_lose_nothing(pg_url, tmp_path):
     Tract.open(pg_url).close()
     go_file, go_event = tmp_path / "go", threading.Event()
-    procs = start_processes(pg_url, ["p0", "p1", "p2"], go_file)
+    procs = start_processes(pg_url, ["p0", "p1"], go_file)
     store = Store(pg_url)
     thread_results: list[dict] = []
     threads = [threading.Thread(target=thread_writer, args=(store, f"t{i}", go_event, thread_results))
