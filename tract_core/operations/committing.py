@@ -97,8 +97,9 @@ def append(repo: Repo, content: Any, *, operation: str | Operation = Operation.A
                     raise DetachedHeadError(
                         "HEAD is detached (checked out at a commit): switch to a branch, or create one "
                         "with branch(name, switch=True), before committing")
-                view.branch_head(name)  # raises when there is no such branch
-                tip = tx.lock_ref(repo.tract_id, branch_ref(name))
+                tip = view.branch_head(name)  # raises when there is no such branch
+                if tx.dialect != "sqlite":  # SQLite's BEGIN IMMEDIATE holds the database already
+                    tip = tx.lock_ref(repo.tract_id, branch_ref(name))
                 target = (_edit_target(tx, repo, edit_target, tip, view)
                           if op is Operation.EDIT else None)
                 parent_generation = tx.generation(repo.tract_id, tip) if tip else None

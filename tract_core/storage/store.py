@@ -224,30 +224,41 @@ class Txn:
              .order_by(c.hash).limit(limit))
         return list(self.conn.scalars(q))
 
-    def _ancestor_cte(self, head: str, depth: int | None = None):
+    def _ancestor_cte(self, depth: bool = False):
+        """Commits reachable from the `b_head` parameter (within `b_depth` steps when `depth`)."""
         p = s.commit_parents
-        if depth is None:
-            anc = select(literal(head, s.H).label("h")).cte("anc", recursive=True)
+        head = bindparam("b_head", type_=s.H)
+        if not depth:
+            anc = select(head.label("h")).cte("anc", recursive=True)
             return anc.union(select(p.c.parent).join(anc, p.c.child == anc.c.h))
-        anc = select(literal(head, s.H).label("h"), literal(0).label("d")).cte("anc", recursive=True)
+        anc = select(head.label("h"), literal(0).label("d")).cte("anc", recursive=True)
         return anc.union(select(p.c.parent, anc.c.d + 1).join(anc, p.c.child == anc.c.h)
-                         .where(anc.c.d < depth))
+                         .where(anc.c.d < bindparam("b_depth")))
 
     def ancestors(self, tract_id: str, head: str, depth: int | None = None) -> list[CommitRow]:
         """Every commit reachable from `head` (or within `depth` steps), with content, in one query."""
-        anc = self._ancestor_cte(head, depth)
+        def build():
+            anc = self._ancestor_cte(depth is not None)
+            if depth is not None:
+                anc = select(anc.c.h).distinct().subquery()
+            return self._commit_query(anc).where(s.commits.c.tract_id == bindparam("b_tract"))
+
+        params = {"b_head": head, "b_tract": tract_id}
         if depth is not None:
-            anc = select(anc.c.h).distinct().subquery()
-        q = self._commit_query(anc).where(s.commits.c.tract_id == tract_id)
-        return self._rows_to_commits(self.conn.execute(q))
+            params["b_depth"] = depth
+        q = self._stmt("ancestors" if depth is None else "ancestors_within", build)
+        return self._rows_to_commits(self.conn.execute(q, params))
 
     def ancestor_hashes(self, head: str) -> set[str]:
-        anc = self._ancestor_cte(head)
-        return set(self.conn.scalars(select(anc.c.h)))
+        q = self._stmt("ancestor_hashes", lambda: select(self._ancestor_cte().c.h))
+        return set(self.conn.scalars(q, {"b_head": head}))
 
     def is_ancestor(self, maybe_ancestor: str, head: str) -> bool:
-        anc = self._ancestor_cte(head)
-        return self.conn.scalar(select(func.count()).select_from(anc).where(anc.c.h == maybe_ancestor)) > 0
+        def build():
+            anc = self._ancestor_cte()
+            return select(func.count()).select_from(anc).where(anc.c.h == bindparam("b_maybe", type_=s.H))
+
+        return self.conn.scalar(self._stmt("is_ancestor", build), {"b_head": head, "b_maybe": maybe_ancestor}) > 0
 
     def edits_of(self, tract_id: str, target: str) -> list[CommitRow]:
         q = self._commit_query().where(s.commits.c.tract_id == tract_id, s.commits.c.edit_target == target)
