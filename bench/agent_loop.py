@@ -6,7 +6,8 @@ characters each), then reads the full context back:
 - LangGraph: a one-node graph whose state is `messages` with the `add_messages` reducer, checkpointed
   by `SqliteSaver`; `invoke` with the step's three messages, then `get_state` (defaults throughout).
 
-    python bench/agent_loop.py           # N = 100, 1,000, 10,000 (LangGraph's 10,000 projected)
+    python bench/agent_loop.py           # N = 100, 1,000, 10,000 (LangGraph's 10,000 projected from
+                                         # its first 1,000 steps: its store grows quadratically)
     python bench/agent_loop.py --quick   # N = 100, 200: under a minute
 
 Each system runs once up to the largest N on a fresh store; the figures for a smaller N are those of
@@ -31,6 +32,7 @@ import common  # noqa: E402
 from tract_core import Tract  # noqa: E402
 
 LANGGRAPH_BUDGET_S = 600  # beyond this LangGraph's larger N is projected from its measured growth
+LANGGRAPH_MAX = 1_000  # its store grows quadratically: 10,000 steps would need hours and ~100 GB
 
 
 class TractLoop:
@@ -84,22 +86,25 @@ class LangGraphLoop:
 
 
 def run_loop(loop, n_max: int, checkpoints: list[int], size_of, budget_s: float | None = None):
-    """Per-step latencies, and the size on disk at each checkpoint N. Stops early past `budget_s`."""
+    """Per-step latencies and CPU times, and the size on disk at each checkpoint N. Stops early past
+    `budget_s`."""
     turns = common.Turns(seed=7)
     lat: list[float] = []
+    cpu: list[float] = []
     sizes: dict[int, int] = {}
     started = time.perf_counter()
     for i in range(n_max):
         s = turns.step(i)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         count = loop.step(s)
         lat.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
         assert count == 3 * (i + 1) + 1 or count == 4 * (i + 1) + 1, count  # the context is complete
-        if i + 1 in checkpoints:
+        if i + 1 in checkpoints or (i + 1) % 250 == 0:  # the extra sizes feed the projection
             sizes[i + 1] = size_of()
         if budget_s is not None and time.perf_counter() - started > budget_s:
             break
-    return lat, sizes
+    return lat, cpu, sizes
 
 
 def project(lat: list[float], sizes: dict[int, int], n: int) -> tuple[float, float, float, float]:
@@ -127,10 +132,12 @@ def main(argv: list[str] | None = None, out=print) -> list[list[object]]:
     ap.add_argument("--no-langgraph", action="store_true", help="skip LangGraph")
     ap.add_argument("--langgraph-budget", type=float, default=LANGGRAPH_BUDGET_S,
                     help="seconds LangGraph may run before its larger N is projected (default 600)")
+    ap.add_argument("--langgraph-max", type=int, default=LANGGRAPH_MAX,
+                    help="steps LangGraph runs at most; larger N are projected (default 1000)")
     args = ap.parse_args(argv)
     ns = sorted(args.n or ([100, 200] if args.quick else [100, 1_000, 10_000]))
     out(f"# agent loop benchmark ({common.machine()})")
-    results: dict[str, tuple[list[float], dict[int, int]]] = {}
+    results: dict[str, tuple[list[float], list[float], dict[int, int]]] = {}
     work = common.scratch_dir("agent-loop")
     try:
         path = str(work / "tract.db")
@@ -151,8 +158,8 @@ def main(argv: list[str] | None = None, out=print) -> list[list[object]]:
         if not args.no_langgraph:
             lg_path = str(work / "langgraph.db")
             loop = LangGraphLoop(lg_path)
-            results["LangGraph SqliteSaver"] = run_loop(loop, ns[-1], ns, lambda: common.sqlite_bytes(lg_path),
-                                                        args.langgraph_budget)
+            results["LangGraph SqliteSaver"] = run_loop(loop, min(ns[-1], args.langgraph_max), ns,
+                                                        lambda: common.sqlite_bytes(lg_path), args.langgraph_budget)
             loop.close()
             out("  done: LangGraph SqliteSaver")
     finally:
@@ -160,26 +167,31 @@ def main(argv: list[str] | None = None, out=print) -> list[list[object]]:
 
     rows: list[list[object]] = []
     p50s: dict[tuple[str, int], float] = {}
+    cpu50s: dict[tuple[str, int], float] = {}
     per_step_bytes: dict[tuple[str, int], float] = {}
-    for name, (lat, sizes) in results.items():
+    for name, (lat, cpu, sizes) in results.items():
         for n in ns:
             if len(lat) >= n and n in sizes:
                 p50, p99, total, bps = common.median(lat[:n]), common.pct(lat[:n], 99), sum(lat[:n]), sizes[n] / n
+                cpu50 = common.median(cpu[:n])
                 how = "measured"
             else:
                 p50, p99, total, bps = project(lat, sizes, n)
+                cpu50 = project(cpu, sizes, n)[0]
                 how = f"projected from {len(lat):,} measured steps"
-            p50s[name, n], per_step_bytes[name, n] = p50, bps
-            rows.append([name, f"{n:,}", common.ms(p50), common.ms(p99), f"{total:.1f}", common.kib(bps), how])
+            p50s[name, n], cpu50s[name, n], per_step_bytes[name, n] = p50, cpu50, bps
+            rows.append([name, f"{n:,}", common.ms(p50), common.ms(p99), common.ms(cpu50), f"{total:.1f}",
+                         common.kib(bps), how])
     out("")
-    out(common.table(["system", "steps", "p50 ms/step", "p99 ms/step", "total s", "KiB on disk/step", ""], rows))
+    out(common.table(["system", "steps", "p50 ms/step", "p99 ms/step", "CPU p50 ms/step", "total s",
+                      "KiB on disk/step", ""], rows))
     out("")
     lg, tr = "LangGraph SqliteSaver", "tract (SQLite)"
     for n in ns:
         if (lg, n) in p50s:
             out(f"ratio at {n:,} steps: LangGraph p50 / tract (SQLite) p50 = "
-                f"{common.ratio(p50s[lg, n], p50s[tr, n])}; bytes/step LangGraph / tract = "
-                f"{common.ratio(per_step_bytes[lg, n], per_step_bytes[tr, n])}")
+                f"{common.ratio(p50s[lg, n], p50s[tr, n])} (CPU: {common.ratio(cpu50s[lg, n], cpu50s[tr, n])}); "
+                f"bytes/step LangGraph / tract = {common.ratio(per_step_bytes[lg, n], per_step_bytes[tr, n])}")
     for name in results:
         first, last = per_step_bytes[name, ns[0]], per_step_bytes[name, ns[-1]]
         out(f"bytes/step growth {name}: {ns[0]:,} -> {ns[-1]:,} steps = {last / first:.2f}x "

@@ -26,16 +26,18 @@ TRACT_ID = "bench"
 TARGETS = {"commit": 1e-3, "cold": 150e-3, "incremental": 2e-3}  # seconds, at 10,000 commits
 
 
-def build(url: str, n: int, mixed: bool, turns: common.Turns) -> list[float]:
+def build(url: str, n: int, mixed: bool, turns: common.Turns) -> tuple[list[float], list[float]]:
     """Commit `n` turns (agent steps of 4 commits); with `mixed`, every 25th commit edits an earlier
-    turn and every 40th annotates one. Returns each commit's latency."""
+    turn and every 40th annotates one. Returns each commit's latency and CPU time."""
     lat: list[float] = []
+    cpu: list[float] = []
     appended: list[str] = []
 
     def timed(fn: Callable, *args, **kw):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         info = fn(*args, **kw)
         lat.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
         return info
 
     with Tract.open(url, TRACT_ID) as t:
@@ -54,37 +56,38 @@ def build(url: str, n: int, mixed: bool, turns: common.Turns) -> list[float]:
             if mixed and i % 10 == 9:  # an annotation every 40 commits
                 t.annotate(appended[turns.rng.randrange(len(appended))], ("pinned", "skip", "normal")[i % 3])
             i += 1
-    return lat
+    return lat, cpu
 
 
 def measure(url: str, runs: int, rounds: int, mixed: bool, turns: common.Turns) -> dict[str, list[float]]:
     out: dict[str, list[float]] = {"cold": [], "incremental": []}
+    cpu: dict[str, list[float]] = {"cold": [], "incremental": []}
+
+    def timed_compile(t: Tract, name: str) -> None:
+        t0, c0 = time.perf_counter(), time.process_time()
+        t.compile()
+        out[name].append(time.perf_counter() - t0)
+        cpu[name].append(time.process_time() - c0)
+
     for _ in range(runs):
         with Tract.open(url, TRACT_ID) as t:
-            t0 = time.perf_counter()
-            t.compile()
-            out["cold"].append(time.perf_counter() - t0)
+            timed_compile(t, "cold")
     with Tract.open(url, TRACT_ID) as t:
         t.compile()
         for i in range(rounds):
             t.user(turns.text(f"[extra {i}]"))
-            t0 = time.perf_counter()
-            t.compile()
-            out["incremental"].append(time.perf_counter() - t0)
+            timed_compile(t, "incremental")
         if mixed:
             out["after edit"], out["after annotate"] = [], []
+            cpu["after edit"], cpu["after annotate"] = [], []
             for i in range(max(3, rounds // 5)):
                 old = t.log(limit=200)[-1].hash
                 t.commit({"content_type": "dialogue", "role": "user", "text": f"edited {i}"},
                          operation="edit", edit_target=old)
-                t0 = time.perf_counter()
-                t.compile()
-                out["after edit"].append(time.perf_counter() - t0)
+                timed_compile(t, "after edit")
                 t.annotate(old, "pinned" if i % 2 else "normal")
-                t0 = time.perf_counter()
-                t.compile()
-                out["after annotate"].append(time.perf_counter() - t0)
-    return out
+                timed_compile(t, "after annotate")
+    return out, cpu
 
 
 def run(n: int, runs: int, rounds: int, engines: list[str], out=print) -> list[list[object]]:
@@ -97,21 +100,22 @@ def run(n: int, runs: int, rounds: int, engines: list[str], out=print) -> list[l
             try:
                 if engine == "postgres":
                     with common.pg_schema() as (url, _schema):
-                        lat = build(url, n, mixed, turns)
-                        res = measure(url, runs, rounds, mixed, turns)
+                        lat, commit_cpu = build(url, n, mixed, turns)
+                        res, cpu = measure(url, runs, rounds, mixed, turns)
                 else:
                     url = str(work / "tract.db")
-                    lat = build(url, n, mixed, turns)
-                    res = measure(url, runs, rounds, mixed, turns)
+                    lat, commit_cpu = build(url, n, mixed, turns)
+                    res, cpu = measure(url, runs, rounds, mixed, turns)
             finally:
                 common.remove(work)
-            res = {"commit": lat, **res}
+            res, cpu = {"commit": lat, **res}, {"commit": commit_cpu, **cpu}
             for name, values in res.items():
                 target = TARGETS.get(name) if engine == "sqlite" and not mixed else None
                 p50 = common.median(values)
                 met = "" if target is None else ("met" if p50 <= target else f"MISSED ({p50 / target:.1f}x)")
                 rows.append([engine, scenario, n, name, len(values), common.ms(p50),
                              common.ms(common.pct(values, 99)),
+                             common.ms(common.median(cpu[name])) if name in cpu else "",
                              common.ms(target) if target else "", met])
             out(f"  done: {engine}, {scenario}")
     return rows
@@ -136,7 +140,7 @@ def main(argv: list[str] | None = None, out=print) -> list[list[object]]:
     rows = run(n, runs, rounds, engines, out)
     out("")
     out(common.table(["engine", "history", "commits", "measure", "samples", "p50 ms", "p99 ms",
-                      "target ms", "target"], rows))
+                      "CPU p50 ms", "target ms", "target"], rows))
     out("")
     by = {(r[0], r[1], r[3]): r for r in rows}
     for engine in engines:
