@@ -18,7 +18,8 @@ from pydantic import Field
 
 from prompts import SUMMARIZE_SYSTEM
 from server.errors import tool_errors
-from server.models import CompileResult, CompressOutcome, Hash, IdempotencyKey, PendingList, TractName
+from server.models import (ADDS, READ, REMOVES, SUMMARIZES, CompileResult, CompressOutcome, Hash, IdempotencyKey,
+                           PendingList, TractName)
 from server.pool import TractPool
 from server.tools import compile_result
 from tract_core.compression import resolve_summarizer
@@ -75,7 +76,7 @@ NEXT_STEP = {
 
 
 def register_compression_tools(mcp: MCPServer, pool: TractPool) -> None:
-    @mcp.tool()
+    @mcp.tool(annotations=SUMMARIZES)
     @tool_errors
     async def compress(
             ctx: Context,
@@ -116,13 +117,13 @@ def register_compression_tools(mcp: MCPServer, pool: TractPool) -> None:
         await ctx.report_progress(2, 2, "done")
         return outcome
 
-    @mcp.tool()
+    @mcp.tool(annotations=READ)
     @tool_errors
     def pending(tract: TractName = "default") -> PendingList:
         """Compressions waiting for approval, with their summaries and the facts they lost."""
         return PendingList(pending=pool.get(tract).pending_compressions())
 
-    @mcp.tool()
+    @mcp.tool(annotations=ADDS)
     @tool_errors
     def approve(id: str, summary: Annotated[str | list[str] | None, Field(
                     description="Your (edited) summary, or one per group; required when you write it")] = None,
@@ -132,7 +133,7 @@ def register_compression_tools(mcp: MCPServer, pool: TractPool) -> None:
         return pool.once(tract, idempotency_key, "approve", dict(id=id, summary=summary), CompressResult,
                          lambda: t.approve_compression(id, summaries=summary))
 
-    @mcp.tool()
+    @mcp.tool(annotations=ADDS)
     @tool_errors
     def reject(id: str, reason: str | None = None, tract: TractName = "default",
                idempotency_key: IdempotencyKey = None) -> PendingCompression:
@@ -141,7 +142,7 @@ def register_compression_tools(mcp: MCPServer, pool: TractPool) -> None:
         return pool.once(tract, idempotency_key, "reject", dict(id=id, reason=reason), PendingCompression,
                          lambda: t.reject_compression(id, reason))
 
-    @mcp.tool()
+    @mcp.tool(annotations=ADDS)
     @tool_errors
     def undo_compression(event_id: Annotated[str, Field(description="The event_id a compression returned")],
                          tract: TractName = "default",
@@ -151,7 +152,7 @@ def register_compression_tools(mcp: MCPServer, pool: TractPool) -> None:
         return pool.once(tract, idempotency_key, "undo_compression", dict(event_id=event_id),
                          OperationEvent, lambda: t.undo_compression(event_id))
 
-    @mcp.tool()
+    @mcp.tool(annotations=READ)
     @tool_errors
     def replay(record_id: str, format: Literal["anthropic", "openai"] = "anthropic",
                tract: TractName = "default") -> CompileResult:
@@ -159,7 +160,7 @@ def register_compression_tools(mcp: MCPServer, pool: TractPool) -> None:
         ctx = pool.get(tract).replay(record_id)
         return compile_result(ctx, format).model_copy(update={"record_id": record_id})
 
-    @mcp.tool()
+    @mcp.tool(annotations=REMOVES)
     @tool_errors
     async def gc(ctx: Context,
                  orphan_retention_days: Annotated[float, Field(ge=0, description="Keep unreachable commits "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
+from mcp.types import ToolAnnotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from tract_core.models.commit import BranchInfo, CommitInfo
@@ -77,3 +78,13 @@ class CompressOutcome(BaseModel):
 
 class PendingList(BaseModel):
     pending: list[PendingCompression] = Field(description="Oldest first, each with its lost_facts.")
+
+
+# Hints for clients (e.g. to run read-only tools without asking). Nothing tract does is lost before
+# gc: even reset and compression keep the old commits in the store.
+READ = ToolAnnotations(read_only_hint=True, open_world_hint=False)
+ADDS = ToolAnnotations(read_only_hint=False, destructive_hint=False, open_world_hint=False)
+MOVES = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True,
+                        open_world_hint=False)
+REMOVES = ToolAnnotations(read_only_hint=False, destructive_hint=True, open_world_hint=False)
+SUMMARIZES = ToolAnnotations(read_only_hint=False, destructive_hint=False, open_world_hint=True)

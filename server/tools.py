@@ -12,8 +12,8 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
 from server.errors import tool_errors
-from server.models import (BranchList, BranchName, CompileResult, Content, Hash, HeadResult,
-                           IdempotencyKey, LogResult, TractName)
+from server.models import (ADDS, MOVES, READ, REMOVES, BranchList, BranchName, CompileResult, Content, Hash,
+                           HeadResult, IdempotencyKey, LogResult, TractName)
 from server.pool import TractPool
 from tract_core.models.commit import BranchInfo, CommitInfo, DiffResult, MergeResult, Status
 from tract_core.models.enums import Priority
@@ -27,7 +27,7 @@ def merge_conflict_error(result: MergeResult, branch: str) -> ToolError:
 
 
 def register_history_tools(mcp: MCPServer, pool: TractPool) -> None:
-    @mcp.tool()
+    @mcp.tool(annotations=ADDS)
     @tool_errors
     def commit(content: Content, message: str | None = None, priority: Priority | None = None,
                metadata: dict | None = None,
@@ -44,7 +44,7 @@ def register_history_tools(mcp: MCPServer, pool: TractPool) -> None:
             content.model_dump(), operation=operation, edit_target=edit_target, message=message,
             metadata=metadata, priority=priority, branch=branch))
 
-    @mcp.tool()
+    @mcp.tool(annotations=READ)
     @tool_errors
     def log(limit: Annotated[int | None, Field(ge=0, description="At most this many commits")] = 20,
             branch: Annotated[str | None, Field(description="Default: the current branch")] = None,
@@ -52,25 +52,25 @@ def register_history_tools(mcp: MCPServer, pool: TractPool) -> None:
         """The commits of a branch, newest first."""
         return LogResult(commits=pool.get(tract).log(limit, branch))
 
-    @mcp.tool()
+    @mcp.tool(annotations=READ)
     @tool_errors
     def show(hash: Hash, tract: TractName = "default") -> CommitInfo:
         """One commit with its content, priority, parents and metadata."""
         return pool.get(tract).show(hash)
 
-    @mcp.tool()
+    @mcp.tool(annotations=READ)
     @tool_errors
     def status(tract: TractName = "default") -> Status:
         """Current branch, HEAD, commit and token counts, pending compressions."""
         return pool.get(tract).status()
 
-    @mcp.tool()
+    @mcp.tool(annotations=READ)
     @tool_errors
     def diff(a: Hash, b: Hash, tract: TractName = "default") -> DiffResult:
         """How the compiled context at `b` differs from the one at `a`."""
         return pool.get(tract).diff(a, b)
 
-    @mcp.tool()
+    @mcp.tool(annotations=ADDS)
     @tool_errors
     def branch(name: str, switch: bool = False,
                start: Annotated[str | None, Field(description="Commit or branch to start from; "
@@ -81,25 +81,25 @@ def register_history_tools(mcp: MCPServer, pool: TractPool) -> None:
         return pool.once(tract, idempotency_key, "branch", dict(name=name, switch=switch, start=start),
                          BranchInfo, lambda: t.branch(name, start, switch))
 
-    @mcp.tool()
+    @mcp.tool(annotations=MOVES)
     @tool_errors
     def switch(name: str, tract: TractName = "default") -> BranchInfo:
         """Make `name` the current branch."""
         return pool.get(tract).switch(name)
 
-    @mcp.tool()
+    @mcp.tool(annotations=MOVES)
     @tool_errors
     def checkout(hash: Hash, tract: TractName = "default") -> HeadResult:
         """Detach HEAD at a commit to look at the past (a branch name switches to it instead)."""
         return HeadResult(head=pool.get(tract).checkout(hash))
 
-    @mcp.tool()
+    @mcp.tool(annotations=READ)
     @tool_errors
     def list_branches(tract: TractName = "default") -> BranchList:
         """All branches with their heads; `current` marks HEAD's branch."""
         return BranchList(branches=pool.get(tract).list_branches())
 
-    @mcp.tool()
+    @mcp.tool(annotations=ADDS)
     @tool_errors
     def merge(branch: Annotated[str, Field(description="The branch to merge into the current one")],
               strategy: Annotated[Literal["auto", "ours", "theirs"], Field(
@@ -116,7 +116,7 @@ def register_history_tools(mcp: MCPServer, pool: TractPool) -> None:
             raise merge_conflict_error(result, branch)
         return result
 
-    @mcp.tool()
+    @mcp.tool(annotations=REMOVES)
     @tool_errors
     def reset(target: Hash, mode: Annotated[Literal["soft", "hard"], Field(
                   description="soft keeps the abandoned commits from gc for a while; hard does not")] = "soft",
@@ -126,7 +126,7 @@ def register_history_tools(mcp: MCPServer, pool: TractPool) -> None:
         return pool.once(tract, idempotency_key, "reset", dict(target=target, mode=mode), HeadResult,
                          lambda: HeadResult(head=t.reset(target, mode)))
 
-    @mcp.tool()
+    @mcp.tool(annotations=ADDS)
     @tool_errors
     def annotate(hash: Hash, priority: Priority, reason: str | None = None, tract: TractName = "default",
                  idempotency_key: IdempotencyKey = None) -> CommitInfo:
@@ -136,7 +136,7 @@ def register_history_tools(mcp: MCPServer, pool: TractPool) -> None:
                                                                   reason=reason),
                          CommitInfo, lambda: t.annotate(hash, priority, reason))
 
-    @mcp.tool()
+    @mcp.tool(annotations=ADDS)
     @tool_errors
     def compile(at_commit: Annotated[str | None, Field(description="Compile as of this commit")] = None,
                 at_time: Annotated[datetime | None, Field(

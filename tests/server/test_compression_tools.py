@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from mcp import Client
-from mcp.types import CreateMessageResult, TextContent
+from mcp.types import CreateMessageResult, ErrorData, TextContent
 from server_helpers import WordCounter, assistant, call, fails, user
 
 from server.app import build_server
@@ -139,3 +139,14 @@ async def test_approving_a_compression_whose_range_left_the_branch_fails_clearly
         message = await fails(c, "approve", id=proposal["id"], summary=SUMMARY)
         assert "StaleCompressionError" in message and "no longer" in message
         assert (await call(c, "status"))["head"] == first
+
+
+async def test_a_failed_sampling_request_is_a_tool_error_and_changes_nothing(server):
+    async def refuse(context, params):
+        return ErrorData(code=-1, message="the user declined")
+
+    async with Client(server, mode="legacy", sampling_callback=refuse) as c:
+        a, b = await three_turns(c)
+        message = await fails(c, "compress", from_commit=a, to_commit=b)
+        assert "summarizer failed" in message and "the user declined" in message
+        assert (await call(c, "pending"))["pending"] == []

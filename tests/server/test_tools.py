@@ -26,6 +26,9 @@ async def test_every_tool_is_listed_with_typed_input_and_structured_output(serve
     assert set(tools["show"].input_schema["required"]) == {"hash"}
     assert {"name", "switch", "start", "idempotency_key"} <= set(tools["branch"].input_schema["properties"])
     assert {"branch", "idempotency_key"} <= set(tools["commit"].input_schema["properties"])
+    read_only = {n for n, t in tools.items() if t.annotations and t.annotations.read_only_hint}
+    assert read_only == {"log", "show", "status", "diff", "list_branches", "pending", "replay"}
+    assert tools["gc"].annotations.destructive_hint and not tools["commit"].annotations.destructive_hint
 
 
 async def test_commit_log_show_status_and_compile(server):

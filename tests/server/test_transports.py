@@ -83,7 +83,7 @@ async def test_streamable_http_with_token(tmp_path):
 
 
 async def test_streamable_http_rejects_a_foreign_origin_without_token(tmp_path):
-    with serving("http", str(tmp_path / "t.db")) as base:
+    with serving("http", str(tmp_path / "t.db"), "--allow-origin", "https://app.example") as base:
         async with Client(f"{base}/mcp") as c:
             assert (await call(c, "status"))["commit_count"] == 0
         async with httpx2.AsyncClient() as raw:
@@ -91,6 +91,10 @@ async def test_streamable_http_rejects_a_foreign_origin_without_token(tmp_path):
             resp = await raw.post(f"{base}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
                                   headers=headers)
             assert resp.status_code == 403
+            allowed = {**headers, "Origin": "https://app.example"}
+            resp = await raw.post(f"{base}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
+                                  headers=allowed)
+            assert resp.status_code not in (401, 403, 421)
             rebinding = {"Accept": "application/json, text/event-stream", "Host": "evil.example"}
             resp = await raw.post(f"{base}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
                                   headers=rebinding)
