@@ -19,7 +19,7 @@ from tract_core.storage import Store
 from tract_core.storage import schema as s
 
 WRITERS = 5
-SECONDS = 1.5
+SECONDS = 1.0
 
 
 class Note(BaseModel):

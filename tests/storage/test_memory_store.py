@@ -16,7 +16,7 @@ def test_threads_on_one_in_memory_store_take_turns():
     def work(tract_id: str) -> None:
         try:
             t = Tract(store, tract_id, counter=WordCounter())
-            for i in range(40):
+            for i in range(25):
                 t.user(f"{tract_id} turn {i}")
                 t.compile()
         except BaseException as err:  # reported below
@@ -31,6 +31,6 @@ def test_threads_on_one_in_memory_store_take_turns():
     assert not errors, repr(errors[0])
     for i in range(4):
         t = Tract(store, f"agent-{i}", counter=WordCounter())
-        assert len(t.log()) == 40
-        assert [m.content for m in t.compile().messages][-1] == f"agent-{i} turn 39"
+        assert len(t.log()) == 25
+        assert [m.content for m in t.compile().messages][-1] == f"agent-{i} turn 24"
     store.close()
