@@ -44,6 +44,7 @@ def sampling_summarizer(ctx: Context, max_tokens: int):
             reply = await ctx.session.create_message(
                 [SamplingMessage(role="user", content=TextContent(type="text", text=prompt))],
                 max_tokens=max_tokens, system_prompt=system)
+        await ctx.report_progress(1, 2, "the client's model wrote a summary")
         return reply.content.text if isinstance(reply.content, TextContent) else ""
 
     return lambda system, prompt: anyio.from_thread.run(ask, system, prompt)

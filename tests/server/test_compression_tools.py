@@ -66,10 +66,17 @@ async def test_with_sampling_the_clients_model_writes_it(server):
         return CreateMessageResult(role="assistant", model="test-model",
                                    content=TextContent(type="text", text=SUMMARY))
 
+    progress = []
+
+    async def on_progress(done, total, message):
+        progress.append(done)
+
     async with Client(server, mode="legacy", sampling_callback=sample) as c:
         a, b = await three_turns(c)
-        made = await call(c, "compress", from_commit=a, to_commit=b)
-        assert made["summary_source"] == "sampling"
+        result = await c.call_tool("compress", {"from_commit": a, "to_commit": b},
+                                   progress_callback=on_progress)
+        made = result.structured_content
+        assert made["summary_source"] == "sampling" and progress == [0, 1, 2]
         assert made["pending"]["summaries"] == [SUMMARY]
         assert "third person" in asked[0].system_prompt
         assert "Population of Lyon?" in asked[0].messages[0].content.text
