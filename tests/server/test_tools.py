@@ -153,3 +153,15 @@ async def test_the_server_works_on_both_engines(store_url):
         await call(c, "approve", id=proposal["pending"]["id"], summary="A turn.")
         assert (await call(c, "compile", format="openai"))["messages"][0]["content"].endswith("A turn.")
     pool.close()
+
+
+async def test_an_ambiguous_prefix_says_to_give_more_characters(server, pool, monkeypatch):
+    from tract_core.errors import AmbiguousPrefixError
+
+    def ambiguous(hash):
+        raise AmbiguousPrefixError(hash, ["abcd" + "0" * 60, "abcd" + "1" * 60])
+
+    monkeypatch.setattr(pool.get("default"), "show", ambiguous)
+    async with Client(server) as c:
+        assert "give more characters" in await fails(c, "show", hash="abcd")
+        assert (await call(c, "status"))["commit_count"] == 0
