@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,14 +33,26 @@ def url_for(path_or_url: str) -> str:
     return path_or_url
 
 
+def shown(url: str) -> str:
+    """A store's URL fit for a message: without its password."""
+    return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", str(url))
+
+
+def _cause(err: SQLAlchemyError) -> str:
+    return str(getattr(err, "orig", None) or err).strip()
+
+
 def make_engine(path_or_url: str) -> Engine:
     url = url_for(path_or_url)
+    if not url.startswith(("sqlite:", "postgresql")):
+        raise StorageError(f"cannot open store {shown(path_or_url)!r}: tract stores live in SQLite or "
+                           "PostgreSQL; give a file path, ':memory:' or a postgresql:// URL")
     try:
         if url.startswith("sqlite"):
             return _sqlite_engine(url)
         return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
-    except (SQLAlchemyError, ImportError, ValueError) as err:
-        raise StorageError(f"cannot open store {path_or_url!r}: {err}") from err
+    except (SQLAlchemyError, ImportError, ValueError, OSError) as err:
+        raise StorageError(f"cannot open store {shown(path_or_url)!r}: {err}") from err
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -110,7 +123,12 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         raise StorageError(f"unknown schema revision {revision!r}; "
                            f"known: {', '.join(sorted(known_revisions()))}")
     try:
-        with engine.connect().execution_options(**{WRITE_OPTION: True}) as conn:
+        conn = engine.connect().execution_options(**{WRITE_OPTION: True})
+    except SQLAlchemyError as err:
+        raise StorageError(f"cannot open store {engine.url.render_as_string(hide_password=True)!r}: "
+                           f"{_cause(err)}") from err
+    try:
+        with conn:
             with conn.begin():
                 if conn.dialect.name == "postgresql":
                     conn.execute(text("SELECT pg_advisory_xact_lock(7210531)"))
@@ -124,4 +142,5 @@ def migrate(engine: Engine, revision: str = "head") -> None:
                 log.info("migrating store from %s to %s", current, target)
                 command.upgrade(_alembic_config(conn), target)
     except SQLAlchemyError as err:
-        raise StorageError(f"cannot migrate store: {err}") from err
+        raise StorageError(f"cannot migrate store {engine.url.render_as_string(hide_password=True)!r} "
+                           f"to schema revision {target}: {_cause(err)}") from err
