@@ -18,7 +18,8 @@ from pydantic import Field
 
 from prompts import SUMMARIZE_SYSTEM
 from server.errors import tool_errors
-from server.models import (ADDS, READ, REMOVES, SUMMARIZES, CompileResult, CompressOutcome, Hash, IdempotencyKey,
+from server.models import (ADDS, READ, REMOVES, SUMMARIZES, BranchName, CompileResult, CompressOutcome, Hash,
+                           IdempotencyKey,
                            PendingList, TractName)
 from server.pool import TractPool
 from server.tools import compile_result
@@ -92,8 +93,9 @@ def register_compression_tools(mcp: MCPServer, pool: TractPool) -> None:
                             "apply at once; manual: apply with `content` as the summary")] = "collaborative",
             content: Annotated[str | list[str] | None, Field(
                 description="manual mode: the summary (one per group if PINNED commits split the range)")] = None,
-            tract: TractName = "default", idempotency_key: IdempotencyKey = None) -> CompressOutcome:
-        """Compress a range of the current branch into summaries. Non-destructive: the sources stay in
+            branch: BranchName = None, tract: TractName = "default",
+            idempotency_key: IdempotencyKey = None) -> CompressOutcome:
+        """Compress a range of the current branch (or `branch`) into summaries. Non-destructive: the sources stay in
         the store, and nothing changes before approval in collaborative mode."""
         source = pick_summary_source(ctx, mode, content)
         summarizer = sampling_summarizer(ctx, 2 * target_tokens if target_tokens else 2048) \
@@ -103,7 +105,7 @@ def register_compression_tools(mcp: MCPServer, pool: TractPool) -> None:
             t = pool.with_summarizer(tract, summarizer)
             made = t.compress(commits, from_commit=from_commit, to_commit=to_commit,
                               target_tokens=target_tokens, instructions=instructions, mode=mode,
-                              content=content, deferred=source == "agent")
+                              content=content, deferred=source == "agent", branch=branch)
             if isinstance(made, PendingCompression):
                 return CompressOutcome(summary_source=source, pending=made,
                                        system_prompt=SUMMARIZE_SYSTEM if source == "agent" else None,
@@ -111,7 +113,8 @@ def register_compression_tools(mcp: MCPServer, pool: TractPool) -> None:
             return CompressOutcome(summary_source=source, applied=made, next_step=NEXT_STEP["applied"])
 
         request = dict(from_commit=from_commit, to_commit=to_commit, commits=commits, mode=mode,
-                       target_tokens=target_tokens, instructions=instructions, content=content)
+                       target_tokens=target_tokens, instructions=instructions, content=content,
+                       branch=branch)
         await ctx.report_progress(0, 2, f"summarizing ({source})")
         outcome = await anyio.to_thread.run_sync(
             lambda: pool.once(tract, idempotency_key, "compress", request, CompressOutcome, run))

@@ -120,21 +120,22 @@ def register_history_tools(mcp: MCPServer, pool: TractPool) -> None:
     @tool_errors
     def reset(target: Hash, mode: Annotated[Literal["soft", "hard"], Field(
                   description="soft keeps the abandoned commits from gc for a while; hard does not")] = "soft",
-              tract: TractName = "default", idempotency_key: IdempotencyKey = None) -> HeadResult:
-        """Move the current branch (or detached HEAD) to `target`."""
+              branch: BranchName = None, tract: TractName = "default",
+              idempotency_key: IdempotencyKey = None) -> HeadResult:
+        """Move the current branch (or `branch`, or a detached HEAD) to `target`."""
         t = pool.get(tract)
-        return pool.once(tract, idempotency_key, "reset", dict(target=target, mode=mode), HeadResult,
-                         lambda: HeadResult(head=t.reset(target, mode)))
+        return pool.once(tract, idempotency_key, "reset", dict(target=target, mode=mode, branch=branch),
+                         HeadResult, lambda: HeadResult(head=t.reset(target, mode, branch)))
 
     @mcp.tool(annotations=ADDS)
     @tool_errors
-    def annotate(hash: Hash, priority: Priority, reason: str | None = None, tract: TractName = "default",
-                 idempotency_key: IdempotencyKey = None) -> CommitInfo:
+    def annotate(hash: Hash, priority: Priority, reason: str | None = None, branch: BranchName = None,
+                 tract: TractName = "default", idempotency_key: IdempotencyKey = None) -> CommitInfo:
         """Set a commit's priority: pinned (always kept), normal, or skip (left out of compile)."""
         t = pool.get(tract)
         return pool.once(tract, idempotency_key, "annotate", dict(hash=hash, priority=priority,
-                                                                  reason=reason),
-                         CommitInfo, lambda: t.annotate(hash, priority, reason))
+                                                                  reason=reason, branch=branch),
+                         CommitInfo, lambda: t.annotate(hash, priority, reason, branch))
 
     @mcp.tool(annotations=ADDS)
     @tool_errors

@@ -115,8 +115,11 @@ class Tract:
         return self.commit({"content_type": "tool_io", "tool_name": name, "call_id": call_id,
                             "direction": "result", "result": result, "is_error": is_error}, **kw)
 
-    def annotate(self, hash: str, priority: str | Priority, reason: str | None = None) -> CommitInfo:
-        """Set a commit's priority (append-only: the latest annotation wins)."""
+    def annotate(self, hash: str, priority: str | Priority, reason: str | None = None,
+                 branch: str | None = None) -> CommitInfo:
+        """Set a commit's priority (append-only: the latest annotation wins). The annotation is
+        recorded as made on the current branch (or `branch`), which merge uses to report a SKIP on
+        one side of what the other side EDITed."""
         prio = parse_enum(Priority, priority, "priority")
         with self._lock, self.store.write() as tx:
             view = RefView.read(tx, self.tract_id)
@@ -125,7 +128,9 @@ class Tract:
             if row.operation == Operation.MERGE.value:
                 raise InvalidOperationError(f"{full[:12]} is a merge commit; annotate the turns it joins")
             target = row.edit_target or row.hash
-            tx.add_annotation(self.tract_id, target, prio.value, reason, view.branch)
+            if branch is not None:
+                view.branch_head(branch)  # raises BranchNotFoundError
+            tx.add_annotation(self.tract_id, target, prio.value, reason, branch or view.branch)
             row = tx.get_commit(self.tract_id, target)
         info = self.repo.info(row)
         return info.model_copy(update={"priority": prio})
@@ -191,9 +196,10 @@ class Tract:
         with self._lock:
             branches.delete_branch(self.repo, name, force)
 
-    def reset(self, target: str, mode: str = "soft") -> str:
+    def reset(self, target: str, mode: str = "soft", branch: str | None = None) -> str:
+        """Move the current branch (or `branch`, or a detached HEAD) to `target`."""
         with self._lock:
-            return branches.reset(self.repo, target, mode)
+            return branches.reset(self.repo, target, mode, branch)
 
     def merge(self, branch: str, strategy: str = "auto", message: str | None = None) -> MergeResult:
         with self._lock:
@@ -236,8 +242,9 @@ class Tract:
                  to_commit: str | None = None, target_tokens: int | None = None,
                  instructions: str | None = None, mode: str = "collaborative",
                  content: str | list[str] | None = None,
-                 deferred: bool = False) -> PendingCompression | CompressResult:
-        """Replace a range of the current branch by summaries; the source commits stay in the store.
+                 deferred: bool = False, branch: str | None = None) -> PendingCompression | CompressResult:
+        """Replace a range of the current branch (or `branch`) by summaries; the source commits stay
+        in the store.
 
         The range: `commits` (consecutive commits of the branch, in any order), or `from_commit` ..
         `to_commit` (inclusive; defaults: the first commit, HEAD). It grows so no tool call is cut
@@ -258,7 +265,7 @@ class Tract:
         return self._bind(compression.compress(
             self.repo, self.summarizer, commits=commits, from_commit=from_commit,
             to_commit=to_commit, target_tokens=target_tokens, instructions=instructions, mode=mode,
-            content=content, deferred=deferred))
+            content=content, deferred=deferred, branch=branch))
 
     def pending_compressions(self) -> list[PendingCompression]:
         """Compressions awaiting approval, oldest first (they survive a restart)."""

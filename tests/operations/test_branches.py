@@ -96,3 +96,16 @@ def test_status_counts_commits_and_tokens(tract):
     tract.user("hello there")
     s = tract.status()
     assert s.commit_count == 1 and s.token_count == tract.compile().token_count > 0
+
+
+def test_reset_and_annotate_can_name_another_branch(tract):
+    base = tract.user("base")
+    tract.branch("side")
+    tract.commit({"content_type": "dialogue", "role": "user", "text": "side work"}, branch="side")
+    assert tract.reset(base.hash, branch="side") == base.hash
+    assert [c.hash for c in tract.log(branch="side")] == [base.hash]
+    assert tract.status().branch == "main"
+    with pytest.raises(BranchNotFoundError):
+        tract.reset(base.hash, branch="nope")
+    with pytest.raises(BranchNotFoundError):
+        tract.annotate(base.hash, "skip", branch="nope")

@@ -242,3 +242,15 @@ def test_a_deferred_compression_can_be_filled_in_before_approval(t):
         pending.approve(summaries=["one", "two"])
     pending.approve()
     assert texts(t)[1] == SUMMARY_HEADER + "Ada asked to deploy build 4812."
+
+
+def test_compress_a_branch_other_than_the_current_one(t):
+    h = story(t)
+    t.branch("archive")
+    t.branch("work", switch=True)
+    done = t.compress(from_commit=h["u1"], to_commit=h["a1"], mode="manual",
+                      content="The user asked for a staging deploy of build 4812.", branch="archive")
+    assert done.branch == "archive"
+    assert t.status().branch == "work" and len(t.compile().messages) == len(h)  # untouched
+    archived = [m.content for m in t.compile(at_commit="archive").messages]
+    assert archived[1].endswith("The user asked for a staging deploy of build 4812.")

@@ -25,7 +25,8 @@ async def test_every_tool_is_listed_with_typed_input_and_structured_output(serve
         assert "tract" in t.input_schema["properties"], f"{t.name} takes no tract"
     assert set(tools["show"].input_schema["required"]) == {"hash"}
     assert {"name", "switch", "start", "idempotency_key"} <= set(tools["branch"].input_schema["properties"])
-    assert {"branch", "idempotency_key"} <= set(tools["commit"].input_schema["properties"])
+    for name in ("commit", "reset", "annotate", "compress"):
+        assert {"branch", "idempotency_key"} <= set(tools[name].input_schema["properties"]), name
     read_only = {n for n, t in tools.items() if t.annotations and t.annotations.read_only_hint}
     assert read_only == {"log", "show", "status", "diff", "list_branches", "pending", "replay"}
     assert tools["gc"].annotations.destructive_hint and not tools["commit"].annotations.destructive_hint
@@ -165,3 +166,15 @@ async def test_an_ambiguous_prefix_says_to_give_more_characters(server, pool, mo
     async with Client(server) as c:
         assert "give more characters" in await fails(c, "show", hash="abcd")
         assert (await call(c, "status"))["commit_count"] == 0
+
+
+async def test_write_tools_can_name_a_branch_other_than_the_current_one(server):
+    async with Client(server) as c:
+        base = await call(c, "commit", content=user("base"))
+        await call(c, "branch", name="side")
+        await call(c, "commit", content=user("side 1"), branch="side")
+        await call(c, "commit", content=user("side 2"), branch="side")
+        await call(c, "reset", target=base["hash"], branch="side")
+        assert [x["hash"] for x in (await call(c, "log", branch="side"))["commits"]] == [base["hash"]]
+        assert (await call(c, "status"))["branch"] == "main"
+        assert "nope" in await fails(c, "reset", target=base["hash"], branch="nope")

@@ -66,8 +66,9 @@ def delete_branch(repo: Repo, name: str, force: bool = False) -> None:
         tx.delete_ref(repo.tract_id, branch_ref(name))
 
 
-def reset(repo: Repo, target: str, mode: str = "soft") -> str:
-    """Move the current branch (or a detached HEAD) to `target`; ORIG_HEAD keeps the old tip.
+def reset(repo: Repo, target: str, mode: str = "soft", branch: str | None = None) -> str:
+    """Move the current branch (or `branch`, or a detached HEAD) to `target`; ORIG_HEAD keeps the
+    old tip.
 
     soft: the commits left behind stay protected from gc for its orphan retention window.
     hard: they are discarded: the next gc may remove them at once (unless something else reaches them).
@@ -77,8 +78,8 @@ def reset(repo: Repo, target: str, mode: str = "soft") -> str:
     with repo.store.write() as tx:
         view = RefView.read(tx, repo.tract_id)
         full = resolve(tx, repo.tract_id, target, view)
-        old = view.head
-        branch = view.branch
+        old = view.branch_head(branch) if branch else view.head
+        branch = branch or view.branch
         if branch is None:
             tx.set_ref(repo.tract_id, HEAD, full, None)
         elif not tx.cas_ref(repo.tract_id, branch_ref(branch), old, full):

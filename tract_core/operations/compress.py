@@ -59,7 +59,7 @@ def compress(repo: Repo, summarizer: Any, *, commits: Sequence[str] | None = Non
              from_commit: str | None = None, to_commit: str | None = None,
              target_tokens: int | None = None, instructions: str | None = None,
              mode: str = "collaborative", content: str | Sequence[str] | None = None,
-             deferred: bool = False) -> PendingCompression | CompressResult:
+             deferred: bool = False, branch: str | None = None) -> PendingCompression | CompressResult:
     if mode not in MODES:
         raise InvalidOperationError(f"unknown compression mode {mode!r}; use one of: {', '.join(MODES)}")
     if target_tokens is not None and (not isinstance(target_tokens, int) or target_tokens <= 0):
@@ -71,7 +71,7 @@ def compress(repo: Repo, summarizer: Any, *, commits: Sequence[str] | None = Non
         raise CompressionError("deferred=True makes a pending compression whose summaries come at "
                                "approval; it needs mode='collaborative' and no content=")
     with repo.store.read() as tx:
-        plan = make_plan(tx, repo, commits, from_commit, to_commit)
+        plan = make_plan(tx, repo, commits, from_commit, to_commit, branch)
     infos = [[repo.info(r) for r in rows] for rows in plan.group_rows]
     targets = _split_targets(plan, target_tokens)
     prompts: list[str] = []

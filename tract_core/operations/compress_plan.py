@@ -86,12 +86,13 @@ def check_later(chain: Chain, start: int, replaced: set[str], error=CompressionE
                         "range after the merge instead")
 
 
-def make_plan(tx: Txn, repo: Repo, commits=None, from_commit=None, to_commit=None) -> Plan:
+def make_plan(tx: Txn, repo: Repo, commits=None, from_commit=None, to_commit=None,
+              branch: str | None = None) -> Plan:
     view = RefView.read(tx, repo.tract_id)
-    branch = view.branch
+    branch = branch or view.branch
     if branch is None:
-        raise DetachedHeadError("HEAD is detached: switch to a branch before compressing")
-    chain = read_chain(tx, repo, view.head)
+        raise DetachedHeadError("HEAD is detached: switch to a branch (or name one) before compressing")
+    chain = read_chain(tx, repo, view.branch_head(branch))
     if not chain.order:
         raise CompressionError(f"branch {branch} has no commits to compress")
     lo, hi = _bounds(tx, repo, view, chain, branch, commits, from_commit, to_commit)
