@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from sqlalchemy import func, select
 
@@ -80,3 +83,32 @@ def test_a_merge_that_fails_at_the_ref_move_leaves_no_merge_commit(t, monkeypatc
     monkeypatch.undo()
     assert snapshot(t) == before
     assert t.merge("side").kind == "merged"
+
+
+DIE_MIDWAY = """
+import os, sys
+from tract_core import Tract
+from tract_core.storage import Txn
+
+class Words:
+    def count(self, text):
+        return len(text.split())
+
+def die(self, *args):  # blob and commit row written, branch locked: the process is killed
+    os._exit(9)
+
+t = Tract.open(sys.argv[1], counter=Words())
+Txn.cas_ref = die
+t.user("this commit dies with its writer")
+"""
+
+
+@pytest.mark.slow
+def test_a_writer_killed_midway_leaves_nothing_and_no_lock(t, store_url):
+    before, tip = snapshot(t), t.log()[0].hash
+    proc = subprocess.run([sys.executable, "-c", DIE_MIDWAY, store_url], capture_output=True, timeout=60)
+    assert proc.returncode == 9, proc.stderr
+
+    assert snapshot(t) == before
+    after = t.user("the next writer is not blocked")
+    assert after.parents == [tip] and len(t.log()) == 3
