@@ -80,6 +80,8 @@ def reset(repo: Repo, target: str, mode: str = "soft", branch: str | None = None
         full = resolve(tx, repo.tract_id, target, view)
         old = view.branch_head(branch) if branch else view.head
         branch = branch or view.branch
+        if branch is not None and tx.dialect != "sqlite":  # queue behind other writers (Txn.lock_ref)
+            old = tx.lock_ref(repo.tract_id, branch_ref(branch))
         if branch is None:
             tx.set_ref(repo.tract_id, HEAD, full, None)
         elif not tx.cas_ref(repo.tract_id, branch_ref(branch), old, full):
