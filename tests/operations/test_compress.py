@@ -169,8 +169,9 @@ def test_deferred_compression_takes_the_summary_at_approval(monkeypatch):
     pending = t.compress(from_commit=h["u1"], to_commit=h["a1"], deferred=True)
     assert pending.needs_summary and pending.summaries == [None]
     assert "Deploying build 4812 now." in pending.prompts[0]
-    with pytest.raises(CompressionError, match="summaries="):
+    with pytest.raises(CompressionError, match="summaries=") as missing:
         pending.approve()
+    assert "approve(id, summary=[...]) over MCP" in str(missing.value)  # the MCP tool's argument
     t.approve_compression(pending.id, summaries="Ada asked for deploy 4812; it started.")
     assert texts(t)[1] == SUMMARY_HEADER + "Ada asked for deploy 4812; it started."
     with pytest.raises(CompressionError, match="collaborative"):

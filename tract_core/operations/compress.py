@@ -162,7 +162,7 @@ def _load(tx: Txn, repo: Repo, pending_id: str):
     row = pending_q.get_pending(tx, repo.tract_id, pending_id) if isinstance(pending_id, str) else None
     if row is None:
         raise CompressionNotFoundError(f"no pending compression {pending_id!r}; pending_compressions() "
-                                       "lists them")
+                                       "(the `pending` tool over MCP) lists them")
     if row.status != "pending":
         raise CompressionError(f"compression {pending_id} was already {row.status}")
     return row, json.loads(row.data)
@@ -194,9 +194,10 @@ def approve(repo: Repo, pending_id: str, summaries: Sequence[str] | None = None)
         raise CompressionError(f"this compression needs {len(data['groups'])} summaries (one per "
                                f"group between PINNED commits), got {len(final)}")
     if any(not isinstance(s, str) or not s.strip() for s in final):
-        raise CompressionError("a summary is missing: this compression was made with deferred=True, "
-                               "so pass the text with approve_compression(id, summaries=[...]) "
-                               "(each prompt is in .prompts)")
+        raise CompressionError("a summary is missing: write one per group (its `prompts` say what "
+                               "each covers) and pass them when approving: "
+                               "approve_compression(id, summaries=[...]) in Python, "
+                               "approve(id, summary=[...]) over MCP")
     data["summaries"] = [s.strip() for s in final]
     blobs = [prepare_blob(repo, summary_content(s)) for s in data["summaries"]]
 

@@ -25,8 +25,9 @@ def _undo(repo: Repo, event_id: str) -> OperationEvent:
         params = json.loads(found.params) if found else {}
         if found is None or found.kind not in ("compress", "approve") or not params.get("applied"):
             raise CompressionNotFoundError(
-                f"no applied compression event {event_id!r}; operations() lists events (use the id of "
-                "a 'compress' or 'approve' event, or CompressResult.event_id)")
+                f"no applied compression event {event_id!r}; give the event_id that an applied "
+                "compress or an approve returned (operations() lists events: use a 'compress' or "
+                "'approve' event's id)")
         if any(e.kind == "undo" and json.loads(e.params).get("event") == event_id for e in events):
             raise CompressionError(f"compression {event_id} was undone already")
         branch, old_head, new_head = found.branch, params["old_head"], params["new_head"]
