@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from mcp.server import MCPServer
+from pydantic import ConfigDict, model_validator
 
 from server.compression import register_compression_tools
 from server.pool import TractPool
@@ -23,4 +26,26 @@ def build_server(pool: TractPool, log_level: str = "WARNING") -> MCPServer:
     register_compression_tools(mcp, pool)
     register_resources(mcp, pool)
     register_prompts(mcp, pool)
+    refuse_unknown_arguments(mcp)
     return mcp
+
+
+def refuse_unknown_arguments(mcp: MCPServer) -> None:
+    """A misspelt argument is an error, not silently dropped: `idempotencyKey` would otherwise make a
+    retried write happen twice, and `summaries` would leave `approve` without its summary."""
+    for tool in mcp._tool_manager.list_tools():
+        model = tool.fn_metadata.arg_model
+        known = list(model.model_fields)
+
+        def check(cls, data: Any, known: list[str] = known, name: str = tool.name) -> Any:
+            unknown = [k for k in data if k not in known] if isinstance(data, dict) else []
+            if unknown:
+                raise ValueError(f"unknown argument(s) {', '.join(map(repr, unknown))}; "
+                                 f"{name} takes: {', '.join(known)}")
+            return data
+
+        strict = type(model.__name__, (model,), {
+            "__module__": model.__module__, "model_config": ConfigDict(**model.model_config, extra="forbid"),
+            "refuse_unknown": model_validator(mode="before")(classmethod(check))})
+        tool.fn_metadata.arg_model = strict
+        tool.parameters = strict.model_json_schema(by_alias=True)

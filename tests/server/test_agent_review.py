@@ -1,0 +1,55 @@
+"""What an agent connected over MCP runs into: huge numbers, misspelt argument names, and error
+messages that must name the MCP tool's own arguments."""
+
+from __future__ import annotations
+
+import pytest
+from mcp import Client
+from server_helpers import call, fails, user
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(autouse=True)
+def no_api_key(monkeypatch):
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.delenv("ANTHROPIC_AUTH_TOKEN", raising=False)
+
+
+async def test_a_huge_log_limit_means_no_limit(server):
+    async with Client(server) as c:
+        await call(c, "commit", content=user("one"))
+        await call(c, "commit", content=user("two"))
+        assert len((await call(c, "log", limit=10**20))["commits"]) == 2
+
+
+async def test_a_huge_gc_retention_is_a_readable_error_or_keeps_everything(server):
+    async with Client(server) as c:
+        await call(c, "commit", content=user("one"))
+        for args in ({"orphan_retention_days": 1e308}, {"archive_retention_days": 1e308}):
+            result = await c.call_tool("gc", args)
+            if result.is_error:
+                assert result.content[0].text != "Error executing tool gc", args
+            else:
+                assert result.structured_content["commits_removed"] == 0
+        assert (await call(c, "status"))["commit_count"] == 1
+
+
+async def test_unknown_arguments_are_refused_not_silently_dropped(server):
+    async with Client(server) as c:
+        # a misspelt idempotency key must not quietly make a retried write happen twice
+        message = await fails(c, "commit", content=user("hi"), idempotencyKey="k1")
+        assert "idempotencyKey" in message and "idempotency_key" in message
+        assert (await call(c, "status"))["commit_count"] == 0
+        assert "tract_name" in await fails(c, "status", tract_name="other")
+
+
+async def test_approving_without_a_summary_names_the_approve_tools_argument(server):
+    async with Client(server) as c:
+        made = await call(c, "commit", content=user("Population of Lyon? 522,250."))
+        pending = (await call(c, "compress", commits=[made["hash"]]))["pending"]
+        message = await fails(c, "approve", id=pending["id"])
+        assert "approve(id, summary=" in message
+        assert "approve(id, summary=" in await fails(c, "approve", id=pending["id"], summary=[" "])
+        assert "`pending`" in await fails(c, "approve", id="nope")
+        assert "event_id" in await fails(c, "undo_compression", event_id="nope")
