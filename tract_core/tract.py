@@ -42,8 +42,12 @@ class Tract:
     def __init__(self, store: Store, tract_id: str = "default", *, counter: TokenCounter | None = None,
                  default_priorities: dict[str, Priority | str] | None = None, summarizer: Any = None,
                  owns_store: bool = False) -> None:
-        if not isinstance(tract_id, str) or not tract_id.strip() or len(tract_id) > 255:
-            raise InvalidOperationError("tract_id must be a non-empty string of at most 255 characters")
+        if not isinstance(tract_id, str) or not tract_id.strip() or len(tract_id) > 255 or "\x00" in tract_id:
+            raise InvalidOperationError("tract_id must be a non-empty string of at most 255 characters "
+                                        "(no NUL)")
+        if default_priorities is not None and not isinstance(default_priorities, dict):
+            raise InvalidOperationError("default_priorities must map content types to priorities, "
+                                        "e.g. {'reasoning': 'skip'}")
         priorities = dict(DEFAULT_PRIORITIES)
         for kind, p in (default_priorities or {}).items():
             priorities[kind] = parse_enum(Priority, p, "priority")
@@ -67,7 +71,12 @@ class Tract:
 
         `path_or_url`: ":memory:", a SQLite file path, or a `postgresql+psycopg://…` URL.
         """
-        return cls(Store(path_or_url), tract_id, owns_store=True, **options)
+        store = Store(path_or_url)
+        try:
+            return cls(store, tract_id, owns_store=True, **options)
+        except BaseException:
+            store.close()  # a refused tract must not keep the store's connections open
+            raise
 
     def close(self) -> None:
         if self._owns_store:
@@ -95,7 +104,11 @@ class Tract:
         with self._lock:
             row = committing.append(self.repo, content, operation=operation, edit_target=edit_target,
                                     message=message, metadata=metadata, priority=priority, branch=branch)
-            return self.repo.info(row)
+            info = self.repo.info(row)
+        if priority is None:
+            return info
+        # the annotation was written with the commit; the cached priorities have not read it yet
+        return info.model_copy(update={"priority": parse_enum(Priority, priority, "priority")})
 
     def system(self, text: str, **kw: Any) -> CommitInfo:
         return self.commit({"content_type": "instruction", "text": text}, **kw)
@@ -121,6 +134,7 @@ class Tract:
         recorded as made on the current branch (or `branch`), which merge uses to report a SKIP on
         one side of what the other side EDITed."""
         prio = parse_enum(Priority, priority, "priority")
+        committing.check_text(reason, "reason")
         with self._lock, self.store.write() as tx:
             view = RefView.read(tx, self.tract_id)
             full = resolve(tx, self.tract_id, hash, view)

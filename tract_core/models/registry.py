@@ -51,6 +51,9 @@ class ContentRegistry:
 
     def add_model(self, name: str, model: type[BaseModel]) -> dict[str, Any]:
         """Register a pydantic model for `name`; return the schema to persist."""
+        if not isinstance(name, str) or not name.strip() or len(name) > 255 or "\x00" in name:
+            raise ContentValidationError("a content type name must be a non-empty string of at most "
+                                         "255 characters (no NUL)", field="content_type")
         if name in BUILTIN_TYPES:
             raise ContentValidationError(f"{name!r} is a built-in content type; pick another name",
                                          field="content_type")

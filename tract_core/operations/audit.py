@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 
 from tract_core.errors import InvalidOperationError
 from tract_core.models.audit import OperationEvent
+from tract_core.operations.inspect import MAX_LIMIT
 from tract_core.operations.repo import Repo
 from tract_core.storage import EventRow
 
@@ -21,5 +22,7 @@ def operations(repo: Repo, limit: int | None = None, kind: str | None = None) ->
     """Events newest first."""
     if limit is not None and (not isinstance(limit, int) or limit < 0):
         raise InvalidOperationError("limit must be a non-negative integer")
+    if limit is not None and limit > MAX_LIMIT:
+        limit = None  # more than any trail holds, and more than the database's integers
     with repo.store.read() as tx:
         return [event_model(r) for r in tx.events(repo.tract_id, limit, kind)]

@@ -37,7 +37,7 @@ def checkout(repo: Repo, rev: str) -> str:
     """Detach HEAD at a commit (a branch name switches to the branch instead). Returns the commit."""
     with repo.store.write() as tx:
         view = RefView.read(tx, repo.tract_id)
-        if branch_ref(rev) in view.refs:
+        if isinstance(rev, str) and branch_ref(rev) in view.refs:
             tx.set_ref(repo.tract_id, HEAD, None, branch_ref(rev))
             return view.refs[branch_ref(rev)].commit_hash
         full = resolve(tx, repo.tract_id, rev, view)

@@ -8,8 +8,10 @@ import random
 import time
 from typing import Any
 
-from tract_core.errors import (CommitNotFoundError, DetachedHeadError, InvalidOperationError,
-                               RefConflictError, WriteConflictError)
+from pydantic_core import PydanticSerializationError
+
+from tract_core.errors import (CommitNotFoundError, ContentValidationError, DetachedHeadError,
+                               InvalidOperationError, RefConflictError, TractError, WriteConflictError)
 from tract_core.models.enums import Operation, Priority, parse_enum
 from tract_core.operations.hashing import commit_hash, content_body
 from tract_core.operations.refs import RefView, branch_ref, resolve
@@ -29,10 +31,26 @@ def _backoff(attempt: int) -> None:
     time.sleep(random.uniform(0, min(0.1, 0.002 * 2 ** attempt)))
 
 
+def check_text(value: Any, what: str, error: type[TractError] = InvalidOperationError) -> None:
+    """A text kept as given (a message, a reason): a string or None, without NUL characters, which
+    PostgreSQL cannot store (SQLite can: refusing them on both keeps the engines alike)."""
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise error(f"{what} must be a string, not {type(value).__name__}")
+    if "\x00" in value:
+        raise error(f"{what} contains a NUL character (\\x00), which the store cannot keep; remove it")
+
+
 def prepare_blob(repo: Repo, content: Any) -> BlobRow:
     """Validate content and count its tokens once, before any transaction opens."""
     model = repo.registry.validate(content)
-    data = model.model_dump(mode="json")
+    try:
+        data = model.model_dump(mode="json")
+    except PydanticSerializationError as err:
+        raise ContentValidationError(
+            f"content holds a value that is not JSON ({err}); use strings, numbers, booleans, null, "
+            "lists and objects", field="content") from None
     body, chash = content_body(data)
     return BlobRow(chash, data["content_type"], body, repo.counter.count(token_text(data)))
 
@@ -54,8 +72,12 @@ def _edit_target(tx: Txn, repo: Repo, target: str | None, parent: str | None, vi
 def new_commit_row(repo: Repo, *, parents: list[str], generation: int, operation: str,
                    blob: BlobRow | None, edit_target: str | None, message: str | None,
                    metadata: dict | None) -> CommitRow:
+    check_text(message, "message")
+    try:
+        meta = json.dumps(metadata, sort_keys=True) if metadata else None
+    except (TypeError, ValueError) as err:
+        raise InvalidOperationError(f"metadata must be a JSON object with string keys ({err})") from None
     created = now_us()
-    meta = json.dumps(metadata, sort_keys=True) if metadata else None
     h = commit_hash(tract_id=repo.tract_id, content_hash=blob.hash if blob else None, parents=parents,
                     operation=operation, edit_target=edit_target, message=message,
                     metadata=metadata, created_us=created)

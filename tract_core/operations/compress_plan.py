@@ -39,7 +39,7 @@ def _index(chain: Chain, h: str, branch: str) -> int:
 def _bounds(tx: Txn, repo: Repo, view: RefView, chain: Chain, branch: str, commits, from_commit,
             to_commit) -> tuple[int, int]:
     if commits is not None:
-        if isinstance(commits, str) or not commits:
+        if not isinstance(commits, (list, tuple, set)) or not commits:
             raise CompressionError("commits= must be a non-empty list of hashes")
         idx = sorted({_index(chain, resolve(tx, repo.tract_id, c, view), branch) for c in commits})
         gaps = [i for i in range(idx[0], idx[-1] + 1) if i not in idx]

@@ -29,6 +29,7 @@ from tract_core.storage import pending as pending_q
 from tract_core.storage import records as records_q
 
 DAY_US = 86_400 * 1_000_000
+MAX_DAYS = 1_000_000  # beyond any commit's age; also keeps the cut-off an integer (not inf or NaN)
 COMPRESSION_EVENTS = ("compress", "approve")
 
 
@@ -85,8 +86,10 @@ def _roots(tx: Txn, repo: Repo, orphan_cut: int, archive_cut: int | None) -> tup
 def gc(repo: Repo, orphan_retention_days: float = 7, archive_retention_days: float | None = None) -> GCResult:
     for name, v in (("orphan_retention_days", orphan_retention_days),
                     ("archive_retention_days", archive_retention_days)):
-        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0):
-            raise InvalidOperationError(f"{name} must be a non-negative number of days")
+        if v is None and name == "archive_retention_days":
+            continue  # None: archives are kept forever
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= MAX_DAYS:
+            raise InvalidOperationError(f"{name} must be a number of days from 0 to {MAX_DAYS}")
     started = time.perf_counter()
     now = now_us()
     orphan_cut = now - int(orphan_retention_days * DAY_US)

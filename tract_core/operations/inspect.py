@@ -9,11 +9,15 @@ from tract_core.operations.refs import RefView, resolve
 from tract_core.operations.repo import Repo
 from tract_core.storage import Txn
 
+MAX_LIMIT = 2**31 - 1
+
 
 def log(repo: Repo, tx: Txn, head: str | None, limit: int | None = None) -> list[CommitInfo]:
     """Newest first; a merge's incoming commits come after it, before the first parent's."""
     if head is None or limit == 0:
         return []
+    if limit is not None and limit > MAX_LIMIT:
+        limit = None  # no history is that long, and the database's integers are not that large
     rows = None
     if limit is not None:
         recent = {r.hash: r for r in tx.ancestors(repo.tract_id, head, depth=limit)}

@@ -31,7 +31,9 @@ def save_record(repo: Repo, ctx: CompiledContext) -> CompiledContext:
 def replay(repo: Repo, record_id: str) -> CompiledContext:
     """The messages a recorded compile produced, rebuilt from the store, byte for byte."""
     with repo.store.read() as tx:
-        rec = records_q.get_record(tx, repo.tract_id, record_id) if isinstance(record_id, str) else None
+        # an id holding NUL matches nothing (and PostgreSQL would refuse the query)
+        found = isinstance(record_id, str) and "\x00" not in record_id
+        rec = records_q.get_record(tx, repo.tract_id, record_id) if found else None
         if rec is None:
             raise RecordNotFoundError(f"no compile record {record_id!r} (it may have been garbage-"
                                       "collected after its retention); compile(record=True) makes one")

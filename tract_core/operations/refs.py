@@ -17,6 +17,9 @@ _HEX = re.compile(r"^[0-9a-f]{4,64}$")
 
 
 def branch_ref(name: str) -> str:
+    if not isinstance(name, str):
+        raise InvalidRefNameError(f"a branch name is a string, not {type(name).__name__}; "
+                                  "list_branches() shows the branches")
     return BRANCH_PREFIX + name
 
 

@@ -43,6 +43,9 @@ def _cause(err: SQLAlchemyError) -> str:
 
 
 def make_engine(path_or_url: str) -> Engine:
+    if not isinstance(path_or_url, str) or "\x00" in path_or_url:
+        raise StorageError(f"cannot open store {shown(repr(path_or_url))}: give a file path, ':memory:' or a "
+                           "postgresql:// URL (a string without NUL characters)")
     url = url_for(path_or_url)
     if not url.startswith(("sqlite:", "postgresql")):
         raise StorageError(f"cannot open store {shown(path_or_url)!r}: tract stores live in SQLite or "

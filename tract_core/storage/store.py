@@ -12,7 +12,8 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 
-from sqlalchemy import Engine, and_, bindparam, delete, func, insert, literal, select, update
+from sqlalchemy import (Engine, and_, bindparam, delete, func, insert, literal, literal_column, select, true,
+                        update)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
@@ -166,16 +167,24 @@ class Txn:
             self.conn.execute(self._stmt("insert_parents", lambda: insert(s.commit_parents)),
                               parents[0] if len(parents) == 1 else parents)
 
-    def _commit_query(self, driver=None):
+    def _commit_query(self, driver=None, tract_id=None):
         """Commits with their blob and parents; `driver` (a set of hashes) leads the join, so the
-        database walks it and looks each commit up by key instead of scanning the tract."""
+        database walks it and looks each commit up by key instead of scanning the tract (on
+        PostgreSQL through a fenced LATERAL lookup: see `_parents_of`)."""
         c, b, p = s.commits, s.blobs, s.commit_parents
-        base = c if driver is None else driver.join(c, c.c.hash == driver.c.h)
-        return (select(c.c.hash, c.c.tract_id, c.c.operation, c.c.edit_target, c.c.content_hash,
-                       c.c.message, c.c.meta, c.c.created_us, c.c.generation, b.c.content_type, b.c.body,
-                       b.c.token_count, p.c.parent, p.c.position)
-                .select_from(base.outerjoin(b, b.c.hash == c.c.content_hash)
-                             .outerjoin(p, p.c.child == c.c.hash)))
+        if driver is None:
+            base, cc = c, c.c
+        elif self.dialect != "postgresql":
+            base, cc = driver.join(c, c.c.hash == driver.c.h), c.c
+        else:
+            found = select(c).where(c.c.hash == driver.c.h).offset(literal_column("0")).lateral("c")
+            base, cc = driver.join(found, true()), found.c
+        q = (select(cc.hash, cc.tract_id, cc.operation, cc.edit_target, cc.content_hash,
+                    cc.message, cc.meta, cc.created_us, cc.generation, b.c.content_type, b.c.body,
+                    b.c.token_count, p.c.parent, p.c.position)
+             .select_from(base.outerjoin(b, b.c.hash == cc.content_hash)
+                          .outerjoin(p, p.c.child == cc.hash)))
+        return q if tract_id is None else q.where(cc.tract_id == tract_id)
 
     @staticmethod
     def _rows_to_commits(rows) -> list[CommitRow]:
@@ -226,14 +235,27 @@ class Txn:
 
     def _ancestor_cte(self, depth: bool = False):
         """Commits reachable from the `b_head` parameter (within `b_depth` steps when `depth`)."""
-        p = s.commit_parents
         head = bindparam("b_head", type_=s.H)
         if not depth:
             anc = select(head.label("h")).cte("anc", recursive=True)
-            return anc.union(select(p.c.parent).join(anc, p.c.child == anc.c.h))
+            joined, parent = self._parents_of(anc)
+            return anc.union(select(parent).select_from(joined))
         anc = select(head.label("h"), literal(0).label("d")).cte("anc", recursive=True)
-        return anc.union(select(p.c.parent, anc.c.d + 1).join(anc, p.c.child == anc.c.h)
+        joined, parent = self._parents_of(anc)
+        return anc.union(select(parent, anc.c.d + 1).select_from(joined)
                          .where(anc.c.d < bindparam("b_depth")))
+
+    def _parents_of(self, anc):
+        """The recursive step: `anc` joined to the parents of each of its commits.
+
+        PostgreSQL plans a plain join here as a hash join over a scan of all of commit_parents,
+        repeated at every step of the walk (quadratic: 17 s for 6,000 commits in a fresh schema);
+        a LATERAL subquery fenced by OFFSET 0 makes it one index lookup per step (80 ms)."""
+        p = s.commit_parents
+        if self.dialect != "postgresql":
+            return anc.join(p, p.c.child == anc.c.h), p.c.parent
+        step = select(p.c.parent).where(p.c.child == anc.c.h).offset(literal_column("0")).lateral("p")
+        return anc.join(step, true()), step.c.parent
 
     def ancestors(self, tract_id: str, head: str, depth: int | None = None) -> list[CommitRow]:
         """Every commit reachable from `head` (or within `depth` steps), with content, in one query."""
@@ -241,7 +263,7 @@ class Txn:
             anc = self._ancestor_cte(depth is not None)
             if depth is not None:
                 anc = select(anc.c.h).distinct().subquery()
-            return self._commit_query(anc).where(s.commits.c.tract_id == bindparam("b_tract"))
+            return self._commit_query(anc, bindparam("b_tract"))
 
         params = {"b_head": head, "b_tract": tract_id}
         if depth is not None:
