@@ -25,7 +25,7 @@ from tract_core.compression.summarizers import ManualSummarizer, resolve_summari
 from tract_core.errors import (CompressionError, CompressionNotFoundError, InvalidOperationError,
                                StaleCompressionError)
 from tract_core.models.compression import CompressResult, PendingCompression
-from tract_core.operations.committing import prepare_blob
+from tract_core.operations.committing import check_text, prepare_blob
 from tract_core.operations.compress_plan import Plan, check_later, locate, make_plan
 from tract_core.operations.events import record_event
 from tract_core.operations.refs import RefView
@@ -67,6 +67,10 @@ def compress(repo: Repo, summarizer: Any, *, commits: Sequence[str] | None = Non
     if mode == "manual" and content is None:
         raise CompressionError("mode='manual' takes the summary from content=; give the text "
                                "(or one text per summary group)")
+    if content is not None and not (isinstance(content, str) or (
+            isinstance(content, (list, tuple)) and all(isinstance(c, str) for c in content))):
+        raise CompressionError("content= takes the summary text, or a list of texts (one per group)")
+    check_text(instructions, "instructions", CompressionError)
     if deferred and (mode != "collaborative" or content is not None):
         raise CompressionError("deferred=True makes a pending compression whose summaries come at "
                                "approval; it needs mode='collaborative' and no content=")
@@ -159,7 +163,9 @@ def to_model(repo: Repo, row) -> PendingCompression:
 
 
 def _load(tx: Txn, repo: Repo, pending_id: str):
-    row = pending_q.get_pending(tx, repo.tract_id, pending_id) if isinstance(pending_id, str) else None
+    # an id holding NUL matches nothing (and PostgreSQL would refuse the query)
+    found = isinstance(pending_id, str) and "\x00" not in pending_id
+    row = pending_q.get_pending(tx, repo.tract_id, pending_id) if found else None
     if row is None:
         raise CompressionNotFoundError(f"no pending compression {pending_id!r}; pending_compressions() "
                                        "(the `pending` tool over MCP) lists them")
@@ -189,6 +195,8 @@ def edit_summary(repo: Repo, pending_id: str, i: int, text: str) -> PendingCompr
 def approve(repo: Repo, pending_id: str, summaries: Sequence[str] | None = None) -> CompressResult:
     with repo.store.read() as tx:
         _, data = _load(tx, repo, pending_id)
+    if summaries is not None and not isinstance(summaries, (list, tuple)):
+        raise CompressionError("summaries= takes a list of texts, one per summary group")
     final = list(summaries) if summaries is not None else data["summaries"]
     if len(final) != len(data["groups"]):
         raise CompressionError(f"this compression needs {len(data['groups'])} summaries (one per "
@@ -213,6 +221,7 @@ def approve(repo: Repo, pending_id: str, summaries: Sequence[str] | None = None)
 
 
 def reject(repo: Repo, pending_id: str, reason: str | None = None) -> PendingCompression:
+    check_text(reason, "reason", CompressionError)
     with repo.store.write() as tx:
         row, data = _load(tx, repo, pending_id)
         data["reason"] = reason
