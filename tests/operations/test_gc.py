@@ -55,6 +55,22 @@ def test_a_hard_reset_discards_at_once(store_url):
     t.close()
 
 
+def test_orig_head_never_names_a_removed_commit(store_url):
+    """gc removed the commit ORIG_HEAD named after a hard reset: the ref goes too, so show,
+    reset or checkout of ORIG_HEAD say it points at nothing instead of crashing or moving the
+    branch to a commit that no longer exists."""
+    t = open_tract(store_url)
+    h = story(t)
+    t.reset(h["a1"], mode="hard")
+    t.gc()
+    for call in (lambda: t.show("ORIG_HEAD"), lambda: t.reset("ORIG_HEAD"),
+                 lambda: t.checkout("ORIG_HEAD"), lambda: t.branch("back", start="ORIG_HEAD")):
+        with pytest.raises(CommitNotFoundError, match="ORIG_HEAD"):
+            call()
+    assert t.status().head == h["a1"] and t.log()[0].hash == h["a1"]
+    t.close()
+
+
 def test_what_a_hard_reset_left_stays_while_a_branch_reaches_it():
     t = open_tract()
     h = story(t)

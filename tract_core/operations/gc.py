@@ -106,6 +106,9 @@ def gc(repo: Repo, orphan_retention_days: float = 7, archive_retention_days: flo
         blobs, tokens = gc_q.delete_unused_blobs(tx, (graph[h].content_hash for h in remove
                                                       if graph[h].content_hash))
         gone = set(remove)
+        orig = tx.get_ref(repo.tract_id, ORIG_HEAD)
+        if orig is not None and orig.commit_hash in gone:
+            tx.delete_ref(repo.tract_id, ORIG_HEAD)  # it named what a hard reset discarded
         stale = [r.id for r in records_q.list_records(tx, repo.tract_id)
                  if gone & set(json.loads(r.entries)) or r.head in gone]
         records_q.delete_records(tx, repo.tract_id, stale)
