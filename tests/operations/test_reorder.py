@@ -65,3 +65,18 @@ def test_reorder_works_with_a_budget_and_at_an_older_commit(t):
     assert ctx.commit_hashes == [h["a1"], h["sys"], h["u1"]]
     ctx, _ = t.compile(budget=12, order=[h["u2"]])
     assert ctx.commit_hashes[0] == h["u2"] and ctx.token_count <= 12
+
+
+def test_ordering_by_full_hashes_costs_no_query_per_hash(t):
+    """The commits named by full hash are found in the compiled context, not fetched one by one."""
+    from sqlalchemy import event
+
+    hashes = [t.user(f"turn {i}").hash for i in range(40)]
+    edit = t.commit({"content_type": "dialogue", "role": "user", "text": "turn zero, edited"},
+                    operation="edit", edit_target=hashes[0]).hash
+    t.compile()
+    queries = []
+    event.listen(t.store.engine, "before_cursor_execute", lambda *a: queries.append(a[2]))
+    ctx, warnings = t.compile(order=[*hashes[:0:-1], edit])
+    assert ctx.commit_hashes == [*hashes[:0:-1], edit] and warnings == []
+    assert len(queries) < 10, f"{len(queries)} queries for one compile"

@@ -19,18 +19,24 @@ def _slots(tx: Txn, repo: Repo, compiler: Compiler, ctx: CompiledContext,
     position_of = {e.shown: e.position for e in state.entries}
     for shown, i in list(slot_of.items()):
         slot_of.setdefault(position_of.get(shown, shown), i)
+    # a full hash the state shows is known without a query: its slot is the turn it shows
+    known = {e.position: e.position for e in state.entries}
+    known.update((e.shown, e.position) for e in state.entries)
     view = RefView.read(tx, repo.tract_id)
     picked: list[int] = []
     direct: dict[str, int] = {}     # slot key -> where it was named by its own hash
     by_edit: dict[str, tuple[int, str]] = {}   # slot key -> (where, edit) when named by an edit
     for n, name in enumerate(order):
-        full = resolve(tx, repo.tract_id, name, view)
-        row = tx.get_commit(repo.tract_id, full)
-        key = row.edit_target if row.operation == "edit" else full
+        if name in known:
+            full, key = name, known[name]
+        else:
+            full = resolve(tx, repo.tract_id, name, view)
+            row = tx.get_commit(repo.tract_id, full)
+            key = row.edit_target if row.operation == "edit" else full
         if key not in slot_of:
             raise InvalidOperationError(f"{full[:12]} is not in the compiled context (skipped, dropped "
                                         "to fit the budget, or not on this branch); order only what compile shows")
-        if row.operation == "edit":
+        if key != full:  # named by an edit
             by_edit.setdefault(key, (n, full))
         elif key in direct:
             raise InvalidOperationError(f"{full[:12]} is named twice in order")
@@ -51,7 +57,8 @@ def apply_order(tx: Txn, repo: Repo, compiler: Compiler, ctx: CompiledContext,
     if ctx.head is None or not order:
         return ctx, []
     picked, warnings = _slots(tx, repo, compiler, ctx, list(order))
-    rest = [i for i in range(len(ctx.messages)) if i not in set(picked)]
+    chosen = set(picked)
+    rest = [i for i in range(len(ctx.messages)) if i not in chosen]
     new = picked + rest
     messages = [ctx.messages[i] for i in new]
     hashes = [ctx.commit_hashes[i] for i in new]
