@@ -21,12 +21,16 @@ class BearerAuth:
 
     def __init__(self, app: ASGIApp, token: str) -> None:
         self.app = app
-        self.expected = f"Bearer {token}".encode()
+        self.expected = token.encode()
+
+    def authorized(self, header: bytes) -> bool:
+        scheme, _, given = header.strip().partition(b" ")
+        # the scheme is case-insensitive (RFC 7235), the token is compared exactly
+        return scheme.lower() == b"bearer" and hmac.compare_digest(given.strip(), self.expected)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            given = dict(scope["headers"]).get(b"authorization", b"")
-            if not hmac.compare_digest(given, self.expected):
+            if not self.authorized(dict(scope["headers"]).get(b"authorization", b"")):
                 body = json.dumps({"error": "unauthorized",
                                    "error_description": "send Authorization: Bearer <token> "
                                                         "(the --token given to tract-mcp)"}).encode()

@@ -136,3 +136,28 @@ def test_a_store_that_cannot_be_opened_is_one_clear_line_and_status_1(tmp_path):
                           input="", capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1 and proc.stdout == ""
     assert proc.stderr.startswith("tract-mcp: cannot") and "Traceback" not in proc.stderr
+
+
+async def test_the_bearer_scheme_is_case_insensitive_the_token_is_not():
+    """RFC 7235: the auth scheme is case-insensitive ('bearer x' is a valid header); the token is exact."""
+    from server.http import BearerAuth
+
+    async def app(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+
+    async def status(header: bytes) -> int:
+        sent = []
+
+        async def send(message):
+            sent.append(message)
+
+        scope = {"type": "http", "headers": [(b"authorization", header)]}
+        await BearerAuth(app, TOKEN)(scope, None, send)
+        return sent[0]["status"]
+
+    assert await status(f"Bearer {TOKEN}".encode()) == 200
+    assert await status(f"bearer {TOKEN}".encode()) == 200
+    assert await status(f"BEARER  {TOKEN}".encode()) == 200
+    assert await status(f"Bearer {TOKEN.upper()}x".encode()) == 401
+    assert await status(b"Basic " + TOKEN.encode()) == 401
+    assert await status(f"Bearer{TOKEN}".encode()) == 401
