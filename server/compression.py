@@ -18,9 +18,8 @@ from pydantic import Field
 
 from prompts import SUMMARIZE_SYSTEM
 from server.errors import tool_errors
-from server.models import (ADDS, READ, REMOVES, SUMMARIZES, BranchName, CompileResult, CompressOutcome, Hash,
-                           IdempotencyKey,
-                           PendingList, TractName)
+from server.models import (ADDS, READ, REMOVES, SUMMARIZES, BranchName, CompileResult, CompressOutcome, Format,
+                           Hash, IdempotencyKey, PendingId, PendingList, TractName)
 from server.pool import TractPool
 from server.tools import compile_result
 from tract_core.compression import resolve_summarizer
@@ -129,7 +128,7 @@ def register_compression_tools(mcp: MCPServer, pool: TractPool) -> None:
 
     @mcp.tool(annotations=ADDS)
     @tool_errors
-    def approve(id: str, summary: Annotated[str | list[str] | None, Field(
+    def approve(id: PendingId, summary: Annotated[str | list[str] | None, Field(
                     description="Your (edited) summary, or one per group; required when you write it")] = None,
                 tract: TractName = "default", idempotency_key: IdempotencyKey = None) -> CompressResult:
         """Apply a pending compression to its branch (commits made since are re-applied)."""
@@ -139,7 +138,8 @@ def register_compression_tools(mcp: MCPServer, pool: TractPool) -> None:
 
     @mcp.tool(annotations=ADDS)
     @tool_errors
-    def reject(id: str, reason: str | None = None, tract: TractName = "default",
+    def reject(id: PendingId, reason: Annotated[str | None, Field(description="Why (kept in the store)")] = None,
+               tract: TractName = "default",
                idempotency_key: IdempotencyKey = None) -> PendingCompression:
         """Drop a pending compression; the branch stays as it is."""
         t = pool.get(tract)
@@ -158,7 +158,8 @@ def register_compression_tools(mcp: MCPServer, pool: TractPool) -> None:
 
     @mcp.tool(annotations=READ)
     @tool_errors
-    def replay(record_id: str, format: Literal["anthropic", "openai"] = "anthropic",
+    def replay(record_id: Annotated[str, Field(description="The record_id a compile(record=true) returned")],
+               format: Format = "anthropic",
                tract: TractName = "default") -> CompileResult:
         """The exact context a `compile(record=true)` returned, byte for byte."""
         ctx = pool.get(tract).replay(record_id)

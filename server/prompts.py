@@ -3,10 +3,15 @@ their own summaries."""
 
 from __future__ import annotations
 
+import inspect
+from typing import Annotated
+
 from mcp.server import MCPServer
 from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS
 from mcp.server.mcpserver.prompts.base import Message, UserMessage
+
+from pydantic import Field
 
 from prompts import SUMMARIZE_SYSTEM, build_summarize_prompt
 from prompts.review import COMPRESS_REVIEW
@@ -14,9 +19,18 @@ from server.pool import TractPool
 from tract_core import TractError
 
 
+Tract = Annotated[str, Field(description="Which tract (one agent's context); default: default")]
+
+
 def register_prompts(mcp: MCPServer, pool: TractPool) -> None:
-    @mcp.prompt(name="compress-review")
-    def compress_review(id: str = "", tract: str = "default") -> list[Message]:
+    def prompt(name: str):
+        """Register a prompt, its docstring dedented into the description."""
+        return lambda fn: mcp.prompt(name=name, description=inspect.cleandoc(fn.__doc__ or ""))(fn)
+
+    @prompt("compress-review")
+    def compress_review(id: Annotated[str, Field(description="A pending compression's id (from compress "
+                                                             "or pending); empty for the general guide")] = "",
+                        tract: Tract = "default") -> list[Message]:
         """How to review a pending compression; with `id`, that compression's summary and lost facts."""
         messages: list[Message] = [UserMessage(COMPRESS_REVIEW.replace("{tract}", tract))]
         if id:
@@ -29,9 +43,13 @@ def register_prompts(mcp: MCPServer, pool: TractPool) -> None:
             messages.append(UserMessage("The compression to review:\n" + found[0].model_dump_json(indent=2)))
         return messages
 
-    @mcp.prompt(name="summarize")
-    def summarize(commits: str = "", target_tokens: str = "", instructions: str = "",
-                  tract: str = "default") -> list[Message]:
+    @prompt("summarize")
+    def summarize(commits: Annotated[str, Field(description="Commit hashes to summarize, space- or "
+                                                            "comma-separated")] = "",
+                  target_tokens: Annotated[str, Field(description="Aim for a summary about this many "
+                                                                  "tokens long")] = "",
+                  instructions: Annotated[str, Field(description="Extra instructions for the summary")] = "",
+                  tract: Tract = "default") -> list[Message]:
         """The summarize prompt tract uses: pass commit hashes (space- or comma-separated) to get it
         filled with their text, then answer it and give the summary to `approve`."""
         hashes = commits.replace(",", " ").split()

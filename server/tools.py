@@ -12,8 +12,8 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
 from server.errors import tool_errors
-from server.models import (ADDS, MOVES, READ, REMOVES, BranchList, BranchName, CompileResult, Content, Hash,
-                           HeadResult, IdempotencyKey, LogResult, TractName)
+from server.models import (ADDS, MOVES, PRIORITY, READ, REMOVES, BranchList, BranchName, CompileResult, Content,
+                           Format, Hash, HeadResult, IdempotencyKey, LogResult, TractName)
 from server.pool import TractPool
 from tract_core.models.commit import BranchInfo, CommitInfo, DiffResult, MergeResult, Status
 from tract_core.models.enums import Priority
@@ -29,8 +29,13 @@ def merge_conflict_error(result: MergeResult, branch: str) -> ToolError:
 def register_history_tools(mcp: MCPServer, pool: TractPool) -> None:
     @mcp.tool(annotations=ADDS)
     @tool_errors
-    def commit(content: Content, message: str | None = None, priority: Priority | None = None,
-               metadata: dict | None = None,
+    def commit(content: Content,
+               message: Annotated[str | None, Field(description="A note on why this turn was committed "
+                                                                 "(not sent to the model)")] = None,
+               priority: Annotated[Priority | None, Field(description=PRIORITY + "; default: by kind "
+                                                                   "(instructions are pinned)")] = None,
+               metadata: Annotated[dict | None, Field(description="Any JSON object kept with the commit "
+                                                                  "(not sent to the model)")] = None,
                operation: Annotated[Literal["append", "edit"], Field(
                    description="append a turn, or edit (replace) the turn named by edit_target")] = "append",
                edit_target: Hash | None = None, branch: BranchName = None, tract: TractName = "default",
@@ -72,7 +77,8 @@ def register_history_tools(mcp: MCPServer, pool: TractPool) -> None:
 
     @mcp.tool(annotations=ADDS)
     @tool_errors
-    def branch(name: str, switch: bool = False,
+    def branch(name: Annotated[str, Field(description="The new branch's name (letters, digits, . _ / -)")],
+               switch: Annotated[bool, Field(description="Also make it the current branch")] = False,
                start: Annotated[str | None, Field(description="Commit or branch to start from; "
                                                                "default: HEAD")] = None,
                tract: TractName = "default", idempotency_key: IdempotencyKey = None) -> BranchInfo:
@@ -83,7 +89,8 @@ def register_history_tools(mcp: MCPServer, pool: TractPool) -> None:
 
     @mcp.tool(annotations=MOVES)
     @tool_errors
-    def switch(name: str, tract: TractName = "default") -> BranchInfo:
+    def switch(name: Annotated[str, Field(description="An existing branch (list_branches shows them)")],
+               tract: TractName = "default") -> BranchInfo:
         """Make `name` the current branch."""
         return pool.get(tract).switch(name)
 
@@ -104,8 +111,8 @@ def register_history_tools(mcp: MCPServer, pool: TractPool) -> None:
     def merge(branch: Annotated[str, Field(description="The branch to merge into the current one")],
               strategy: Annotated[Literal["auto", "ours", "theirs"], Field(
                   description="auto stops on conflicts; ours/theirs resolve them for one side")] = "auto",
-              message: str | None = None, tract: TractName = "default",
-              idempotency_key: IdempotencyKey = None) -> MergeResult:
+              message: Annotated[str | None, Field(description="The merge commit's message")] = None,
+              tract: TractName = "default", idempotency_key: IdempotencyKey = None) -> MergeResult:
         """Merge a branch into the current branch: fast-forward or a merge commit. Conflicts are
         reported as an error and nothing is written."""
         t = pool.get(tract)
@@ -129,7 +136,9 @@ def register_history_tools(mcp: MCPServer, pool: TractPool) -> None:
 
     @mcp.tool(annotations=ADDS)
     @tool_errors
-    def annotate(hash: Hash, priority: Priority, reason: str | None = None, branch: BranchName = None,
+    def annotate(hash: Hash, priority: Annotated[Priority, Field(description=PRIORITY)],
+                 reason: Annotated[str | None, Field(description="Why (kept in the store)")] = None,
+                 branch: BranchName = None,
                  tract: TractName = "default", idempotency_key: IdempotencyKey = None) -> CommitInfo:
         """Set a commit's priority: pinned (always kept), normal, or skip (left out of compile)."""
         t = pool.get(tract)
@@ -144,7 +153,7 @@ def register_history_tools(mcp: MCPServer, pool: TractPool) -> None:
                     description="Compile the branch as it was then (ISO 8601 with a timezone)")] = None,
                 budget: Annotated[int | None, Field(ge=0, description="Token budget; oldest unpinned "
                                                                        "turns go first")] = None,
-                format: Literal["anthropic", "openai"] = "anthropic",
+                format: Format = "anthropic",
                 record: Annotated[bool, Field(description="Keep a record to replay() this exact "
                                                           "context later")] = False,
                 tract: TractName = "default") -> CompileResult:

@@ -53,3 +53,21 @@ async def test_approving_without_a_summary_names_the_approve_tools_argument(serv
         assert "approve(id, summary=" in await fails(c, "approve", id=pending["id"], summary=[" "])
         assert "`pending`" in await fails(c, "approve", id="nope")
         assert "event_id" in await fails(c, "undo_compression", event_id="nope")
+
+
+async def test_prompts_and_their_arguments_are_described_without_source_indentation(server):
+    async with Client(server) as c:
+        for prompt in (await c.list_prompts()).prompts:
+            assert "\n " not in prompt.description, prompt.name
+            for arg in prompt.arguments:
+                assert arg.description, f"{prompt.name}.{arg.name} has no description"
+
+
+async def test_every_tool_argument_is_described(server):
+    """A model picks arguments by their descriptions: `priority="skip"` on commit must say it means
+    'left out of compile', and approve's `id` which id it is."""
+    async with Client(server) as c:
+        for tool in (await c.list_tools()).tools:
+            for name, schema in tool.input_schema["properties"].items():
+                described = schema.get("description") or any(s.get("description") for s in schema.get("anyOf", []))
+                assert described, f"{tool.name}.{name} has no description"
