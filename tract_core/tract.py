@@ -21,7 +21,7 @@ from tract_core.operations import records, reorder
 from tract_core.operations.undo import undo_compression as undo_event
 from tract_core.storage import pending as pending_q
 from tract_core.operations.compiler import Compiler
-from tract_core.operations.history import at_time as commit_at_time
+from tract_core.operations.history import at_time as commit_at_time, tip_before_moves
 from tract_core.operations.merge import merge as merge_branches
 from tract_core.operations.refs import HEAD, RefView, branch_ref, resolve
 from tract_core.operations.repo import DEFAULT_PRIORITIES, Repo
@@ -238,7 +238,7 @@ class Tract:
                 view = RefView.read(tx, self.tract_id)
                 head = resolve(tx, self.tract_id, at_commit, view) if at_commit else view.head
                 if at_time is not None and head is not None:
-                    head = self._at_time(tx, head, at_time)
+                    head = self._at_time(tx, head, at_time, None if at_commit else view.branch)
                 ctx = self._compiler.compile(tx, head, budget)
                 warnings: list[ReorderWarning] = []
                 if order is not None:
@@ -325,13 +325,18 @@ class Tract:
             self._compiler.clear()
             return result
 
-    def _at_time(self, tx, head: str, when: datetime) -> str:
+    def _at_time(self, tx, head: str, when: datetime, branch: str | None) -> str:
         if not isinstance(when, datetime):
             raise InvalidOperationError("at_time must be a datetime")
         if when.tzinfo is None:
             raise InvalidOperationError("at_time must be timezone-aware (e.g. datetime.now(timezone.utc))")
-        commits = {r.hash: r for r in tx.ancestors(self.tract_id, head)}
-        found = commit_at_time(commits, head, int(when.timestamp() * 1e6))
+        when_us = int(when.timestamp() * 1e6)
+        if branch is not None:  # undo the branch's resets, merges and compressions made since
+            head = tip_before_moves(tx.events(self.tract_id), branch, head, when_us)
+        commits = {r.hash: r for r in tx.ancestors(self.tract_id, head)} if head else {}
+        if head is not None and head not in commits:
+            raise CommitNotFoundError(f"the branch as of {when.isoformat()} was garbage-collected")
+        found = commit_at_time(commits, head, when_us) if head else None
         if found is None:
             raise CommitNotFoundError(f"the branch had no commits at {when.isoformat()}")
         return found

@@ -145,6 +145,27 @@ def test_compile_at_commit_and_at_time(mem):
         mem.compile(at_time=datetime.now())
 
 
+def test_at_time_sees_the_branch_as_it_was_before_later_rewrites(mem):
+    """A compression, reset or merge after `at_time` moved the branch; compile(at_time=...) still
+    shows what the branch held then (not the older commits the rewritten branch still has)."""
+    a, b, c = mem.user("a"), mem.assistant("b"), mem.user("c")
+    time.sleep(0.01)
+    then = datetime.now(timezone.utc)
+    time.sleep(0.01)
+    mem.assistant("d")
+    assert texts(mem.compile(at_time=then)) == ["a", "b", "c"]
+    mem.compress(from_commit=b.hash, to_commit=c.hash, mode="manual", content="b and c")
+    assert texts(mem.compile(at_time=then)) == ["a", "b", "c"]
+    mem.reset(a.hash)
+    assert texts(mem.compile(at_time=then)) == ["a", "b", "c"]
+    mem.branch("side", start=c.hash)
+    mem.merge("side")                                  # a fast-forward back to c
+    assert texts(mem.compile(at_time=then)) == ["a", "b", "c"]
+    assert texts(mem.compile()) == ["a", "b", "c"]
+    with pytest.raises(CommitNotFoundError):
+        mem.compile(at_time=then - timedelta(days=1))
+
+
 def test_all_kinds_render(mem):
     mem.commit({"content_type": "artifact", "name": "notes.md", "mime_type": "text/markdown", "text": "# N"})
     mem.commit({"content_type": "reasoning", "text": "think"})

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Iterable, Mapping
 
-from tract_core.storage.rows import CommitRow
+from tract_core.storage.rows import CommitRow, EventRow
+
+REF_MOVES = ("reset", "merge", "compress", "approve", "undo")
 
 
 def linearize(commits: Mapping[str, CommitRow], head: str) -> list[str]:
@@ -63,3 +66,24 @@ def at_time(commits: Mapping[str, CommitRow], head: str, created_us: int) -> str
             return h
         h = row.parents[0] if row.parents else None
     return None
+
+
+def tip_before_moves(events: Iterable[EventRow], branch: str, tip: str | None,
+                     created_us: int) -> str | None:
+    """The tip `branch` had just before the first ref move (reset, merge, applied compression,
+    undo) made after `created_us`, or `tip` if none was: the commits on it made by then are the
+    branch as it was then. `events` newest first; appends are no moves (their times tell)."""
+    for e in events:
+        if e.created_us <= created_us:
+            break
+        if e.branch != branch or e.kind not in REF_MOVES:
+            continue
+        params = json.loads(e.params)
+        if e.kind in ("compress", "approve", "undo"):
+            if e.kind != "undo" and not params.get("applied"):
+                continue
+            tip = params.get("old_head")
+        else:
+            sources = json.loads(e.sources)
+            tip = sources[0] if sources else None
+    return tip
