@@ -15,6 +15,7 @@ from typing import Any
 
 from tract_core.errors import IdempotencyKeyError
 from tract_core.models.registry import canonical_json
+from tract_core.operations.committing import check_text
 from tract_core.storage import Store, now_us
 from tract_core.storage.idempotency import delete_key, get_key, purge_keys, reserve_key, update_key
 
@@ -44,6 +45,7 @@ class IdempotencyKeys:
         """Return `call()`'s result (a string, e.g. JSON) and False, or the stored one and True."""
         if not isinstance(key, str) or not key.strip() or len(key) > 255:
             raise IdempotencyKeyError("idempotency_key must be a non-empty string of at most 255 characters")
+        check_text(key, "idempotency_key", IdempotencyKeyError)  # no NUL, no lone surrogate
         request_hash = fingerprint(request)
         replayed = self._reserve(tract_id, key, tool, request_hash)
         if replayed is not None:

@@ -71,3 +71,17 @@ async def test_every_tool_argument_is_described(server):
             for name, schema in tool.input_schema["properties"].items():
                 described = schema.get("description") or any(s.get("description") for s in schema.get("anyOf", []))
                 assert described, f"{tool.name}.{name} has no description"
+
+
+async def test_an_idempotency_key_with_nul_is_a_readable_error_on_both_engines(store_url):
+    from mcp import Client as _Client
+    from server_helpers import WordCounter
+
+    from server.app import build_server
+    from server.pool import TractPool
+
+    pool = TractPool.open(store_url, counter=WordCounter())
+    async with _Client(build_server(pool)) as c:
+        assert "NUL" in await fails(c, "commit", content=user("hi"), idempotency_key="k\x00")
+        assert (await call(c, "status"))["commit_count"] == 0
+    pool.close()

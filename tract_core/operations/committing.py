@@ -13,6 +13,7 @@ from pydantic_core import PydanticSerializationError
 from tract_core.errors import (CommitNotFoundError, ContentValidationError, DetachedHeadError,
                                InvalidOperationError, RefConflictError, TractError, WriteConflictError)
 from tract_core.models.enums import Operation, Priority, parse_enum
+from tract_core.models.registry import canonical_json
 from tract_core.operations.hashing import commit_hash, content_body
 from tract_core.operations.refs import RefView, branch_ref, resolve
 from tract_core.operations.render import token_text
@@ -40,6 +41,20 @@ def check_text(value: Any, what: str, error: type[TractError] = InvalidOperation
         raise error(f"{what} must be a string, not {type(value).__name__}")
     if "\x00" in value:
         raise error(f"{what} contains a NUL character (\\x00), which the store cannot keep; remove it")
+    check_utf8(value, what, error)
+
+
+def check_utf8(value: Any, what: str, error: type[TractError] = InvalidOperationError) -> None:
+    """Text must have a UTF-8 form to be hashed and stored: a lone surrogate (e.g. '\\ud800', left
+    by a bad decode) has none."""
+    try:
+        canonical_json(value).encode("utf-8")
+    except UnicodeEncodeError as err:
+        bad = err.object[err.start:err.end]
+        raise error(f"{what} holds a lone surrogate ({bad!r}), which is not valid Unicode text and "
+                    "cannot be stored; remove it or decode the text properly") from None
+    except (TypeError, ValueError):
+        pass  # not JSON at all: reported where it is serialised
 
 
 def prepare_blob(repo: Repo, content: Any) -> BlobRow:
@@ -51,7 +66,11 @@ def prepare_blob(repo: Repo, content: Any) -> BlobRow:
         raise ContentValidationError(
             f"content holds a value that is not JSON ({err}); use strings, numbers, booleans, null, "
             "lists and objects", field="content") from None
-    body, chash = content_body(data)
+    try:
+        body, chash = content_body(data)
+    except UnicodeEncodeError:
+        check_utf8(data, "content", ContentValidationError)  # raises, naming the character
+        raise
     return BlobRow(chash, data["content_type"], body, repo.counter.count(token_text(data)))
 
 
@@ -106,6 +125,7 @@ def append(repo: Repo, content: Any, *, operation: str | Operation = Operation.A
     prio = parse_enum(Priority, priority, "priority") if priority is not None else None
     if metadata is not None and not isinstance(metadata, dict):
         raise InvalidOperationError("metadata must be a JSON object (dict)")
+    check_utf8(metadata, "metadata")
     blob = prepare_blob(repo, content)
     name = branch
     for attempt in range(MAX_ATTEMPTS if retry else 1):
