@@ -21,6 +21,23 @@ def test_numbers_identifiers_paths_urls_and_quotes_are_facts():
     assert "Deploy" not in facts and "s fine" not in facts
 
 
+@pytest.mark.parametrize("text", ["x-" * 20_000, "ab-" * 13_000 + "/z", "--" + "a-" * 20_000 + "1"])
+def test_facts_of_a_long_hyphenated_run_take_linear_time(text):
+    """A tool result holding url-safe base64 or a long kebab-case run: the path and identifier
+    patterns rescanned the run from each of its word boundaries (40 kB took 74 s to compress)."""
+    import time
+
+    started = time.perf_counter()
+    extract_facts(text)
+    assert time.perf_counter() - started < 1.0
+
+
+def test_facts_after_leading_hyphens_or_inside_a_hyphenated_run_are_still_found():
+    facts = extract_facts("run --gpu2 on node-7b, log at x-y/build.log, ref a-b-c9")
+    for fact in ("gpu2", "node-7b", "x-y/build.log", "a-b-c9"):
+        assert fact in facts
+
+
 def test_json_keys_of_tool_arguments_are_not_facts_but_values_are():
     facts = extract_facts('deploy\n{"build": 4812, "target": "eu-west-1"}')
     assert "4812" in facts and "eu-west-1" in facts and "build" not in facts and "target" not in facts

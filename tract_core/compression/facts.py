@@ -6,11 +6,16 @@ from __future__ import annotations
 import re
 
 _URL = re.compile(r"https?://[^\s<>\"'`)\]]+")
-_PATH = re.compile(r"(?:~|\.{1,2})?(?:/[\w.@+-]+){2,}/?|\b[\w-]+(?:/[\w.@+-]+)+\.\w+\b")
+# Patterns that run through a word-and-hyphen run start only where the run starts (after at most
+# two leading hyphens): started at each of its inner word boundaries they rescanned the whole run
+# from each, quadratic in its length (a 40 kB kebab-case or url-safe base64 run took 74 s).
+_RUN_START = r"(?:(?<![\w-])|(?<=^-)|(?<=[^\w-]-)|(?<=^--)|(?<=[^\w-]--))"
+_PATH = re.compile(r"(?:~|\.{1,2})?(?:/[\w.@+-]+){2,}/?|\b" + _RUN_START
+                   + r"[\w-]+(?:/[\w.@+-]+)+\.\w+\b")
 _QUOTED = re.compile(r"\"([^\"\n]{2,80})\"|`([^`\n]{2,80})`|(?<!\w)'([^'\n]{3,80})'(?!\w)")
 _JSON_KEY = re.compile(r"\"[^\"\n]*\"\s*:")
 _NUMBER = re.compile(r"(?<![\w.-])[-+]?\d[\d,]*(?:\.\d+)?(?:%|[a-zA-Z]{1,3})?(?![\w])")
-_IDENT = re.compile(r"\b(?:[A-Za-z][\w-]*\d[\w-]*|[A-Za-z]+_[\w]+|[a-z]+[A-Z]\w*|[A-Z][a-z]+[A-Z]\w*|[0-9a-f]{7,64})\b")
+_IDENT = re.compile(r"\b(?:" + _RUN_START + r"[A-Za-z][\w-]*\d[\w-]*|[A-Za-z]+_[\w]+|[a-z]+[A-Z]\w*|[A-Z][a-z]+[A-Z]\w*|[0-9a-f]{7,64})\b")
 
 
 def extract_facts(text: str) -> list[str]:
