@@ -110,3 +110,15 @@ def test_nul_in_a_tract_id_or_content_type_name_is_refused(store_url):
 
     with Tract.open(store_url) as t, pytest.raises(ContentValidationError):
         t.register_content_type("no\x00te", Note)
+
+
+def test_a_detached_pending_compression_says_to_use_the_tract(mem):
+    """A PendingCompression rebuilt from JSON (as an MCP client gets it) is not bound to a Tract."""
+    mem.user("a")
+    pending = mem.compress(deferred=True)
+    copy = type(pending).model_validate_json(pending.model_dump_json())
+    with pytest.raises(CompressionError, match="approve_compression"):
+        copy.approve(["summary"])
+    with pytest.raises(CompressionError, match="approve_compression"):
+        copy.edit_summary(0, "summary")
+    assert mem.pending_compressions()[0].id == pending.id

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, PrivateAttr
 
+from tract_core.errors import CompressionError
+
 PendingStatus = Literal["pending", "approved", "rejected"]
 
 
@@ -58,7 +60,9 @@ class PendingCompression(BaseModel):
 
     def _bound(self):
         if self._tract is None:
-            raise RuntimeError("this PendingCompression is not attached to a Tract; use the Tract methods")
+            raise CompressionError(
+                "this PendingCompression is not attached to a Tract (it was rebuilt from data); call "
+                f"tract.approve_compression({self.id!r}) or tract.reject_compression({self.id!r}) instead")
         return self._tract
 
     def edit_summary(self, i: int, text: str) -> PendingCompression:
