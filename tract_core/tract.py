@@ -92,9 +92,10 @@ class Tract:
     def register_content_type(self, name: str, model: type[BaseModel]) -> None:
         """Teach this tract a new content kind; it is remembered in the store."""
         with self._lock:
-            schema = self.repo.registry.add_model(name, model)
+            schema = self.repo.registry.schema_for(name, model)
             with self.store.write() as tx:
                 tx.save_content_type(self.tract_id, name, schema)
+            self.repo.registry.add_model(name, model)  # only once the store has it
 
     # --- committing ---
     def commit(self, content: Any, *, operation: str | Operation = "append", edit_target: str | None = None,
@@ -177,7 +178,7 @@ class Tract:
             view = RefView.read(tx, self.tract_id)
             head = view.head
             tokens = self._compiler.assembled(tx, head).tokens if head else 0
-            count = len(tx.ancestor_hashes(head)) if head else 0
+            count = self._compiler.state(tx, head)[0].commits if head else 0
             pending = self._pending_count(tx)
         return Status(tract_id=self.tract_id, branch=view.branch, detached=view.branch is None,
                       head=head, commit_count=count, token_count=tokens, pending_compressions=pending)

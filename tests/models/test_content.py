@@ -73,3 +73,17 @@ def test_register_rejects_builtin_names_and_mismatched_models(mem):
         mem.register_content_type("dialogue", Plan)
     with pytest.raises(ContentValidationError, match="Literal"):
         mem.register_content_type("other", Plan)
+
+
+def test_a_kind_the_store_failed_to_save_is_not_known(mem, monkeypatch):
+    from tract_core import StorageError
+    from tract_core.storage import Txn
+
+    def broken(self, *a, **k):
+        raise StorageError("disk full")
+
+    monkeypatch.setattr(Txn, "save_content_type", broken)
+    with pytest.raises(StorageError):
+        mem.register_content_type("plan", Plan)
+    with pytest.raises(UnknownContentTypeError):
+        mem.commit({"content_type": "plan", "steps": []})

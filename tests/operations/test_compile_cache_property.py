@@ -72,6 +72,9 @@ def test_cached_compile_equals_full_compile(steps):
                 t.merge(other, strategy="theirs" if r % 2 else "ours")
         cached = t.compile()
         _same(cached, _full(t))
+        with t.store.read() as tx:
+            reachable = len(tx.ancestor_hashes(cached.head)) if cached.head else 0
+        assert t.status().commit_count == reachable
     budget = max(1, t.compile().token_count // 2)
     try:
         _same(t.compile(budget=budget), _full(t, budget))

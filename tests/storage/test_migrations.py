@@ -127,3 +127,14 @@ def test_a_store_written_by_a_newer_tract_is_refused_with_a_clear_error(store_ur
 def test_an_unknown_target_revision_is_a_storage_error(sqlite_url):
     with pytest.raises(StorageError, match="unknown schema revision"):
         Store(sqlite_url, migrate_to="bogus")
+
+
+def test_expiring_idempotency_keys_uses_an_index(sqlite_url):
+    from tract_core.storage import Store
+
+    store = Store(sqlite_url)
+    with store.read() as tx:
+        plan = " ".join(str(r[-1]) for r in tx.conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN DELETE FROM idempotency_keys WHERE created_us < 5"))
+    store.close()
+    assert "ix_idempotency_created" in plan

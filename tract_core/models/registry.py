@@ -51,6 +51,13 @@ class ContentRegistry:
 
     def add_model(self, name: str, model: type[BaseModel]) -> dict[str, Any]:
         """Register a pydantic model for `name`; return the schema to persist."""
+        schema = self.schema_for(name, model)
+        self._models[name] = model
+        self._schemas[name] = schema
+        return schema
+
+    def schema_for(self, name: str, model: type[BaseModel]) -> dict[str, Any]:
+        """Check that `model` can be registered as `name`; return its JSON schema."""
         if not isinstance(name, str) or not name.strip() or len(name) > 255 or "\x00" in name:
             raise ContentValidationError("a content type name must be a non-empty string of at most "
                                          "255 characters (no NUL)", field="content_type")
@@ -64,10 +71,7 @@ class ContentRegistry:
             raise ContentValidationError(
                 f"model {model.__name__} must declare `content_type: Literal[{name!r}]`",
                 field="content_type")
-        schema = model.model_json_schema()
-        self._models[name] = model
-        self._schemas[name] = schema
-        return schema
+        return model.model_json_schema()
 
     def add_schema(self, name: str, schema: dict[str, Any]) -> None:
         self._schemas.setdefault(name, schema)

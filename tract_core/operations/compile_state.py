@@ -31,6 +31,7 @@ class CompileState:
     # position -> index; shared between a state and the states extended from it, so always check
     # entries[i].position before trusting it
     index: dict[str, int]
+    commits: int = 0         # how many commits `head`'s history holds (merges and edits included)
 
     def find(self, position: str) -> int | None:
         i = self.index.get(position)
@@ -53,13 +54,13 @@ def _apply(state: CompileState, row: CommitRow, commits: Mapping[str, CommitRow]
         entries = entries.copy() if copy else entries
         state.index[row.hash] = len(entries)
         entries.append(make_entry(row, row.hash))
-        return CompileState(row.hash, entries, state.index)
+        return CompileState(row.hash, entries, state.index, state.commits + 1)
     if row.operation == "edit":
         entries = entries.copy() if copy else entries
         i = state.find(row.edit_target)
         if i is not None:
             entries[i] = make_entry(row, row.edit_target)
-        return CompileState(row.hash, entries, state.index)
+        return CompileState(row.hash, entries, state.index, state.commits + 1)
     # merge: the resolutions chosen for conflicting edits
     resolutions = json.loads(row.meta or "{}").get("resolutions", {})
     if resolutions:
@@ -71,7 +72,7 @@ def _apply(state: CompileState, row: CommitRow, commits: Mapping[str, CommitRow]
             chosen = commits.get(edit_hash) if commits is not None and edit_hash else None
             if chosen is not None:
                 entries[i] = make_entry(chosen, target)
-    return CompileState(row.hash, entries, state.index)
+    return CompileState(row.hash, entries, state.index, state.commits + 1)
 
 
 def build_state(commits: Mapping[str, CommitRow], head: str) -> CompileState:

@@ -120,4 +120,5 @@ idempotency_keys = Table(
     Column("tool", String(64), nullable=False),
     Column("result", Text, nullable=False),
     Column("created_us", BigInteger, nullable=False),
+    Index("ix_idempotency_created", "created_us"),  # revision 0004
 )
