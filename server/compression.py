@@ -172,10 +172,12 @@ def register_compression_tools(mcp: MCPServer, pool: TractPool) -> None:
                                                                                  "this long")] = 7,
                  archive_retention_days: Annotated[float | None, Field(
                      ge=0, description="Also drop compression sources older than this")] = None,
-                 tract: TractName = "default") -> GCResult:
+                 tract: TractName = "default", idempotency_key: IdempotencyKey = None) -> GCResult:
         """Remove commits nothing reaches any more and blobs no commit uses."""
         await ctx.report_progress(0, 1, "collecting garbage")
-        result = await anyio.to_thread.run_sync(
-            lambda: pool.get(tract).gc(orphan_retention_days, archive_retention_days))
+        request = dict(orphan_retention_days=orphan_retention_days, archive_retention_days=archive_retention_days)
+        result = await anyio.to_thread.run_sync(lambda: pool.once(
+            tract, idempotency_key, "gc", request, GCResult,
+            lambda: pool.get(tract).gc(orphan_retention_days, archive_retention_days)))
         await ctx.report_progress(1, 1, "done")
         return result

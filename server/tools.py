@@ -90,15 +90,18 @@ def register_history_tools(mcp: MCPServer, pool: TractPool) -> None:
     @mcp.tool(annotations=MOVES)
     @tool_errors
     def switch(name: Annotated[str, Field(description="An existing branch (list_branches shows them)")],
-               tract: TractName = "default") -> BranchInfo:
+               tract: TractName = "default", idempotency_key: IdempotencyKey = None) -> BranchInfo:
         """Make `name` the current branch."""
-        return pool.get(tract).switch(name)
+        t = pool.get(tract)
+        return pool.once(tract, idempotency_key, "switch", dict(name=name), BranchInfo, lambda: t.switch(name))
 
     @mcp.tool(annotations=MOVES)
     @tool_errors
-    def checkout(hash: Hash, tract: TractName = "default") -> HeadResult:
+    def checkout(hash: Hash, tract: TractName = "default", idempotency_key: IdempotencyKey = None) -> HeadResult:
         """Detach HEAD at a commit to look at the past (a branch name switches to it instead)."""
-        return HeadResult(head=pool.get(tract).checkout(hash))
+        t = pool.get(tract)
+        return pool.once(tract, idempotency_key, "checkout", dict(hash=hash), HeadResult,
+                         lambda: HeadResult(head=t.checkout(hash)))
 
     @mcp.tool(annotations=READ)
     @tool_errors
@@ -156,12 +159,13 @@ def register_history_tools(mcp: MCPServer, pool: TractPool) -> None:
                 format: Format = "anthropic",
                 record: Annotated[bool, Field(description="Keep a record to replay() this exact "
                                                           "context later")] = False,
-                tract: TractName = "default") -> CompileResult:
+                tract: TractName = "default", idempotency_key: IdempotencyKey = None) -> CompileResult:
         """The exact message list the current branch sends to a model."""
         t = pool.get(tract)
         options = {"record": True} if record else {}
-        ctx = t.compile(at_commit, at_time, budget, **options)
-        return compile_result(ctx, format)
+        request = dict(at_commit=at_commit, at_time=at_time, budget=budget, format=format, record=record)
+        return pool.once(tract, idempotency_key, "compile", request, CompileResult,
+                         lambda: compile_result(t.compile(at_commit, at_time, budget, **options), format))
 
 
 def compile_result(ctx, format: str) -> CompileResult:

@@ -85,3 +85,21 @@ async def test_an_idempotency_key_with_nul_is_a_readable_error_on_both_engines(s
         assert "NUL" in await fails(c, "commit", content=user("hi"), idempotency_key="k\x00")
         assert (await call(c, "status"))["commit_count"] == 0
     pool.close()
+
+
+async def test_every_write_tool_takes_an_idempotency_key(server):
+    """The issue and README: write tools accept idempotency_key. switch, checkout, gc and
+    compile(record=true) write too; a retried compile(record=true) returns the same record."""
+    async with Client(server) as c:
+        tools = (await c.list_tools()).tools
+        writers = [t for t in tools if not (t.annotations and t.annotations.read_only_hint)]
+        for tool in writers:
+            assert "idempotency_key" in tool.input_schema["properties"], tool.name
+        h = (await call(c, "commit", content=user("one")))["hash"]
+        await call(c, "branch", name="side")
+        first = await call(c, "compile", record=True, idempotency_key="rec-1")
+        again = await call(c, "compile", record=True, idempotency_key="rec-1")
+        assert first["record_id"] and again["record_id"] == first["record_id"]
+        assert (await call(c, "switch", name="side", idempotency_key="sw-1"))["name"] == "side"
+        assert (await call(c, "checkout", hash=h, idempotency_key="co-1"))["head"] == h
+        assert (await call(c, "gc", idempotency_key="gc-1")) == (await call(c, "gc", idempotency_key="gc-1"))
