@@ -26,6 +26,28 @@ PendingId = Annotated[str, Field(description="The pending compression's id (pend
                                              "from the pending tool)")]
 
 
+class Committed(BaseModel):
+    """What `commit` answers: the new commit without its content (the agent has that already, and
+    echoing a large tool result would spend its context twice). `show` gives the content."""
+
+    hash: str
+    parents: list[str]
+    operation: str
+    edit_target: str | None = None
+    content_type: str | None = None
+    token_count: int = 0
+    priority: str
+    message: str | None = None
+    created_at: str
+
+    @classmethod
+    def of(cls, info: CommitInfo) -> Committed:
+        return cls(hash=info.hash, parents=info.parents, operation=info.operation.value,
+                   edit_target=info.edit_target, content_type=info.content_type,
+                   token_count=info.token_count, priority=info.priority.value, message=info.message,
+                   created_at=info.created_at.isoformat())
+
+
 class OtherContent(BaseModel):
     """Content of a kind registered on this tract: `content_type` plus that kind's fields."""
 

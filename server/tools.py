@@ -12,7 +12,8 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
 from server.errors import tool_errors
-from server.models import (ADDS, MOVES, PRIORITY, READ, REMOVES, BranchList, BranchName, CompileResult, Content,
+from server.models import (ADDS, MOVES, PRIORITY, READ, REMOVES, BranchList, BranchName, Committed, CompileResult,
+                           Content,
                            Format, Hash, HeadResult, IdempotencyKey, LogResult, TractName)
 from server.pool import TractPool
 from tract_core.models.commit import BranchInfo, CommitInfo, DiffResult, MergeResult, Status
@@ -39,15 +40,16 @@ def register_history_tools(mcp: MCPServer, pool: TractPool) -> None:
                operation: Annotated[Literal["append", "edit"], Field(
                    description="append a turn, or edit (replace) the turn named by edit_target")] = "append",
                edit_target: Hash | None = None, branch: BranchName = None, tract: TractName = "default",
-               idempotency_key: IdempotencyKey = None) -> CommitInfo:
+               idempotency_key: IdempotencyKey = None) -> Committed:
         """Commit one turn (instruction, dialogue, tool call/result, reasoning, artifact, output,
-        freeform) to the context. Returns the new commit; its `hash` names it from now on."""
+        freeform) to the context. Returns the new commit without its content; its `hash` names it
+        from now on."""
         t = pool.get(tract)
         request = dict(content=content.model_dump(mode="json"), message=message, priority=priority,
                        metadata=metadata, operation=operation, edit_target=edit_target, branch=branch)
-        return pool.once(tract, idempotency_key, "commit", request, CommitInfo, lambda: t.commit(
+        return pool.once(tract, idempotency_key, "commit", request, Committed, lambda: Committed.of(t.commit(
             content.model_dump(), operation=operation, edit_target=edit_target, message=message,
-            metadata=metadata, priority=priority, branch=branch))
+            metadata=metadata, priority=priority, branch=branch)))
 
     @mcp.tool(annotations=READ)
     @tool_errors

@@ -94,11 +94,16 @@ def test_approving_after_the_branch_moved_on_reapplies_the_new_commits(store_url
     t = open_tract(store_url, summarizer=Recorder())
     h = story(t)
     pending = t.compress(from_commit=h["u1"], to_commit=h["a1"])
-    t.assistant("The error rate is 0.2%.")
-    t.annotate(t.user("ignore this").hash, "skip")
-    t.approve_compression(pending.id)
+    answer = t.assistant("The error rate is 0.2%.")
+    ignored = t.user("ignore this")
+    t.annotate(ignored.hash, "skip")
+    done = t.approve_compression(pending.id)
     assert texts(t)[-2:] == ["Great. Now check the error rate.", "The error rate is 0.2%."]
     assert len(t.log()) == 7      # sys, summary, call, result, u2, the answer, the skipped turn
+    # every commit after the range got a new hash; the result says which
+    assert set(done.reapplied) == {h["call"], h["result"], h["u2"], answer.hash, ignored.hash}
+    assert t.show(done.reapplied[answer.hash]).content.text == "The error rate is 0.2%."
+    assert done.reapplied[ignored.hash] == done.new_head
     t.close()
 
 

@@ -62,7 +62,8 @@ def test_the_readme_inspector_commands_work_as_written(tmp_path):
     listed = run(shlex.split(list_tools), env_for(tmp_path))
     assert {"commit", "compile", "compress", "approve"} <= {t["name"] for t in listed["tools"]}
     made = run(shlex.split(first_commit), env_for(tmp_path))
-    assert made["structuredContent"]["content"]["text"] == "hi"
+    assert made["structuredContent"]["content_type"] == "dialogue"
+    assert len(made["structuredContent"]["hash"]) == 64
     # the server ran with the defaults: stdio, and the store in the user's data directory
     assert (tmp_path / ".local" / "share" / "tract-mcp" / "tract.db").exists()
 

@@ -178,3 +178,13 @@ async def test_write_tools_can_name_a_branch_other_than_the_current_one(server):
         assert [x["hash"] for x in (await call(c, "log", branch="side"))["commits"]] == [base["hash"]]
         assert (await call(c, "status"))["branch"] == "main"
         assert "nope" in await fails(c, "reset", target=base["hash"], branch="nope")
+
+
+async def test_commit_answers_without_echoing_the_content(server):
+    big = "row " * 5000
+    async with Client(server) as c:
+        made = await call(c, "commit", content=user(big), message="a big tool dump")
+        assert "content" not in made and big not in str(made)
+        assert made["content_type"] == "dialogue" and made["message"] == "a big tool dump"
+        assert made["token_count"] == 5000 and made["priority"] == "normal"
+        assert (await call(c, "show", hash=made["hash"]))["content"]["text"] == big

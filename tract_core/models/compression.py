@@ -24,6 +24,8 @@ class CompressResult(BaseModel):
     result_hashes: list[str]          # the summary commits and the verbatim (pinned) copies
     new_head: str
     pending_id: str | None = None
+    # commits made after the range, re-applied on top: old hash -> new hash
+    reapplied: dict[str, str] = Field(default_factory=dict)
 
 
 class PendingCompression(BaseModel):

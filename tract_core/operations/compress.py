@@ -131,7 +131,8 @@ def apply(tx: Txn, repo: Repo, branch: str, data: dict, blobs: list, *, kind: st
         else:
             rw.copy(chain.rows[item["keep"]], chain.rows)
     results = list(rw.made)
-    for h in chain.order[i + len(rng):]:
+    later = chain.order[i + len(rng):]
+    for h in later:
         rw.copy(chain.rows[h], chain.rows)
     new_head = rw.move_branch(tip)
     compressed = sum(b.token_count for b in blobs) + data["kept_tokens"]
@@ -145,7 +146,7 @@ def apply(tx: Txn, repo: Repo, branch: str, data: dict, blobs: list, *, kind: st
                           compressed_tokens=compressed,
                           ratio=round(compressed / original, 4) if original else 0.0,
                           source_hashes=rng, result_hashes=results, new_head=new_head,
-                          pending_id=pending_id)
+                          pending_id=pending_id, reapplied={h: rw.copies[h] for h in later})
 
 
 def to_model(repo: Repo, row) -> PendingCompression:
