@@ -32,7 +32,7 @@ import common  # noqa: E402
 from tract_core import Tract  # noqa: E402
 
 LANGGRAPH_BUDGET_S = 600  # beyond this LangGraph's larger N is projected from its measured growth
-LANGGRAPH_MAX = 1_000  # its store grows quadratically: 10,000 steps would need hours and ~100 GB
+LANGGRAPH_MAX = 1_000  # its store grows quadratically: 10,000 steps would need hours and ~250 GB
 
 
 class TractLoop:
