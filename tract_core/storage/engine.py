@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -72,9 +74,9 @@ def _sqlite_engine(url: str) -> Engine:
         # the driver must not open transactions itself: we issue BEGIN (IMMEDIATE) below
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        if not memory:
-            cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA busy_timeout=30000")
+        if not memory:
+            _enable_wal(cur)
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
@@ -89,6 +91,20 @@ def _sqlite_engine(url: str) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def _enable_wal(cur, attempts: int = 40) -> None:
+    """Switch a file to WAL (it stays so). Processes opening a fresh file at once can get "database
+    is locked" from the switch itself, which the busy timeout does not cover: wait and retry."""
+    for attempt in range(attempts):
+        try:
+            if cur.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or attempt == attempts - 1:
+                raise
+            time.sleep(0.025 * (attempt + 1))
 
 
 def _alembic_config(connection) -> Config:
