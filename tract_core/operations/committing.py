@@ -144,7 +144,7 @@ def append(repo: Repo, content: Any, *, operation: str | Operation = Operation.A
                     tip = tx.lock_ref(repo.tract_id, branch_ref(name))
                 target = (_edit_target(tx, repo, edit_target, tip, view)
                           if op is Operation.EDIT else None)
-                parent_generation = tx.generation(repo.tract_id, tip) if tip else None
+                parent_generation = repo.generation(tx, tip) if tip else None
                 row = new_commit_row(repo, parents=[tip] if tip else [],
                                      generation=parent_generation + 1 if tip else 0,
                                      operation=op.value, blob=blob, edit_target=target,
@@ -153,7 +153,8 @@ def append(repo: Repo, content: Any, *, operation: str | Operation = Operation.A
                 write_on_branch(tx, repo, name, row, tip)
                 if prio is not None:
                     tx.add_annotation(repo.tract_id, target or row.hash, prio.value, None, name)
-                return row
+            repo.remember_generation(row.hash, row.generation)  # only once it is committed
+            return row
         except (_LostRace, WriteConflictError):
             continue
     raise RefConflictError(f"another writer moved branch {name or 'HEAD'} first; "

@@ -25,6 +25,17 @@ class Repo:
     # latest annotation per commit, read incrementally (annotations are append-only)
     annotations: dict[str, Priority] = field(default_factory=dict)
     annotation_id: int = 0
+    # generations of commits this process has seen (commits never change): saves a query per commit
+    generations: dict[str, int] = field(default_factory=dict)
+
+    def generation(self, tx, commit_hash: str) -> int | None:
+        known = self.generations.get(commit_hash)
+        return known if known is not None else tx.generation(self.tract_id, commit_hash)
+
+    def remember_generation(self, commit_hash: str, generation: int) -> None:
+        if len(self.generations) > 4096:
+            self.generations.clear()
+        self.generations[commit_hash] = generation
 
     def default_priority(self, content_type: str | None) -> Priority:
         return self.default_priorities.get(content_type or "", Priority.NORMAL)

@@ -87,7 +87,11 @@ def _sqlite_engine(url: str) -> Engine:
         # with "database is locked" when another process writes (busy_timeout does not cover it)
         immediate = conn.get_execution_options().get(WRITE_OPTION)
         # a read that writes would upgrade its lock and fail under contention: forbid it
-        conn.exec_driver_sql(f"PRAGMA query_only={0 if immediate else 1}")
+        query_only = 0 if immediate else 1
+        info = conn.connection.info  # lives as long as the database connection
+        if info.get("query_only") != query_only:
+            conn.exec_driver_sql(f"PRAGMA query_only={query_only}")
+            info["query_only"] = query_only
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
