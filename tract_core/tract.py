@@ -178,7 +178,7 @@ class Tract:
             view = RefView.read(tx, self.tract_id)
             head = view.head
             tokens = self._compiler.assembled(tx, head).tokens if head else 0
-            count = self._compiler.state(tx, head)[0].commits if head else 0
+            count = self._compiler.state(tx, head).commits if head else 0
             pending = self._pending_count(tx)
         return Status(tract_id=self.tract_id, branch=view.branch, detached=view.branch is None,
                       head=head, commit_count=count, token_count=tokens, pending_compressions=pending)

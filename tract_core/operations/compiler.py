@@ -50,10 +50,9 @@ class Compiler:
     def _priority(self, e: Entry):
         return self.repo.priority(e.position, e.content_type)
 
-    def state(self, tx: Txn, head: str) -> tuple[CompileState, str | None]:
-        """The compile state at `head` (and the cached state's head it was extended from, if any)."""
-        state, base, _ = self._state(tx, head)
-        return state, base
+    def state(self, tx: Txn, head: str) -> CompileState:
+        """The compile state at `head`."""
+        return self._state(tx, head)[0]
 
     def _state(self, tx: Txn, head: str) -> tuple[CompileState, str | None, list[CompileState]]:
         """The state at `head`; when it was extended from a cached state, that state's head and the

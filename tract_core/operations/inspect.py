@@ -50,8 +50,7 @@ def edit_history(repo: Repo, tx: Txn, rev: str) -> list[CommitInfo]:
 def diff(repo: Repo, compiler: Compiler, tx: Txn, a: str, b: str) -> DiffResult:
     view = RefView.read(tx, repo.tract_id)
     ha, hb = resolve(tx, repo.tract_id, a, view), resolve(tx, repo.tract_id, b, view)
-    sa, _ = compiler.state(tx, ha)
-    sb, _ = compiler.state(tx, hb)
+    sa, sb = compiler.state(tx, ha), compiler.state(tx, hb)
     shown_a = {e.position: e.shown for e in sa.entries}
     shown_b = {e.position: e.shown for e in sb.entries}
     return DiffResult(

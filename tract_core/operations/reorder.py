@@ -14,7 +14,7 @@ from tract_core.storage import Txn
 
 def _slots(tx: Txn, repo: Repo, compiler: Compiler, ctx: CompiledContext,
            order: list[str]) -> tuple[list[int], list[ReorderWarning]]:
-    state, _ = compiler.state(tx, ctx.head)
+    state = compiler.state(tx, ctx.head)
     slot_of = {h: i for i, h in enumerate(ctx.commit_hashes)}
     position_of = {e.shown: e.position for e in state.entries}
     for shown, i in list(slot_of.items()):
