@@ -11,7 +11,8 @@ from tract_core.operations.events import record_event
 from tract_core.operations.history import merge_base
 from tract_core.operations.refs import ORIG_HEAD, RefView, branch_ref
 from tract_core.operations.repo import Repo
-from tract_core.storage import CommitRow, Txn
+from tract_core.operations.rewrite import latest_annotations
+from tract_core.storage import AnnotationRow, CommitRow, Txn
 
 STRATEGIES = ("auto", "ours", "theirs")
 
@@ -24,12 +25,9 @@ def _edits(rows: dict[str, CommitRow], side: set[str]) -> dict[str, list[str]]:
     return out
 
 
-def _skips(tx: Txn, repo: Repo, branch: str, since_us: int) -> dict[str, list[str]]:
+def _skips(latest: dict[str, AnnotationRow], branch: str, since_us: int) -> set[str]:
     """Commits skipped on `branch` after `since_us`, whose latest annotation is still SKIP."""
-    latest: dict[str, object] = {}
-    for a in tx.annotations_after(repo.tract_id, 0):
-        latest[a.commit_hash] = a
-    return {h: [h] for h, a in latest.items()
+    return {h for h, a in latest.items()
             if a.priority == Priority.SKIP.value and a.branch == branch and a.created_us > since_us}
 
 
@@ -41,10 +39,11 @@ def find_conflicts(tx: Txn, repo: Repo, rows: dict[str, CommitRow], ours: set[st
                                detail=f"both branches edited {t[:12]}")
                  for t in sorted(our_edits.keys() & their_edits.keys())]
     since = rows[base].created_us if base else 0
-    for t in sorted(_skips(tx, repo, our_name, since).keys() & their_edits.keys()):
+    latest = latest_annotations(tx, repo)
+    for t in sorted(_skips(latest, our_name, since) & their_edits.keys()):
         conflicts.append(MergeConflict(kind="skip_edit", target=t, ours=[t], theirs=their_edits[t],
                                        detail=f"{our_name} skipped {t[:12]}, {their_name} edited it"))
-    for t in sorted(_skips(tx, repo, their_name, since).keys() & our_edits.keys()):
+    for t in sorted(_skips(latest, their_name, since) & our_edits.keys()):
         conflicts.append(MergeConflict(kind="skip_edit", target=t, ours=our_edits[t], theirs=[t],
                                        detail=f"{their_name} skipped {t[:12]}, {our_name} edited it"))
     return conflicts
