@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tract_core import BudgetError, Priority
+from tract_core import BudgetError, Priority, Tract
 from tract_core.errors import CommitNotFoundError, InvalidOperationError
 
 
@@ -202,3 +202,31 @@ def test_compile_after_append_reads_only_the_new_commit(mem, monkeypatch):
     ctx = mem.compile()
     assert None not in history_reads and full_passes == []  # only bounded reads of recent commits
     assert [m.content for m in ctx.messages][-3:] == ["new", "", "ok"] and len(ctx.messages) == 53
+
+
+def test_compile_after_own_commits_reads_no_commit_back(mem, monkeypatch):
+    from tract_core.storage import Txn
+
+    mem.user("first")
+    mem.compile()
+    reads = []
+    for name in ("ancestors", "get_commit", "get_commits"):
+        real = getattr(Txn, name)
+        monkeypatch.setattr(Txn, name, lambda self, *a, _real=real, _name=name, **k:
+                            reads.append(_name) or _real(self, *a, **k))
+    mem.user("second")
+    mem.tool_call("t", {"q": 1}, "c1")
+    mem.tool_result("c1", "ok")
+    ctx = mem.compile()
+    assert reads == []  # the rows this Tract just wrote are known: nothing is read back
+    assert [m.role for m in ctx.messages] == ["user", "user", "assistant", "tool"]
+
+
+def test_commits_by_another_writer_are_read_from_the_store(store_url):
+    with Tract.open(store_url, "shared") as a, Tract.open(store_url, "shared") as b:
+        a.user("from a")
+        assert [m.content for m in b.compile().messages] == ["from a"]
+        b.user("from b")
+        a.user("a again")  # a's parent is b's commit, which a never wrote
+        assert [m.content for m in a.compile().messages] == ["from a", "from b", "a again"]
+        assert b.compile().commit_hashes == a.compile().commit_hashes

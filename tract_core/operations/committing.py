@@ -153,7 +153,7 @@ def append(repo: Repo, content: Any, *, operation: str | Operation = Operation.A
                 write_on_branch(tx, repo, name, row, tip)
                 if prio is not None:
                     tx.add_annotation(repo.tract_id, target or row.hash, prio.value, None, name)
-            repo.remember_generation(row.hash, row.generation)  # only once it is committed
+            repo.remember(row)  # only once it is committed
             return row
         except (_LostRace, WriteConflictError):
             continue

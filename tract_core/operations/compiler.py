@@ -60,12 +60,14 @@ class Compiler:
         cached = self.states.get(head)
         if cached is not None:
             return cached, None, []
-        row = tx.get_commit(self.repo.tract_id, head)
-        if row is None:
-            raise CommitNotFoundError(f"no commit {head[:12]} in tract {self.repo.tract_id!r}")
-        chain = [row]
-        if len(row.parents) != 1 or row.parents[0] not in self.states:
-            chain = self._recent_chain(tx, head)
+        chain = self._written_chain(head)
+        if chain is None:
+            row = tx.get_commit(self.repo.tract_id, head)
+            if row is None:
+                raise CommitNotFoundError(f"no commit {head[:12]} in tract {self.repo.tract_id!r}")
+            chain = [row]
+            if len(row.parents) != 1 or row.parents[0] not in self.states:
+                chain = self._recent_chain(tx, head)
         if chain:
             base = chain[-1].parents[0]
             state, steps = self.states.get(base), []
@@ -78,6 +80,19 @@ class Compiler:
         state = build_state(commits, head)
         self.states.put(head, state)
         return state, None, []
+
+    def _written_chain(self, head: str) -> list | None:
+        """Single-parent commits from `head` back to a cached state (newest first), when this
+        process wrote them all (the agent loop: commit, commit, compile): no query at all."""
+        chain: list = []
+        h = head
+        while h not in self.states:
+            row = self.repo.recent.get(h)
+            if row is None or len(row.parents) != 1 or len(chain) >= RECENT_DEPTH:
+                return None
+            chain.append(row)
+            h = row.parents[0]
+        return chain
 
     def _recent_chain(self, tx: Txn, head: str) -> list:
         """Single-parent commits from `head` back to a cached state (newest first), or []."""

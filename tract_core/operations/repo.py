@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -13,6 +14,7 @@ from tract_core.storage import CommitRow, Store
 from tract_core.tokens import TokenCounter
 
 DEFAULT_PRIORITIES = {"instruction": Priority.PINNED}
+RECENT_ROWS = 256
 
 
 @dataclass
@@ -25,17 +27,18 @@ class Repo:
     # latest annotation per commit, read incrementally (annotations are append-only)
     annotations: dict[str, Priority] = field(default_factory=dict)
     annotation_id: int = 0
-    # generations of commits this process has seen (commits never change): saves a query per commit
-    generations: dict[str, int] = field(default_factory=dict)
+    # the commits this process wrote lately (commits never change): the next commit needs its
+    # parent's generation and the next compile the new rows, without reading them back
+    recent: OrderedDict[str, CommitRow] = field(default_factory=OrderedDict)
 
     def generation(self, tx, commit_hash: str) -> int | None:
-        known = self.generations.get(commit_hash)
-        return known if known is not None else tx.generation(self.tract_id, commit_hash)
+        known = self.recent.get(commit_hash)
+        return known.generation if known is not None else tx.generation(self.tract_id, commit_hash)
 
-    def remember_generation(self, commit_hash: str, generation: int) -> None:
-        if len(self.generations) > 4096:
-            self.generations.clear()
-        self.generations[commit_hash] = generation
+    def remember(self, row: CommitRow) -> None:
+        self.recent[row.hash] = row
+        if len(self.recent) > RECENT_ROWS:
+            self.recent.popitem(last=False)
 
     def default_priority(self, content_type: str | None) -> Priority:
         return self.default_priorities.get(content_type or "", Priority.NORMAL)
