@@ -244,6 +244,7 @@ class Tract:
                 warnings: list[ReorderWarning] = []
                 if order is not None:
                     ctx, warnings = reorder.apply_order(tx, self.repo, self._compiler, ctx, list(order))
+            self._compiler.save_snapshot(head)
             if record:
                 ctx = records.save_record(self.repo, ctx)
         return (ctx, warnings) if order is not None else ctx

@@ -1,7 +1,8 @@
-"""The incremental compile cache gives exactly what a compile from scratch gives."""
+"""The incremental compile cache, and compile snapshots, give exactly what a compile from scratch gives."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -13,9 +14,9 @@ OPS = st.sampled_from(["user", "assistant", "call", "result", "result_any", "edi
                        "branch", "switch", "merge", "compile"])
 
 
-def _full(t: Tract, budget=None):
-    """Compile with a fresh compiler: no cached state or output."""
-    fresh = Compiler(t.repo)
+def _full(t: Tract, budget=None, snapshots: bool = False):
+    """Compile with a fresh compiler: no cached state or output (and no snapshot unless asked)."""
+    fresh = Compiler(t.repo, snapshots=snapshots)
     with t.store.read() as tx:
         from tract_core.operations.refs import RefView
 
@@ -30,10 +31,28 @@ def _same(a, b):
     assert a.dropped == b.dropped
 
 
+STEPS = st.lists(st.tuples(OPS, st.integers(0, 1000), st.sampled_from(["skip", "normal", "pinned"])),
+                 min_size=1, max_size=40)
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(OPS, st.integers(0, 1000), st.sampled_from(["skip", "normal", "pinned"])),
-                min_size=1, max_size=40))
+@given(STEPS)
 def test_cached_compile_equals_full_compile(steps):
+    run_steps(steps, snapshots=False)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(STEPS)
+def test_compile_from_snapshots_equals_full_compile(steps):
+    """Snapshots saved every 2 commits and looked for 4 back: a fresh compiler (a new process) at
+    every step builds from the nearest one plus the commits since, or from scratch past merges."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("tract_core.operations.compiler.SNAPSHOT_EVERY", 2)
+        mp.setattr("tract_core.operations.compiler.SNAPSHOT_REACH", 4)
+        run_steps(steps, snapshots=True)
+
+
+def run_steps(steps, snapshots: bool) -> None:
     t = Tract.open(":memory:", counter=WordCounter())
     calls: list[str] = []
     branches = ["main"]
@@ -72,6 +91,8 @@ def test_cached_compile_equals_full_compile(steps):
                 t.merge(other, strategy="theirs" if r % 2 else "ours")
         cached = t.compile()
         _same(cached, _full(t))
+        if snapshots:
+            _same(_full(t, snapshots=True), _full(t))
         with t.store.read() as tx:
             reachable = len(tx.ancestor_hashes(cached.head)) if cached.head else 0
         assert t.status().commit_count == reachable

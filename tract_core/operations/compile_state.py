@@ -17,7 +17,6 @@ from tract_core.storage.rows import CommitRow
 class Entry:
     position: str            # the APPEND commit that put this turn here
     shown: str               # the commit whose content is shown (the latest edit, or position)
-    content_hash: str
     content_type: str
     tool: tuple[str, str] | None
     tokens: int
@@ -32,6 +31,9 @@ class CompileState:
     # entries[i].position before trusting it
     index: dict[str, int]
     commits: int = 0         # how many commits `head`'s history holds (merges and edits included)
+    # the nearest saved snapshot in this history: its commit count and head (0 and None: none)
+    snapshot_at: int = 0
+    snapshot_head: str | None = None
 
     def find(self, position: str) -> int | None:
         i = self.index.get(position)
@@ -42,9 +44,13 @@ class CompileState:
 
 def make_entry(row: CommitRow, position: str) -> Entry:
     data = json.loads(row.body)
-    return Entry(position=position, shown=row.hash, content_hash=row.content_hash,
-                 content_type=row.content_type, tool=tool_key(data), tokens=row.token_count,
-                 message=render(data, row.hash))
+    return Entry(position=position, shown=row.hash, content_type=row.content_type, tool=tool_key(data),
+                 tokens=row.token_count, message=render(data, row.hash))
+
+
+def _next(state: CompileState, row: CommitRow, entries: list[Entry]) -> CompileState:
+    return CompileState(row.hash, entries, state.index, state.commits + 1, state.snapshot_at,
+                        state.snapshot_head)
 
 
 def _apply(state: CompileState, row: CommitRow, commits: Mapping[str, CommitRow] | None,
@@ -54,13 +60,13 @@ def _apply(state: CompileState, row: CommitRow, commits: Mapping[str, CommitRow]
         entries = entries.copy() if copy else entries
         state.index[row.hash] = len(entries)
         entries.append(make_entry(row, row.hash))
-        return CompileState(row.hash, entries, state.index, state.commits + 1)
+        return _next(state, row, entries)
     if row.operation == "edit":
         entries = entries.copy() if copy else entries
         i = state.find(row.edit_target)
         if i is not None:
             entries[i] = make_entry(row, row.edit_target)
-        return CompileState(row.hash, entries, state.index, state.commits + 1)
+        return _next(state, row, entries)
     # merge: the resolutions chosen for conflicting edits
     resolutions = json.loads(row.meta or "{}").get("resolutions", {})
     if resolutions:
@@ -72,7 +78,7 @@ def _apply(state: CompileState, row: CommitRow, commits: Mapping[str, CommitRow]
             chosen = commits.get(edit_hash) if commits is not None and edit_hash else None
             if chosen is not None:
                 entries[i] = make_entry(chosen, target)
-    return CompileState(row.hash, entries, state.index, state.commits + 1)
+    return _next(state, row, entries)
 
 
 def build_state(commits: Mapping[str, CommitRow], head: str) -> CompileState:
@@ -80,6 +86,13 @@ def build_state(commits: Mapping[str, CommitRow], head: str) -> CompileState:
     state = CompileState(head, [], {})
     for h in linearize(commits, head):
         state = _apply(state, commits[h], commits, copy=False)
+    return state
+
+
+def replay_onto(state: CompileState, rows: list[CommitRow]) -> CompileState:
+    """`state` (owned by the caller) moved forward over single-parent `rows`, oldest first, in place."""
+    for row in rows:
+        state = _apply(state, row, None, copy=False)
     return state
 
 

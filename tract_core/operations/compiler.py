@@ -1,22 +1,33 @@
 """Compile with a cache: after an APPEND, work proportional to the new commit, not the history.
 
 States and outputs are cached per commit hash (commits never change); annotations are read
-incrementally, and any that touch older commits send the output through a full pass.
+incrementally, and any that touch older commits send the output through a full pass. A process that
+starts cold builds the state from the nearest saved compile snapshot plus the commits since, and
+saves one when a history has grown by SNAPSHOT_EVERY commits since its last.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 
-from tract_core.errors import CommitNotFoundError
+import logging
+
+from tract_core.errors import CommitNotFoundError, TractError
 from tract_core.models.compiled import CompiledContext
+from tract_core.operations import snapshot
 from tract_core.operations.assemble import Assembled, assemble, extend_assembled
-from tract_core.operations.compile_state import CompileState, Entry, build_state, extend_state
+from tract_core.operations.compile_state import CompileState, Entry, build_state, extend_state, replay_onto
 from tract_core.operations.repo import Repo
 from tract_core.storage import Txn
+from tract_core.storage.snapshots import nearest_snapshot, save_snapshot
 
+log = logging.getLogger(__name__)
 RECENT_DEPTH = 32   # how far back the incremental path looks for a cached state
 CACHE_SIZE = 16
+SNAPSHOT_EVERY = 1000        # save a compile snapshot each time a history grows by this many commits
+SNAPSHOT_REACH = 2 * SNAPSHOT_EVERY   # how far back a cold compile looks for one
+SNAPSHOTS_KEPT = 4           # per tract, newest first (one per line of history that compiles)
+SNAPSHOT_WAIT_MS = 20        # how long saving one may wait for the store's write lock
 
 
 class _LRU(OrderedDict):
@@ -34,8 +45,9 @@ class _LRU(OrderedDict):
 
 
 class Compiler:
-    def __init__(self, repo: Repo) -> None:
+    def __init__(self, repo: Repo, snapshots: bool = True) -> None:
         self.repo = repo
+        self.snapshots = snapshots  # read and save compile snapshots (off: always build from the commits)
         self.states: _LRU = _LRU()
         self.outputs: _LRU = _LRU()
         self.annotation_log: list[tuple[int, str]] = []
@@ -76,10 +88,55 @@ class Compiler:
                 self.states.put(state.head, state)
                 steps.append(state)
             return state, base, steps
-        commits = {r.hash: r for r in tx.ancestors(self.repo.tract_id, head)}
-        state = build_state(commits, head)
+        state = self._from_snapshot(tx, head) if self.snapshots else None
+        if state is None:
+            commits = {r.hash: r for r in tx.ancestors(self.repo.tract_id, head)}
+            state = build_state(commits, head)
         self.states.put(head, state)
         return state, None, []
+
+    def _from_snapshot(self, tx: Txn, head: str) -> CompileState | None:
+        """The state at `head` from the nearest saved snapshot and the commits since, when they are
+        a single-parent chain; None sends the caller to a full build."""
+        snap = nearest_snapshot(tx, self.repo.tract_id, head, SNAPSHOT_REACH)
+        if snap is None or snap.format != snapshot.FORMAT:
+            return None
+        rows: list = []
+        if snap.distance:
+            since = {r.hash: r for r in tx.ancestors(self.repo.tract_id, head, depth=snap.distance)}
+            h = head
+            while h != snap.head:
+                row = since.get(h)
+                if row is None or len(row.parents) != 1:
+                    return None
+                rows.append(row)
+                h = row.parents[0]
+            rows.reverse()
+        try:
+            state = snapshot.decode(snap.data, snap.head, snap.commits)
+        except snapshot.DecodeError as err:  # a damaged cache entry: build without it
+            log.warning("ignoring unreadable compile snapshot of %s: %s", snap.head[:12], err)
+            return None
+        return replay_onto(state, rows)
+
+    def save_snapshot(self, head: str | None) -> bool:
+        """Save the state at `head` when its history has grown by SNAPSHOT_EVERY commits since the
+        last snapshot in it. Best effort: a cache write that cannot get the store at once (another
+        writer holds it) is skipped, never waited on; the next compile tries again."""
+        state = self.states.get(head) if head and self.snapshots else None
+        if (state is None or state.commits < SNAPSHOT_EVERY
+                or state.commits - state.snapshot_at < SNAPSHOT_EVERY):
+            return False
+        data = snapshot.encode(state)
+        try:
+            with self.repo.store.write(wait_ms=SNAPSHOT_WAIT_MS) as tx:
+                save_snapshot(tx, self.repo.tract_id, head, snapshot.FORMAT, state.commits, data,
+                              replaces=state.snapshot_head, keep=SNAPSHOTS_KEPT)
+        except TractError as err:
+            log.debug("compile snapshot of %s not saved: %s", head[:12], err)
+            return False
+        state.snapshot_at, state.snapshot_head = state.commits, head
+        return True
 
     def _written_chain(self, head: str) -> list | None:
         """Single-parent commits from `head` back to a cached state (newest first), when this

@@ -22,6 +22,8 @@ from tract_core.errors import StorageError
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
 WRITE_OPTION = "tract_write"
+BUSY_OPTION = "tract_busy_ms"
+BUSY_MS = 30_000
 
 
 def url_for(path_or_url: str) -> str:
@@ -70,11 +72,12 @@ def _sqlite_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
     @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_conn, _record):
+    def _pragmas(dbapi_conn, record):
         # the driver must not open transactions itself: we issue BEGIN (IMMEDIATE) below
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_MS}")
+        record.info["busy_ms"] = BUSY_MS
         if not memory:
             _enable_wal(cur)
         cur.execute("PRAGMA foreign_keys=ON")
@@ -92,6 +95,10 @@ def _sqlite_engine(url: str) -> Engine:
         if info.get("query_only") != query_only:
             conn.exec_driver_sql(f"PRAGMA query_only={query_only}")
             info["query_only"] = query_only
+        busy_ms = int(conn.get_execution_options().get(BUSY_OPTION, BUSY_MS))
+        if info.get("busy_ms") != busy_ms:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={busy_ms}")
+            info["busy_ms"] = busy_ms
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine

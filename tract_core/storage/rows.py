@@ -78,3 +78,12 @@ class RecordRow:
     messages_hash: str
     created_us: int
     extra: dict = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class SnapshotRow:
+    head: str
+    format: int
+    commits: int
+    data: bytes
+    distance: int   # how many commits back from the head asked about

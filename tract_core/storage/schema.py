@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import (BigInteger, Column, ForeignKey, Index, Integer, MetaData, SmallInteger, String,
-                        Table, Text)
+from sqlalchemy import (BigInteger, Column, ForeignKey, Index, Integer, LargeBinary, MetaData, SmallInteger,
+                        String, Table, Text)
 
 metadata = MetaData()
 H = String(64)  # sha256 hex
@@ -121,4 +121,21 @@ idempotency_keys = Table(
     Column("result", Text, nullable=False),
     Column("created_us", BigInteger, nullable=False),
     Index("ix_idempotency_created", "created_us"),  # revision 0004
+)
+
+# --- revision 0005: compile snapshots ---
+# The compile state at a commit, saved so a new process compiles a long history from one row plus
+# the commits since, instead of re-reading and re-rendering all of it. A cache: the state at a
+# commit never changes (commits are immutable), it can be dropped any time, and it goes with its
+# commit (garbage collection deletes it by cascade).
+compile_snapshots = Table(
+    "compile_snapshots", metadata,
+    Column("tract_id", String(255), primary_key=True),
+    Column("head", H, ForeignKey("commits.hash", ondelete="CASCADE"), primary_key=True),
+    Column("format", SmallInteger, nullable=False),
+    Column("commits", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+    Index("ix_snapshots_head", "head"),
+    Index("ix_snapshots_tract_created", "tract_id", "created_us"),
 )

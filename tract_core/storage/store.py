@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from tract_core.errors import StorageError, WriteConflictError
 from tract_core.storage import schema as s
-from tract_core.storage.engine import WRITE_OPTION, make_engine, migrate
+from tract_core.storage.engine import BUSY_OPTION, WRITE_OPTION, make_engine, migrate
 from tract_core.storage.rows import AnnotationRow, BlobRow, CommitRow, EventRow, RefRow
 
 
@@ -52,10 +52,12 @@ class Store:
         self._one_at_a_time = threading.RLock() if in_memory else nullcontext()
 
     @contextmanager
-    def write(self) -> Iterator[Txn]:
+    def write(self, wait_ms: int | None = None) -> Iterator[Txn]:
+        """A write transaction. `wait_ms`: give up (StorageError) after that long waiting for another
+        writer's lock, instead of the default 30 s (SQLite; PostgreSQL writers rarely wait)."""
+        options = {WRITE_OPTION: True} if wait_ms is None else {WRITE_OPTION: True, BUSY_OPTION: wait_ms}
         try:
-            with self._one_at_a_time, \
-                    self.engine.connect().execution_options(**{WRITE_OPTION: True}) as conn:
+            with self._one_at_a_time, self.engine.connect().execution_options(**options) as conn:
                 with conn.begin():
                     yield Txn(conn, self.dialect)
         except DBAPIError as err:

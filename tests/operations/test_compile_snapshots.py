@@ -1,0 +1,157 @@
+"""Compile snapshots: a new process compiles a long history from the nearest saved state plus the
+commits since, gets exactly what a build from scratch gives, and never depends on the cache."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import select, update
+
+from tests.conftest import WordCounter
+from tract_core import Tract
+from tract_core.operations import compiler as compiler_module
+from tract_core.operations.compiler import Compiler
+from tract_core.operations.refs import RefView
+from tract_core.storage import Store, Txn
+from tract_core.storage import schema as s
+
+
+@pytest.fixture(autouse=True)
+def small_snapshots(monkeypatch):
+    monkeypatch.setattr(compiler_module, "SNAPSHOT_EVERY", 5)
+    monkeypatch.setattr(compiler_module, "SNAPSHOT_REACH", 10)
+    monkeypatch.setattr(compiler_module, "SNAPSHOTS_KEPT", 3)
+
+
+def snapshot_heads(t: Tract) -> list[str]:
+    c = s.compile_snapshots.c
+    with t.store.read() as tx:
+        return list(tx.conn.scalars(select(c.head).where(c.tract_id == t.tract_id).order_by(c.created_us)))
+
+
+def from_scratch(t: Tract):
+    with t.store.read() as tx:
+        return Compiler(t.repo, snapshots=False).compile(tx, RefView.read(tx, t.tract_id).head)
+
+
+def same(a, b) -> None:
+    assert [m.model_dump() for m in a.messages] == [m.model_dump() for m in b.messages]
+    assert (a.commit_hashes, a.token_count, a.dropped, a.head) == (b.commit_hashes, b.token_count, b.dropped, b.head)
+
+
+def agent_turns(t: Tract, start: int, steps: int) -> None:
+    for i in range(start, start + steps):
+        t.user(f"question {i}")
+        t.tool_call("search", {"q": i}, f"call{i}")
+        t.tool_result(f"call{i}", f"result {i}")
+
+
+def history_reads(monkeypatch) -> list:
+    """The depth of every ancestor read from now on (None: the whole history)."""
+    reads: list = []
+    real = Txn.ancestors
+    monkeypatch.setattr(Txn, "ancestors", lambda self, *a, **k: reads.append(k.get("depth")) or real(self, *a, **k))
+    return reads
+
+
+def test_a_new_process_compiles_from_the_snapshot_and_the_commits_since(store_url, monkeypatch):
+    with Tract.open(store_url, "agent", counter=WordCounter()) as t:
+        t.system("be brief")
+        agent_turns(t, 0, 3)
+        first = t.user("first question")
+        t.commit({"content_type": "dialogue", "role": "user", "text": "first question, edited"},
+                 operation="edit", edit_target=first.hash)
+        t.compile()
+        saved = snapshot_heads(t)
+        assert saved == [t.status().head]  # 12 commits: past the 5 between snapshots
+        agent_turns(t, 3, 1)  # 3 commits the snapshot does not hold
+    reads = history_reads(monkeypatch)
+    with Tract.open(store_url, "agent", counter=WordCounter()) as fresh:
+        ctx = fresh.compile()
+        assert None not in reads and 3 in reads  # the snapshot plus the 3 commits since, no full read
+        same(ctx, from_scratch(fresh))
+        assert "first question, edited" in [m.content for m in ctx.messages]
+        assert ctx.messages[-1].content == "result 3"
+
+
+def test_the_snapshot_line_moves_forward_and_old_ones_are_dropped(mem):
+    mem.system("be brief")
+    seen = []
+    for step in range(6):
+        agent_turns(mem, step, 2)  # 6 commits a step: a snapshot each time
+        mem.compile()
+        seen.append(snapshot_heads(mem))
+    assert all(len(heads) == 1 for heads in seen)  # each supersedes the one it was built on
+    assert len({heads[0] for heads in seen}) == 6
+    for name in ("b1", "b2", "b3", "b4"):  # four lines of history from main: the newest 3 are kept
+        mem.switch("main")
+        mem.branch(name, switch=True)
+        agent_turns(mem, 100 + len(name), 2)
+        mem.compile()
+    assert len(snapshot_heads(mem)) == 3
+
+
+def test_compile_is_the_same_after_gc_removes_a_snapshot_commit(store_url):
+    with Tract.open(store_url, "gc", counter=WordCounter()) as t:
+        agent_turns(t, 0, 2)
+        keep = t.status().head
+        agent_turns(t, 2, 2)
+        t.compile()
+        doomed = snapshot_heads(t)
+        assert doomed == [t.status().head]
+        t.reset(keep, mode="hard")
+        t.gc(orphan_retention_days=0)
+        assert snapshot_heads(t) == []  # it went with its commit
+        same(t.compile(), from_scratch(t))
+
+
+def test_an_unreadable_snapshot_is_ignored_and_replaced(sqlite_url, caplog):
+    with Tract.open(sqlite_url, "bad", counter=WordCounter()) as t:
+        agent_turns(t, 0, 3)
+        t.compile()
+        [head] = snapshot_heads(t)
+        with t.store.write() as tx:
+            tx.conn.execute(update(s.compile_snapshots).values(data=b"not a snapshot"))
+    with Tract.open(sqlite_url, "bad", counter=WordCounter()) as fresh:
+        same(fresh.compile(), from_scratch(fresh))
+        assert "unreadable compile snapshot" in caplog.text
+        with fresh.store.read() as tx:
+            data = tx.conn.scalar(select(s.compile_snapshots.c.data))
+        assert data != b"not a snapshot"  # rewritten from the full build
+    with Tract.open(sqlite_url, "bad", counter=WordCounter()) as again:
+        same(again.compile(), from_scratch(again))
+
+
+def test_a_snapshot_of_another_format_is_not_used(sqlite_url, monkeypatch):
+    with Tract.open(sqlite_url, "fmt", counter=WordCounter()) as t:
+        agent_turns(t, 0, 3)
+        t.compile()
+    monkeypatch.setattr("tract_core.operations.snapshot.FORMAT", 2)
+    reads = history_reads(monkeypatch)
+    with Tract.open(sqlite_url, "fmt", counter=WordCounter()) as fresh:
+        same(fresh.compile(), from_scratch(fresh))
+    assert None in reads  # built from the commits
+
+
+def test_saving_a_snapshot_never_waits_for_another_writer(sqlite_url):
+    with Tract.open(sqlite_url, "busy", counter=WordCounter()) as t:
+        agent_turns(t, 0, 3)
+        other = Store(sqlite_url)
+        try:
+            with other.write():  # another process holds SQLite's write lock
+                started = time.monotonic()
+                ctx = t.compile()
+                assert time.monotonic() - started < 5  # not the 30 s a commit would wait
+                assert len(ctx.messages) == 9
+        finally:
+            other.close()
+        assert snapshot_heads(t) == []  # skipped, not half-written
+        t.compile()
+        assert snapshot_heads(t) == [t.status().head]  # the next compile saves it
+
+
+def test_short_histories_save_no_snapshot(mem):
+    agent_turns(mem, 0, 1)
+    mem.compile()
+    assert snapshot_heads(mem) == []
