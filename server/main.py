@@ -47,7 +47,7 @@ def serve(args: argparse.Namespace) -> None:
     from server.pool import TractPool
 
     location = store_location(args)
-    pool = TractPool.open(location)
+    pool = TractPool.open(location, run_inline=args.transport == "stdio")
     logging.getLogger("tract.server").info("store: %s", location)
     mcp = build_server(pool, log_level=args.log_level)
     try:

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import anyio.to_thread
 from pydantic import BaseModel
 
 from tract_core import Tract
@@ -17,16 +18,21 @@ M = TypeVar("M", bound=BaseModel)
 
 
 class TractPool:
-    def __init__(self, store: Store, **tract_options: Any) -> None:
+    """`run_inline`: run quick library calls on the event loop instead of a worker thread. Right for
+    stdio, where one client waits for each answer anyway and the thread hop costs more than a ~1 ms
+    commit; wrong for HTTP, where many clients share the loop."""
+
+    def __init__(self, store: Store, *, run_inline: bool = False, **tract_options: Any) -> None:
         self.store = store
         self.keys = IdempotencyKeys(store)
+        self.run_inline = run_inline
         self._options = tract_options
         self._tracts: dict[str, Tract] = {}
         self._lock = threading.Lock()
 
     @classmethod
-    def open(cls, path_or_url: str, **tract_options: Any) -> TractPool:
-        return cls(Store(path_or_url), **tract_options)
+    def open(cls, path_or_url: str, *, run_inline: bool = False, **tract_options: Any) -> TractPool:
+        return cls(Store(path_or_url), run_inline=run_inline, **tract_options)
 
     def get(self, name: str = "default") -> Tract:
         with self._lock:
@@ -49,6 +55,12 @@ class TractPool:
         text, _ = self.keys.run(tract, key, tool, json.loads(json.dumps(request, default=str)),
                                 lambda: call().model_dump_json())
         return result_type.model_validate_json(text)
+
+    async def run(self, call: Callable[[], M]) -> M:
+        """Run a quick blocking library call: inline, or on a worker thread (see `run_inline`)."""
+        if self.run_inline:
+            return call()
+        return await anyio.to_thread.run_sync(call)
 
     def close(self) -> None:
         self.store.close()

@@ -30,26 +30,27 @@ def merge_conflict_error(result: MergeResult, branch: str) -> ToolError:
 def register_history_tools(mcp: MCPServer, pool: TractPool) -> None:
     @mcp.tool(annotations=ADDS)
     @tool_errors
-    def commit(content: Content,
-               message: Annotated[str | None, Field(description="A note on why this turn was committed "
-                                                                 "(not sent to the model)")] = None,
-               priority: Annotated[Priority | None, Field(description=PRIORITY + "; default: by kind "
-                                                                   "(instructions are pinned)")] = None,
-               metadata: Annotated[dict | None, Field(description="Any JSON object kept with the commit "
-                                                                  "(not sent to the model)")] = None,
-               operation: Annotated[Literal["append", "edit"], Field(
-                   description="append a turn, or edit (replace) the turn named by edit_target")] = "append",
-               edit_target: Hash | None = None, branch: BranchName = None, tract: TractName = "default",
-               idempotency_key: IdempotencyKey = None) -> Committed:
+    async def commit(content: Content,
+                     message: Annotated[str | None, Field(description="A note on why this turn was committed "
+                                                                       "(not sent to the model)")] = None,
+                     priority: Annotated[Priority | None, Field(description=PRIORITY + "; default: by kind "
+                                                                         "(instructions are pinned)")] = None,
+                     metadata: Annotated[dict | None, Field(description="Any JSON object kept with the commit "
+                                                                        "(not sent to the model)")] = None,
+                     operation: Annotated[Literal["append", "edit"], Field(
+                         description="append a turn, or edit (replace) the turn named by edit_target")] = "append",
+                     edit_target: Hash | None = None, branch: BranchName = None, tract: TractName = "default",
+                     idempotency_key: IdempotencyKey = None) -> Committed:
         """Commit one turn (instruction, dialogue, tool call/result, reasoning, artifact, output,
         freeform) to the context. Returns the new commit without its content; its `hash` names it
         from now on."""
-        t = pool.get(tract)
         request = dict(content=content.model_dump(mode="json"), message=message, priority=priority,
                        metadata=metadata, operation=operation, edit_target=edit_target, branch=branch)
-        return pool.once(tract, idempotency_key, "commit", request, Committed, lambda: Committed.of(t.commit(
-            content.model_dump(), operation=operation, edit_target=edit_target, message=message,
-            metadata=metadata, priority=priority, branch=branch)))
+        # the hot path: `pool.run` spares it the worker-thread hop on stdio
+        return await pool.run(lambda: pool.once(
+            tract, idempotency_key, "commit", request, Committed, lambda: Committed.of(pool.get(tract).commit(
+                content.model_dump(), operation=operation, edit_target=edit_target, message=message,
+                metadata=metadata, priority=priority, branch=branch))))
 
     @mcp.tool(annotations=READ)
     @tool_errors
