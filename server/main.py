@@ -52,7 +52,9 @@ def serve(args: argparse.Namespace) -> None:
     mcp = build_server(pool, log_level=args.log_level)
     try:
         if args.transport == "stdio":
-            mcp.run()
+            from server.stdio import run_stdio
+
+            run_stdio(mcp)
         else:
             from server.http import http_app, serve_http
 
