@@ -5,8 +5,11 @@ the same with edits and annotations mixed in.
     python bench/compile.py --quick    # 2,000 commits, under a minute
     python bench/compile.py --pg       # also on PostgreSQL
 
-"cold" = a freshly opened Tract (no compile cache) on an existing store; "incremental" = compile
-right after committing one turn, on a Tract that compiled the previous head.
+"cold" = a freshly opened Tract (no compile cache in memory) on an existing store, which starts
+from a compile snapshot 250 commits behind the head (one is saved every 500 commits, so 250 is
+the average case) and applies the commits since; "cold, from every commit" = the
+same with snapshots off (what that first compile costs: every commit read and rendered);
+"incremental" = compile right after committing one turn, on a Tract that compiled the previous head.
 """
 
 from __future__ import annotations
@@ -21,9 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common  # noqa: E402
 from tract_core import Tract  # noqa: E402
+from tract_core.operations.compiler import SNAPSHOT_EVERY  # noqa: E402
 
 TRACT_ID = "bench"
 TARGETS = {"commit": 1e-3, "cold": 150e-3, "incremental": 2e-3}  # seconds, at 10,000 commits
+SNAPSHOT_BEHIND = SNAPSHOT_EVERY // 2
 
 
 def build(url: str, n: int, mixed: bool, turns: common.Turns) -> tuple[list[float], list[float]]:
@@ -60,8 +65,9 @@ def build(url: str, n: int, mixed: bool, turns: common.Turns) -> tuple[list[floa
 
 
 def measure(url: str, runs: int, rounds: int, mixed: bool, turns: common.Turns) -> dict[str, list[float]]:
-    out: dict[str, list[float]] = {"cold": [], "incremental": []}
-    cpu: dict[str, list[float]] = {"cold": [], "incremental": []}
+    names = ("cold, from every commit", "cold", "incremental")
+    out: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, list[float]] = {name: [] for name in names}
 
     def timed_compile(t: Tract, name: str) -> None:
         t0, c0 = time.perf_counter(), time.process_time()
@@ -69,7 +75,14 @@ def measure(url: str, runs: int, rounds: int, mixed: bool, turns: common.Turns) 
         out[name].append(time.perf_counter() - t0)
         cpu[name].append(time.process_time() - c0)
 
-    for _ in range(runs):
+    for _ in range(runs):  # what the first compile of this history ever costs: no snapshot to start from
+        with Tract.open(url, TRACT_ID, compile_snapshots=False) as t:
+            timed_compile(t, "cold, from every commit")
+    with Tract.open(url, TRACT_ID) as t:
+        # a snapshot SNAPSHOT_BEHIND commits back: snapshots are saved every SNAPSHOT_EVERY commits,
+        # so a new process finds one 0 to SNAPSHOT_EVERY commits behind its head, on average half way
+        t.compile(at_commit=t.log(limit=SNAPSHOT_BEHIND + 1)[-1].hash)
+    for _ in range(runs):  # a new process: from the snapshot
         with Tract.open(url, TRACT_ID) as t:
             timed_compile(t, "cold")
     with Tract.open(url, TRACT_ID) as t:

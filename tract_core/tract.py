@@ -37,11 +37,14 @@ class Tract:
     >>> t = Tract.open(":memory:")
     >>> t.system("You are terse.").operation.value
     'append'
+
+    `compile_snapshots=False`: never read or save compile snapshots (the compile state saved each
+    time a history grows by 500 commits, so a new process need not rebuild it from every commit).
     """
 
     def __init__(self, store: Store, tract_id: str = "default", *, counter: TokenCounter | None = None,
                  default_priorities: dict[str, Priority | str] | None = None, summarizer: Any = None,
-                 owns_store: bool = False) -> None:
+                 compile_snapshots: bool = True, owns_store: bool = False) -> None:
         if not isinstance(tract_id, str) or not tract_id.strip() or len(tract_id) > 255 or "\x00" in tract_id:
             raise InvalidOperationError("tract_id must be a non-empty string of at most 255 characters "
                                         "(no NUL)")
@@ -55,7 +58,7 @@ class Tract:
         self.tract_id = tract_id
         self.repo = Repo(store, tract_id, ContentRegistry(), counter or TiktokenCounter(), priorities)
         self.summarizer = summarizer
-        self._compiler = Compiler(self.repo)
+        self._compiler = Compiler(self.repo, snapshots=bool(compile_snapshots))
         self._lock = threading.RLock()
         self._owns_store = owns_store
         with store.write() as tx:

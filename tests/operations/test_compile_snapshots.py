@@ -155,3 +155,17 @@ def test_short_histories_save_no_snapshot(mem):
     agent_turns(mem, 0, 1)
     mem.compile()
     assert snapshot_heads(mem) == []
+
+
+def test_compile_snapshots_can_be_turned_off(sqlite_url, monkeypatch):
+    with Tract.open(sqlite_url, "off", counter=WordCounter(), compile_snapshots=False) as t:
+        agent_turns(t, 0, 3)
+        t.compile()
+        assert snapshot_heads(t) == []
+    with Tract.open(sqlite_url, "off", counter=WordCounter()) as t:
+        t.compile()  # saves one
+        assert len(snapshot_heads(t)) == 1
+    reads = history_reads(monkeypatch)
+    with Tract.open(sqlite_url, "off", counter=WordCounter(), compile_snapshots=False) as t:
+        same(t.compile(), from_scratch(t))
+    assert None in reads  # built from the commits although a snapshot exists

@@ -8,15 +8,15 @@ saves one when a history has grown by SNAPSHOT_EVERY commits since its last.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 import logging
+from collections import OrderedDict
 
 from tract_core.errors import CommitNotFoundError, TractError
 from tract_core.models.compiled import CompiledContext
 from tract_core.operations import snapshot
 from tract_core.operations.assemble import Assembled, assemble, extend_assembled
-from tract_core.operations.compile_state import CompileState, Entry, build_state, extend_state, replay_onto
+from tract_core.operations.compile_state import (CompileState, Entry, build_state, extend_state, gc_paused,
+                                                 replay_onto)
 from tract_core.operations.repo import Repo
 from tract_core.storage import Txn
 from tract_core.storage.snapshots import nearest_snapshot, save_snapshot
@@ -24,7 +24,7 @@ from tract_core.storage.snapshots import nearest_snapshot, save_snapshot
 log = logging.getLogger(__name__)
 RECENT_DEPTH = 32   # how far back the incremental path looks for a cached state
 CACHE_SIZE = 16
-SNAPSHOT_EVERY = 1000        # save a compile snapshot each time a history grows by this many commits
+SNAPSHOT_EVERY = 500         # save a compile snapshot each time a history grows by this many commits
 SNAPSHOT_REACH = 2 * SNAPSHOT_EVERY   # how far back a cold compile looks for one
 SNAPSHOTS_KEPT = 4           # per tract, newest first (one per line of history that compiles)
 SNAPSHOT_WAIT_MS = 20        # how long saving one may wait for the store's write lock
@@ -90,8 +90,9 @@ class Compiler:
             return state, base, steps
         state = self._from_snapshot(tx, head) if self.snapshots else None
         if state is None:
-            commits = {r.hash: r for r in tx.ancestors(self.repo.tract_id, head)}
-            state = build_state(commits, head)
+            with gc_paused():
+                commits = {r.hash: r for r in tx.ancestors(self.repo.tract_id, head)}
+                state = build_state(commits, head)
         self.states.put(head, state)
         return state, None, []
 

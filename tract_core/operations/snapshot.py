@@ -8,35 +8,19 @@ which is most of what a full build of a long history costs.
 
 from __future__ import annotations
 
-import gc
 import json
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from pydantic import TypeAdapter, ValidationError
 
 from tract_core.models.compiled import Message
-from tract_core.operations.compile_state import CompileState, Entry
+from tract_core.operations.compile_state import CompileState, Entry, gc_paused
 
 # bump when what a state holds, or how content renders, changes: older snapshots are then ignored
 FORMAT = 1
 _messages = TypeAdapter(list[Message])
 _FIELDS = 6
 DecodeError = (zlib.error, ValueError, IndexError, TypeError, ValidationError)
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Hold the cyclic garbage collector while tens of thousands of objects that live on are made:
-    otherwise it runs over and over on the way (a third of a cold compile, measured), finding nothing."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 def encode(state: CompileState) -> bytes:
