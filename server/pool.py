@@ -20,7 +20,8 @@ M = TypeVar("M", bound=BaseModel)
 class TractPool:
     """`run_inline`: run quick library calls on the event loop instead of a worker thread. Right for
     stdio, where one client waits for each answer anyway and the thread hop costs more than a ~1 ms
-    commit; wrong for HTTP, where many clients share the loop."""
+    commit (a commit waiting for another process's write lock holds up that client's other calls
+    too); wrong for HTTP, where many clients share the loop."""
 
     def __init__(self, store: Store, *, run_inline: bool = False, **tract_options: Any) -> None:
         self.store = store
