@@ -48,8 +48,9 @@ async def serve_pipes(mcp: MCPServer) -> None:
             asyncio.streams.FlowControlMixin, os.fdopen(wire_out, "wb", buffering=0))
         writer = asyncio.StreamWriter(write_transport, protocol, None, loop)
         try:
-            # as `MCPServer.run_stdio_async`, with our streams
-            async with stdio_server(PipeLines(reader), PipeWriter(writer)) as (read, write):  # type: ignore[arg-type]
+            # as `MCPServer.run_stdio_async`, with our streams (duck-typed as the `AsyncFile`s it takes)
+            lines, out = PipeLines(reader), PipeWriter(writer)
+            async with stdio_server(lines, out) as (read, write):  # type: ignore[arg-type]
                 server = mcp._lowlevel_server
                 await server.run(read, write, server.create_initialization_options())
         finally:
