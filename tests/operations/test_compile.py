@@ -230,3 +230,20 @@ def test_commits_by_another_writer_are_read_from_the_store(store_url):
         a.user("a again")  # a's parent is b's commit, which a never wrote
         assert [m.content for m in a.compile().messages] == ["from a", "from b", "a again"]
         assert b.compile().commit_hashes == a.compile().commit_hashes
+
+
+def test_the_annotation_log_stays_bounded_and_compile_stays_right(mem, monkeypatch):
+    from tract_core.operations import compiler
+
+    monkeypatch.setattr(compiler, "ANNOTATION_LOG_TRIM", 10)
+    turns = [mem.user(f"turn {i}") for i in range(5)]
+    mem.compile()
+    for round_ in range(60):
+        mem.annotate(turns[round_ % 5].hash, "skip" if round_ % 2 else "normal")
+        mem.user(f"more {round_}")
+        ctx = mem.compile()
+    # what the cached outputs (one per head, CACHE_SIZE of them) may still ask about, and no more
+    assert len(mem._compiler.annotation_log) <= 10 + compiler.CACHE_SIZE < 60
+    skipped = {turns[i].hash for i in range(5) if (55 + i) % 2}  # the last round that touched each
+    assert [h for h in ctx.commit_hashes if h in skipped] == []
+    assert len(ctx.messages) == 5 - len(skipped) + 60

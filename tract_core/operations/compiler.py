@@ -24,6 +24,7 @@ from tract_core.storage.snapshots import nearest_snapshot, save_snapshot
 log = logging.getLogger(__name__)
 RECENT_DEPTH = 32   # how far back the incremental path looks for a cached state
 CACHE_SIZE = 16
+ANNOTATION_LOG_TRIM = 1024   # annotations remembered before the ones no cached output needs are dropped
 SNAPSHOT_EVERY = 500         # save a compile snapshot each time a history grows by this many commits
 SNAPSHOT_REACH = 2 * SNAPSHOT_EVERY   # how far back a cold compile looks for one
 SNAPSHOTS_KEPT = 4           # per tract, newest first (one per line of history that compiles)
@@ -58,6 +59,10 @@ class Compiler:
 
     def refresh(self, tx: Txn) -> None:
         self.annotation_log.extend(self.repo.refresh_annotations(tx))
+        if len(self.annotation_log) > ANNOTATION_LOG_TRIM:
+            # only annotations newer than the oldest cached output are ever asked about again
+            oldest = min((o.annotation_id for o in self.outputs.values()), default=self.repo.annotation_id)
+            self.annotation_log = [(i, h) for i, h in self.annotation_log if i > oldest]
 
     def _priority(self, e: Entry):
         return self.repo.priority(e.position, e.content_type)
