@@ -29,6 +29,7 @@ from tract_core import Tract  # noqa: E402
 
 MEMORY_JS = Path(__file__).with_name("node_modules") / "@modelcontextprotocol" / "server-memory" / "dist" / "index.js"
 WARMUP = 5
+TARGET_STORED = 10_000  # where the issue states its targets
 
 
 def seed_tract(path: str, n: int, turns: common.Turns) -> None:
@@ -112,13 +113,15 @@ def main(argv: list[str] | None = None, out=print) -> list[list[object]]:
         if ("memory", n) in p50:
             out(f"ratio at {n:,} stored: memory server p50 / tract-mcp p50 = "
                 f"{common.ratio(p50['memory', n], p50['tract', n])}")
-    big = sizes[-1]
-    t50 = p50["tract", big]
-    out(f"target: tract-mcp commit p50 <= 3 ms at {big:,} stored: "
+    if TARGET_STORED not in sizes:
+        out(f"note: the issue's targets are stated at {TARGET_STORED:,} stored items; this run has none")
+        return rows
+    t50 = p50["tract", TARGET_STORED]
+    out(f"target: tract-mcp commit p50 <= 3 ms at {TARGET_STORED:,} stored: "
         f"{'met' if t50 <= 3e-3 else 'MISSED'} ({common.ms(t50)} ms)")
-    if ("memory", big) in p50:
-        r = p50["memory", big] / t50
-        out(f"target: >= 5x faster than add_observations at {big:,} stored: "
+    if ("memory", TARGET_STORED) in p50:
+        r = p50["memory", TARGET_STORED] / t50
+        out(f"target: >= 5x faster than add_observations at {TARGET_STORED:,} stored: "
             f"{'met' if r >= 5 else 'MISSED'} ({r:.1f}x)")
     return rows
 
