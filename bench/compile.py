@@ -6,8 +6,8 @@ the same with edits and annotations mixed in.
     python bench/compile.py --pg       # also on PostgreSQL
 
 "cold" = a freshly opened Tract (no compile cache in memory) on an existing store, which starts
-from a compile snapshot 250 commits behind the head (one is saved every 500 commits, so 250 is
-the average case) and applies the commits since; "cold, from every commit" = the
+from a compile snapshot half a snapshot interval behind the head (312 commits at 10,000: one is
+saved every 625 commits there, so that is the average case) and applies the commits since; "cold, from every commit" = the
 same with snapshots off (what that first compile costs: every commit read and rendered);
 "incremental" = compile right after committing one turn, on a Tract that compiled the previous head.
 """
@@ -24,11 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common  # noqa: E402
 from tract_core import Tract  # noqa: E402
-from tract_core.operations.compiler import SNAPSHOT_EVERY  # noqa: E402
+from tract_core.operations.compiler import snapshot_interval  # noqa: E402
 
 TRACT_ID = "bench"
 TARGETS = {"commit": 1e-3, "cold": 150e-3, "incremental": 2e-3}  # seconds, at 10,000 commits
-SNAPSHOT_BEHIND = SNAPSHOT_EVERY // 2
 
 
 def build(url: str, n: int, mixed: bool, turns: common.Turns) -> tuple[list[float], list[float]]:
@@ -79,9 +78,10 @@ def measure(url: str, runs: int, rounds: int, mixed: bool, turns: common.Turns) 
         with Tract.open(url, TRACT_ID, compile_snapshots=False) as t:
             timed_compile(t, "cold, from every commit")
     with Tract.open(url, TRACT_ID) as t:
-        # a snapshot SNAPSHOT_BEHIND commits back: snapshots are saved every SNAPSHOT_EVERY commits,
-        # so a new process finds one 0 to SNAPSHOT_EVERY commits behind its head, on average half way
-        t.compile(at_commit=t.log(limit=SNAPSHOT_BEHIND + 1)[-1].hash)
+        # snapshots are saved every snapshot_interval(n) commits, so a new process finds one 0 to
+        # that many commits behind its head: put it half way, the average case
+        behind = snapshot_interval(t.status().commit_count) // 2
+        t.compile(at_commit=t.log(limit=behind + 1)[-1].hash)
     for _ in range(runs):  # a new process: from the snapshot
         with Tract.open(url, TRACT_ID) as t:
             timed_compile(t, "cold")

@@ -13,8 +13,8 @@ at a time. The target branch is generated identically (same hashes) in both stor
 the background commits are estimated (len/4) instead of counted, which changes nothing measured.
 
 Compile is measured cold (a new `Tract` each time) two ways: from every commit (snapshots off: the
-first compile of a history ever) and from a compile snapshot SNAPSHOT_EVERY / 2 commits behind the
-head (what a new process finds on average).
+first compile of a history ever) and from a compile snapshot half a snapshot interval behind the
+head (what a new process finds on average: 250 commits for this branch).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 from tract_core import Tract  # noqa: E402
-from tract_core.operations.compiler import SNAPSHOT_EVERY  # noqa: E402
+from tract_core.operations.compiler import snapshot_interval  # noqa: E402
 from tract_core.models.registry import canonical_json  # noqa: E402
 from tract_core.operations.hashing import commit_hash, sha256_hex  # noqa: E402
 from tract_core.operations.refs import HEAD, branch_ref  # noqa: E402
@@ -38,6 +38,7 @@ from tract_core.storage import schema as s  # noqa: E402
 from tract_core.tokens import TiktokenCounter  # noqa: E402
 
 TARGET_TRACT, TARGET_BRANCH, TARGET_LEN = "target", "feature", 1_000
+BEHIND = snapshot_interval(TARGET_LEN) // 2
 BATCH = 20_000
 T0_US = 1_767_225_600_000_000  # 2026-01-01, so every run generates the same hashes
 
@@ -179,10 +180,10 @@ def compile_times(path: str, runs: list[float], snapshots: bool) -> None:
 
 
 def save_snapshot(path: str) -> None:
-    """The snapshot a user's compile would have saved, SNAPSHOT_EVERY / 2 commits behind the head
-    (the average case: one is saved every SNAPSHOT_EVERY commits)."""
+    """The snapshot a user's compile would have saved, half a snapshot interval behind the head
+    (the average case: one is saved every interval)."""
     with Tract.open(path, TARGET_TRACT) as t:
-        t.compile(at_commit=t.log(limit=SNAPSHOT_EVERY // 2 + 1)[-1].hash)
+        t.compile(at_commit=t.log(limit=BEHIND + 1)[-1].hash)
 
 
 def commit_times(path: str, n: int) -> list[float]:
@@ -230,7 +231,7 @@ def main(argv: list[str] | None = None, out=print) -> list[list[object]]:
     rows = [
         ["compile 1,000-commit branch (cold, from every commit)", common.ms(med["big", False]),
          common.ms(med["small", False]), common.ratio(med["big", False], med["small", False])],
-        [f"compile 1,000-commit branch (cold, snapshot {SNAPSHOT_EVERY // 2} back)", common.ms(med["big", True]),
+        [f"compile 1,000-commit branch (cold, snapshot {BEHIND} back)", common.ms(med["big", True]),
          common.ms(med["small", True]), common.ratio(med["big", True], med["small", True])],
         ["commit p50", common.ms(common.median(big_commit)), common.ms(common.median(small_commit)),
          common.ratio(common.median(big_commit), common.median(small_commit))],

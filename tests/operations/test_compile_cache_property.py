@@ -48,7 +48,7 @@ def test_compile_from_snapshots_equals_full_compile(steps):
     every step builds from the nearest one plus the commits since, or from scratch past merges."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr("tract_core.operations.compiler.SNAPSHOT_EVERY", 2)
-        mp.setattr("tract_core.operations.compiler.SNAPSHOT_REACH", 4)
+        mp.setattr("tract_core.operations.compiler.SNAPSHOT_REACH", 2)
         run_steps(steps, snapshots=True)
 
 

@@ -20,7 +20,7 @@ from tract_core.storage import schema as s
 @pytest.fixture(autouse=True)
 def small_snapshots(monkeypatch):
     monkeypatch.setattr(compiler_module, "SNAPSHOT_EVERY", 5)
-    monkeypatch.setattr(compiler_module, "SNAPSHOT_REACH", 10)
+    monkeypatch.setattr(compiler_module, "SNAPSHOT_FRACTION", 16)  # interval 5 up to 80 commits
     monkeypatch.setattr(compiler_module, "SNAPSHOTS_KEPT", 3)
 
 
@@ -169,3 +169,23 @@ def test_compile_snapshots_can_be_turned_off(sqlite_url, monkeypatch):
     with Tract.open(sqlite_url, "off", counter=WordCounter(), compile_snapshots=False) as t:
         same(t.compile(), from_scratch(t))
     assert None in reads  # built from the commits although a snapshot exists
+
+
+def test_long_histories_save_snapshots_less_often(mem, monkeypatch):
+    """Past SNAPSHOT_EVERY * SNAPSHOT_FRACTION commits the interval grows with the history, so the
+    bytes all its snapshots ever cost stay proportional to its length (each holds the whole state)."""
+    monkeypatch.setattr(compiler_module, "SNAPSHOT_FRACTION", 4)
+    saves: list[int] = []
+    real = compiler_module.save_snapshot
+    monkeypatch.setattr(compiler_module, "save_snapshot",
+                        lambda tx, tract_id, head, fmt, commits, *a, **k:
+                        saves.append(commits) or real(tx, tract_id, head, fmt, commits, *a, **k))
+    for step in range(100):  # 300 commits, compiled after each step as an agent does
+        agent_turns(mem, step, 1)
+        mem.compile()
+    gaps = [b - a for a, b in zip(saves, saves[1:])]
+    assert saves[0] == 6 and gaps[:2] == [6, 6]  # every 5 commits (rounded up to a step) at first
+    assert all(b - a >= b // 4 for a, b in zip(saves, saves[1:]))  # then a quarter of the history
+    assert gaps[-1] > 50 and len(saves) < 300 // 5 // 2
+    assert all(later >= earlier for earlier, later in zip(gaps, gaps[1:]))
+    assert compiler_module.snapshot_interval(10_000) == 2_500  # with the fixture's 5 and 4

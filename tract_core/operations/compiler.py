@@ -3,7 +3,7 @@
 States and outputs are cached per commit hash (commits never change); annotations are read
 incrementally, and any that touch older commits send the output through a full pass. A process that
 starts cold builds the state from the nearest saved compile snapshot plus the commits since, and
-saves one when a history has grown by SNAPSHOT_EVERY commits since its last.
+saves one when a history has grown by `snapshot_interval` commits since its last.
 """
 
 from __future__ import annotations
@@ -25,10 +25,18 @@ log = logging.getLogger(__name__)
 RECENT_DEPTH = 32   # how far back the incremental path looks for a cached state
 CACHE_SIZE = 16
 ANNOTATION_LOG_TRIM = 1024   # annotations remembered before the ones no cached output needs are dropped
-SNAPSHOT_EVERY = 500         # save a compile snapshot each time a history grows by this many commits
-SNAPSHOT_REACH = 2 * SNAPSHOT_EVERY   # how far back a cold compile looks for one
+SNAPSHOT_EVERY = 500         # save a compile snapshot each time a history grows by this many commits,
+SNAPSHOT_FRACTION = 16       # or by this fraction of it when that is more (see snapshot_interval)
+SNAPSHOT_REACH = 2           # a cold compile looks this many intervals back for one
 SNAPSHOTS_KEPT = 4           # per tract, newest first (one per line of history that compiles)
 SNAPSHOT_WAIT_MS = 20        # how long saving one may wait for the store's write lock
+
+
+def snapshot_interval(commits: int) -> int:
+    """Commits between compile snapshots in a history of `commits`: SNAPSHOT_EVERY, growing with the
+    history past SNAPSHOT_EVERY * SNAPSHOT_FRACTION commits, so what all the snapshots of a history
+    ever cost to write stays proportional to its length (a snapshot holds the whole state)."""
+    return max(SNAPSHOT_EVERY, commits // SNAPSHOT_FRACTION)
 
 
 class _LRU(OrderedDict):
@@ -104,7 +112,11 @@ class Compiler:
     def _from_snapshot(self, tx: Txn, head: str) -> CompileState | None:
         """The state at `head` from the nearest saved snapshot and the commits since, when they are
         a single-parent chain; None sends the caller to a full build."""
-        snap = nearest_snapshot(tx, self.repo.tract_id, head, SNAPSHOT_REACH)
+        generation = self.repo.generation(tx, head)  # about the history's length, without walking it
+        if generation is None:
+            return None
+        reach = SNAPSHOT_REACH * snapshot_interval(generation + 1)
+        snap = nearest_snapshot(tx, self.repo.tract_id, head, reach)
         if snap is None or snap.format != snapshot.FORMAT:
             return None
         rows: list = []
@@ -126,12 +138,12 @@ class Compiler:
         return replay_onto(state, rows)
 
     def save_snapshot(self, head: str | None) -> bool:
-        """Save the state at `head` when its history has grown by SNAPSHOT_EVERY commits since the
-        last snapshot in it. Best effort: a cache write that cannot get the store at once (another
+        """Save the state at `head` when its history has grown by `snapshot_interval` commits since
+        the last snapshot in it. Best effort: a cache write that cannot get the store at once (another
         writer holds it) is skipped, never waited on; the next compile tries again."""
         state = self.states.get(head) if head and self.snapshots else None
         if (state is None or state.commits < SNAPSHOT_EVERY
-                or state.commits - state.snapshot_at < SNAPSHOT_EVERY):
+                or state.commits - state.snapshot_at < snapshot_interval(state.commits)):
             return False
         data = snapshot.encode(state)
         try:
