@@ -39,7 +39,8 @@ class Tract:
     'append'
 
     `compile_snapshots=False`: never read or save compile snapshots (the compile state saved each
-    time a history grows by 500 commits, so a new process need not rebuild it from every commit).
+    time a history grows by 500 commits, or by a sixteenth past 8,000, so a new process need not
+    rebuild it from every commit).
     """
 
     def __init__(self, store: Store, tract_id: str = "default", *, counter: TokenCounter | None = None,
