@@ -17,6 +17,7 @@ from tract_core.operations import snapshot
 from tract_core.operations.assemble import Assembled, assemble, extend_assembled
 from tract_core.operations.compile_state import (CompileState, Entry, build_state, extend_state, gc_paused,
                                                  replay_onto)
+from tract_core.operations.history import chain_back
 from tract_core.operations.repo import Repo
 from tract_core.storage import Txn
 from tract_core.storage.snapshots import nearest_snapshot, save_snapshot
@@ -119,17 +120,12 @@ class Compiler:
         snap = nearest_snapshot(tx, self.repo.tract_id, head, reach)
         if snap is None or snap.format != snapshot.FORMAT:
             return None
-        rows: list = []
-        if snap.distance:
-            since = {r.hash: r for r in tx.ancestors(self.repo.tract_id, head, depth=snap.distance)}
-            h = head
-            while h != snap.head:
-                row = since.get(h)
-                if row is None or len(row.parents) != 1:
-                    return None
-                rows.append(row)
-                h = row.parents[0]
-            rows.reverse()
+        since = ({r.hash: r for r in tx.ancestors(self.repo.tract_id, head, depth=snap.distance)}
+                 if snap.distance else {})
+        rows = chain_back(since, head, snap.head.__eq__)
+        if rows is None:
+            return None
+        rows.reverse()
         try:
             state = snapshot.decode(snap.data, snap.head, snap.commits)
         except snapshot.DecodeError as err:  # a damaged cache entry: build without it
@@ -159,28 +155,12 @@ class Compiler:
     def _written_chain(self, head: str) -> list | None:
         """Single-parent commits from `head` back to a cached state (newest first), when this
         process wrote them all (the agent loop: commit, commit, compile): no query at all."""
-        chain: list = []
-        h = head
-        while h not in self.states:
-            row = self.repo.recent.get(h)
-            if row is None or len(row.parents) != 1 or len(chain) >= RECENT_DEPTH:
-                return None
-            chain.append(row)
-            h = row.parents[0]
-        return chain
+        return chain_back(self.repo.recent, head, self.states.__contains__, RECENT_DEPTH)
 
     def _recent_chain(self, tx: Txn, head: str) -> list:
         """Single-parent commits from `head` back to a cached state (newest first), or []."""
         recent = {r.hash: r for r in tx.ancestors(self.repo.tract_id, head, depth=RECENT_DEPTH)}
-        chain: list = []
-        h = head
-        while h in recent and h not in self.states:
-            row = recent[h]
-            if row.operation == "merge" or len(row.parents) != 1:
-                return []
-            chain.append(row)
-            h = row.parents[0]
-        return chain if h in self.states else []
+        return chain_back(recent, head, self.states.__contains__) or []
 
     def _only_touches(self, since: int, positions: set[str]) -> bool:
         for i, h in reversed(self.annotation_log):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from tract_core.storage.rows import CommitRow, EventRow
 
@@ -47,6 +47,23 @@ def _first_parent_chain(commits: Mapping[str, CommitRow], head: str) -> list[str
         h = parents[0] if parents else None
     order.reverse()
     return order
+
+
+def chain_back(rows: Mapping[str, CommitRow], head: str, stop: Callable[[str], bool],
+               limit: int | None = None) -> list[CommitRow] | None:
+    """The commits from `head` back to the first one `stop` accepts (not included), newest first,
+    when each is a single-parent, non-merge commit found in `rows` (and there are at most `limit`);
+    else None. What a state can be moved forward over one commit at a time."""
+    chain: list[CommitRow] = []
+    h = head
+    while not stop(h):
+        row = rows.get(h)
+        if (row is None or row.operation == "merge" or len(row.parents) != 1
+                or (limit is not None and len(chain) >= limit)):
+            return None
+        chain.append(row)
+        h = row.parents[0]
+    return chain
 
 
 def merge_base(ours: set[str], theirs: set[str], commits: Mapping[str, CommitRow]) -> str | None:

@@ -19,16 +19,16 @@ def nearest_snapshot(tx: Txn, tract_id: str, head: str, reach: int) -> SnapshotR
 
     def build():
         anc = tx._ancestor_cte(depth=True)
-        return (select(anc.c.h, anc.c.d).join(_t, (c.head == anc.c.h) & (c.tract_id == bindparam("b_tract")))
+        return (select(anc.c.h, c.format, c.commits, c.data, anc.c.d)
+                .join(_t, (c.head == anc.c.h) & (c.tract_id == bindparam("b_tract")))
                 .order_by(anc.c.d).limit(1))
 
     found = tx.conn.execute(tx._stmt("nearest_snapshot", build),
                             {"b_head": head, "b_depth": reach, "b_tract": tract_id}).first()
     if found is None:
         return None
-    row = tx.conn.execute(select(c.format, c.commits, c.data).where(
-        c.tract_id == tract_id, c.head == found[0])).first()
-    return SnapshotRow(found[0], row.format, row.commits, bytes(row.data), found[1])
+    h, fmt, commits, data, distance = found
+    return SnapshotRow(h, fmt, commits, bytes(data), distance)
 
 
 def save_snapshot(tx: Txn, tract_id: str, head: str, fmt: int, commits: int, data: bytes,
