@@ -28,6 +28,10 @@ from tract_core.storage.rows import AnnotationRow, BlobRow, CommitRow, EventRow,
 # foreign_key_violation (a commit reusing a blob that gc deleted meanwhile: every write inserts its
 # blob, or finds it, in the same transaction, so only a concurrent delete can break the reference)
 RACE_SQLSTATES = frozenset({"40001", "40P01", "23505", "23503"})
+# PostgreSQL advisory lock every write transaction holds shared and garbage collection exclusive, so
+# gc sees no write in flight: nothing lands between its reading the refs and the commit graph, and no
+# writer builds on a commit gc is deleting (SQLite's BEGIN IMMEDIATE serializes writers already)
+WRITERS_LOCK = 7210532
 
 
 def now_us() -> int:
@@ -52,13 +56,18 @@ class Store:
         self._one_at_a_time = threading.RLock() if in_memory else nullcontext()
 
     @contextmanager
-    def write(self, wait_ms: int | None = None) -> Iterator[Txn]:
+    def write(self, wait_ms: int | None = None, *, exclusive: bool = False) -> Iterator[Txn]:
         """A write transaction. `wait_ms`: give up (StorageError) after that long waiting for another
-        writer's lock, instead of the default 30 s (SQLite; PostgreSQL writers rarely wait)."""
+        writer's lock, instead of the default 30 s (SQLite; PostgreSQL writers rarely wait).
+        `exclusive`: wait for every other write transaction to end and hold off new ones until this
+        one ends (what SQLite's writers always do), so that every statement in it sees every write
+        committed before it and none racing it (garbage collection needs that)."""
         options = {WRITE_OPTION: True} if wait_ms is None else {WRITE_OPTION: True, BUSY_OPTION: wait_ms}
         try:
             with self._one_at_a_time, self.engine.connect().execution_options(**options) as conn:
                 with conn.begin():
+                    if self.dialect == "postgresql":
+                        _join_writers(conn, wait_ms, exclusive)
                     yield Txn(conn, self.dialect)
         except DBAPIError as err:
             if getattr(err.orig, "sqlstate", None) in RACE_SQLSTATES:
@@ -81,6 +90,15 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _join_writers(conn, wait_ms: int | None, exclusive: bool) -> None:
+    """Take the writers' lock at the start of a PostgreSQL write transaction (shared, or exclusive),
+    waiting at most `wait_ms` for a transaction that holds it the other way."""
+    if wait_ms is not None:
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(wait_ms)}")
+    how = "" if exclusive else "_shared"
+    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock{how}({WRITERS_LOCK})")
 
 
 _prepared: dict[tuple[str, str], object] = {}

@@ -1,0 +1,132 @@
+"""A process for the reliability tests: one role, run until told to stop, reporting as it goes.
+
+    python -m tests.reliability.worker ROLE URL [ARG]
+
+Prints {"ready": true} once its tract is open, then one JSON line per finished step, flushed at
+once, so a test that kills the process with SIGKILL still knows every step that was reported done:
+    {"done": "<commit hash>"}        a commit the caller was told is written
+    {"answer": "<json>"}             an idempotent call's answer
+    {"error": "<type>: <message>"}   an exception that is not a typed TractError (the test fails)
+    {"final": <compiled messages>}   the compile role's last compile, made after STOP appears
+Roles stop when the file named by the environment variable TRACT_TEST_STOP exists, or after their count.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from tests.conftest import WordCounter
+from tract_core import Tract, TractError
+
+
+def say(**line) -> None:
+    print(json.dumps(line), flush=True)
+
+
+def stopped() -> bool:
+    stop = os.environ.get("TRACT_TEST_STOP")
+    return bool(stop) and Path(stop).exists()
+
+
+def kill_self() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def commit(t: Tract, count: str) -> None:
+    """Commit turns on the current branch; report each once it returned."""
+    label = os.environ.get("TRACT_TEST_LABEL", "w")
+    for i in range(int(count)):
+        if stopped():
+            return
+        say(done=t.user(f"{label} turn {i}").hash)
+
+
+def gc(t: Tract, count: str = "1000000") -> None:
+    """Collect garbage with no retention, over and over."""
+    for _ in range(int(count)):
+        if stopped():
+            return
+        try:
+            t.gc(orphan_retention_days=0)
+        except TractError:
+            pass  # a typed refusal (a conflicting writer) is fine; a lost commit is not
+        say(gc=True)
+
+
+def annotate(t: Tract, seed: str) -> None:
+    """Set random priorities on random turns of main; slow commits when TRACT_TEST_SLOW is set, so
+    an annotation's id is allocated well before it becomes visible."""
+    if os.environ.get("TRACT_TEST_SLOW"):
+        _slow_annotation_commits()
+    rng = random.Random(seed)
+    hashes = [c.hash for c in t.log()]
+    while not stopped():
+        t.annotate(rng.choice(hashes), rng.choice(["normal", "pinned", "skip", "important"]))
+        say(annotated=True)
+
+
+def _slow_annotation_commits() -> None:
+    from tract_core.storage.store import Txn
+
+    add = Txn.add_annotation
+
+    def slow(self, *args, **kw):
+        new_id = add(self, *args, **kw)
+        time.sleep(random.uniform(0, 0.02))
+        return new_id
+
+    Txn.add_annotation = slow
+
+
+def compile_loop(t: Tract, _: str = "") -> None:
+    """Compile over and over in one long-lived tract; after STOP, compile once more and report it."""
+    while not stopped():
+        t.compile()
+        time.sleep(0.002)
+    say(final=[m.model_dump(mode="json") for m in t.compile().messages])
+
+
+def once(t: Tract, where: str) -> None:
+    """One idempotent commit through the server's pool, killed at `where`: "in_call" (the commit
+    is made, its answer not yet stored), "after" (the call returned, its answer not yet sent),
+    or "none"."""
+    from server.models import Committed
+    from server.pool import TractPool
+
+    pool = TractPool(t.store, counter=WordCounter())
+    request = {"text": "the one turn"}
+
+    def call() -> Committed:
+        made = Committed.of(pool.get(t.tract_id).user("the one turn"))
+        if where == "in_call":
+            kill_self()
+        return made
+
+    answer = pool.once(t.tract_id, "key-1", "commit", request, Committed, call)
+    if where == "after":
+        kill_self()
+    say(answer=answer.model_dump_json())
+
+
+ROLES = {"commit": commit, "gc": gc, "annotate": annotate, "compile": compile_loop, "once": once}
+
+
+def main() -> None:
+    role, url, arg = sys.argv[1], sys.argv[2], (sys.argv[3:] or [""])[0]
+    try:
+        with Tract.open(url, counter=WordCounter()) as t:
+            say(ready=True)
+            ROLES[role](t, arg) if arg else ROLES[role](t)
+    except Exception as err:  # reported to the test, which fails with it
+        say(error=f"{type(err).__name__}: {err}\n{traceback.format_exc()}")
+
+
+if __name__ == "__main__":
+    main()
