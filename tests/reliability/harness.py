@@ -31,6 +31,13 @@ class Worker:
         self.lines += [json.loads(line) for line in out.splitlines() if line.startswith("{")]
         return self.lines
 
+    def wait_ready(self) -> Worker:
+        first = self.proc.stdout.readline()
+        if not first.startswith('{"ready"'):
+            self.read_all()
+            raise AssertionError(f"worker {self.proc.args[3:]} did not start: {first!r} {self.errors()}")
+        return self
+
     def errors(self) -> list[str]:
         return [line["error"] for line in self.lines if "error" in line]
 
@@ -38,19 +45,28 @@ class Worker:
         return [line["done"] for line in self.lines if "done" in line]
 
 
-def start(role: str, url: str, arg: str = "", *, stop: Path | None = None, **env: str) -> Worker:
-    """Start a worker and wait until its tract is open."""
+def start(role: str, url: str, arg: str = "", *, stop: Path | None = None, go: Path | None = None,
+          wait: bool = True, **env: str) -> Worker:
+    """Start a worker and (with `wait`) wait until its tract is open. It runs its role until the file
+    `stop` exists (when given), and begins only once the file `go` exists (when given)."""
     environ = {**os.environ, "PYTHONPATH": str(ROOT), **env}
-    if stop is not None:
-        environ["TRACT_TEST_STOP"] = str(stop)
+    for name, path in (("TRACT_TEST_STOP", stop), ("TRACT_TEST_GO", go)):
+        if path is not None:
+            environ[name] = str(path)
     proc = subprocess.Popen([sys.executable, "-m", "tests.reliability.worker", role, url, *([arg] if arg else [])],
                             stdout=subprocess.PIPE, text=True, env=environ, cwd=ROOT)
     worker = Worker(proc)
-    first = proc.stdout.readline()
-    if not first.startswith('{"ready"'):
-        worker.read_all()
-        raise AssertionError(f"{role} worker did not start: {first!r} {worker.errors()}")
-    return worker
+    return worker.wait_ready() if wait else worker
+
+
+def start_together(go: Path, *specs: tuple[tuple, dict]) -> list[Worker]:
+    """Start workers (each `(args, kwargs)` for `start`) at once, wait until all are ready, then let
+    them begin together."""
+    workers = [start(*args, go=go, wait=False, **kw) for args, kw in specs]
+    for w in workers:
+        w.wait_ready()
+    go.touch()
+    return workers
 
 
 def wait_for(worker: Worker, count: int, key: str = "done", timeout: float = 60) -> None:

@@ -8,6 +8,7 @@ once, so a test that kills the process with SIGKILL still knows every step that 
     {"answer": "<json>"}             an idempotent call's answer
     {"error": "<type>: <message>"}   an exception that is not a typed TractError (the test fails)
     {"final": <compiled messages>}   the compile role's last compile, made after STOP appears
+With TRACT_TEST_GO set, a worker waits for that file to exist before it begins its role.
 Roles stop when the file named by the environment variable TRACT_TEST_STOP exists, or after their count.
 """
 
@@ -68,7 +69,7 @@ def annotate(t: Tract, seed: str) -> None:
     rng = random.Random(seed)
     hashes = [c.hash for c in t.log()]
     while not stopped():
-        t.annotate(rng.choice(hashes), rng.choice(["normal", "pinned", "skip", "important"]))
+        t.annotate(rng.choice(hashes), rng.choice(["normal", "pinned", "skip"]))
         say(annotated=True)
 
 
@@ -123,6 +124,9 @@ def main() -> None:
     try:
         with Tract.open(url, counter=WordCounter()) as t:
             say(ready=True)
+            go = os.environ.get("TRACT_TEST_GO")
+            while go and not Path(go).exists():
+                time.sleep(0.005)  # so that workers started one by one begin together
             ROLES[role](t, arg) if arg else ROLES[role](t)
     except Exception as err:  # reported to the test, which fails with it
         say(error=f"{type(err).__name__}: {err}\n{traceback.format_exc()}")

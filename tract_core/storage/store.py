@@ -32,6 +32,8 @@ RACE_SQLSTATES = frozenset({"40001", "40P01", "23505", "23503"})
 # gc sees no write in flight: nothing lands between its reading the refs and the commit graph, and no
 # writer builds on a commit gc is deleting (SQLite's BEGIN IMMEDIATE serializes writers already)
 WRITERS_LOCK = 7210532
+# the class of PostgreSQL advisory locks (with a tract's hash) that orders a tract's annotations
+ANNOTATIONS_LOCK = 7210533
 
 
 def now_us() -> int:
@@ -370,6 +372,12 @@ class Txn:
     # --- annotations ---
     def add_annotation(self, tract_id: str, commit_hash: str, priority: str, reason: str | None,
                        branch: str | None) -> int:
+        """Append an annotation; ids of one tract become visible in increasing order, so a reader
+        may remember "every annotation up to id N" (`annotations_after`). PostgreSQL allocates ids
+        before rows become visible: the tract's lock, held to the end of the transaction, stops a
+        later id from being committed while an earlier one is not (SQLite has one writer anyway)."""
+        if self.dialect == "postgresql":
+            self.conn.execute(select(func.pg_advisory_xact_lock(ANNOTATIONS_LOCK, func.hashtext(tract_id))))
         res = self.conn.execute(insert(s.annotations).values(
             tract_id=tract_id, commit_hash=commit_hash, priority=priority, reason=reason,
             branch=branch, created_us=now_us()))
