@@ -96,8 +96,8 @@ def compile_loop(t: Tract, _: str = "") -> None:
 
 def once(t: Tract, where: str) -> None:
     """One idempotent commit through the server's pool, killed at `where`: "in_call" (the commit
-    is made, its answer not yet stored), "after" (the call returned, its answer not yet sent),
-    or "none"."""
+    is made, its answer not yet stored), "after" (the call returned: its answer is reported here,
+    then the process dies before a server could send it), or "none"."""
     from server.models import Committed
     from server.pool import TractPool
 
@@ -111,9 +111,9 @@ def once(t: Tract, where: str) -> None:
         return made
 
     answer = pool.once(t.tract_id, "key-1", "commit", request, Committed, call)
+    say(answer=answer.model_dump_json())
     if where == "after":
         kill_self()
-    say(answer=answer.model_dump_json())
 
 
 ROLES = {"commit": commit, "gc": gc, "annotate": annotate, "compile": compile_loop, "once": once}
