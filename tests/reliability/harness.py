@@ -94,16 +94,31 @@ def reachable(store: Store, tract_id: str = "default") -> set[str]:
         return set().union(*(tx.ancestor_hashes(h) for h in tips)) if tips else set()
 
 
+def compressed(store: Store, tract_id: str = "default") -> set[str]:
+    """What applied compressions took off their branch and keep for undo: their sources, and the
+    history of the branch before them (commits since the range were re-applied as copies)."""
+    kept: set[str] = set()
+    with store.read() as tx:
+        for e in tx.events(tract_id):
+            params = json.loads(e.params)
+            if e.kind in ("compress", "approve") and params.get("applied"):
+                kept.update(json.loads(e.sources))
+                kept.update(tx.ancestor_hashes(params["old_head"]) if params.get("old_head") else ())
+    return kept
+
+
 def assert_intact(url: str, done: list[str], *, on_branch: bool = True) -> list[dict]:
-    """Every commit in `done` is in the store and reachable from a ref (from main itself when
-    `on_branch`); status and compile work; the compile equals one from scratch. Returns it."""
+    """Every commit in `done` is in the store and reachable: from main (`on_branch`), or else from
+    any ref or as the source of a compression. Status and compile work, and the compile equals one
+    from scratch. Returns it."""
     with Tract.open(url, counter=WordCounter()) as t:
         with t.store.read() as tx:
             present = set(tx.get_commits(t.tract_id, done))
             main = tx.ancestor_hashes(RefView.read(tx, t.tract_id).branch_head("main") or "")
         missing = [h for h in done if h not in present]
         assert not missing, f"{len(missing)} of {len(done)} commits reported done are gone: {missing[:3]}"
-        unreachable = [h for h in done if h not in (main if on_branch else reachable(t.store, t.tract_id))]
+        kept = main if on_branch else reachable(t.store, t.tract_id) | compressed(t.store, t.tract_id)
+        unreachable = [h for h in done if h not in kept]
         assert not unreachable, f"{len(unreachable)} commits reported done are unreachable: {unreachable[:3]}"
         t.status()
         compiled = [m.model_dump(mode="json") for m in t.compile().messages]

@@ -21,6 +21,7 @@ import signal
 import sys
 import time
 import traceback
+from contextlib import contextmanager
 from pathlib import Path
 
 from tests.conftest import WordCounter
@@ -116,7 +117,49 @@ def once(t: Tract, where: str) -> None:
         kill_self()
 
 
-ROLES = {"commit": commit, "gc": gc, "annotate": annotate, "compile": compile_loop, "once": once}
+def churn(t: Tract, op: str) -> None:
+    """Commit four turns (reported), then one `op` — commit, compress, approve or gc — killed at its
+    TRACT_TEST_KILL_AT-th SQL statement, or, if it has fewer, just after it returned."""
+    turns = [t.user(f"turn {i} before {op}").hash for i in range(4)]
+    for h in turns:
+        say(done=h)
+    if op == "commit":
+        run = lambda: t.user(f"the turn {op} was killed in")  # noqa: E731
+    elif op == "compress":
+        run = lambda: t.compress(from_commit=turns[1], to_commit=turns[2], mode="manual",  # noqa: E731
+                                 content="a summary")
+    elif op == "approve":
+        pending = t.compress(from_commit=turns[1], to_commit=turns[2], deferred=True)
+        run = lambda: t.approve_compression(pending.id, summaries=["a summary"])  # noqa: E731
+    else:
+        t.branch("scratch", switch=True)
+        t.user("garbage")
+        t.switch("main")
+        t.delete_branch("scratch", force=True)
+        run = lambda: t.gc(orphan_retention_days=0)  # noqa: E731
+    with killed_at_statement(t, int(os.environ["TRACT_TEST_KILL_AT"])):
+        run()
+    kill_self()
+
+
+@contextmanager
+def killed_at_statement(t: Tract, n: int):
+    from sqlalchemy import event
+
+    count = 0
+
+    def before(*_):
+        nonlocal count
+        count += 1
+        if count == n:
+            kill_self()
+
+    event.listen(t.store.engine, "before_cursor_execute", before)
+    yield
+
+
+ROLES = {"commit": commit, "gc": gc, "annotate": annotate, "compile": compile_loop, "once": once,
+         "churn": churn}
 
 
 def main() -> None:
