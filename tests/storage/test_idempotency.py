@@ -113,3 +113,22 @@ def test_with_a_real_commit_nothing_is_written_twice(sqlite_url):
     assert first[0] == again[0] and again[1]
     assert len(t.log()) == 1
     t.close()
+
+
+def test_a_failed_first_call_on_a_new_tract_leaves_it_usable(store_url):
+    """The call opens the tract (its rows commit on their own) and then fails: its writes go, the
+    tract stays."""
+    store = Store(store_url)
+    keys = IdempotencyKeys(store)
+    made: list[Tract] = []
+
+    def call():
+        made.append(Tract(store, "fresh"))
+        made[0].user("written, then undone")
+        raise RuntimeError("the call failed")
+
+    with pytest.raises(RuntimeError):
+        keys.run("fresh", "k", "commit", {}, call)
+    assert made[0].log() == []
+    assert made[0].user("after").content.text == "after"
+    store.close()
