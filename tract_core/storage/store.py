@@ -404,12 +404,18 @@ class Txn:
         may remember "every annotation up to id N" (`annotations_after`). PostgreSQL allocates ids
         before rows become visible: the tract's lock, held to the end of the transaction, stops a
         later id from being committed while an earlier one is not (SQLite has one writer anyway)."""
-        if self.dialect == "postgresql":
-            self.conn.execute(select(func.pg_advisory_xact_lock(ANNOTATIONS_LOCK, func.hashtext(tract_id))))
+        self.lock_annotations(tract_id)
         res = self.conn.execute(insert(s.annotations).values(
             tract_id=tract_id, commit_hash=commit_hash, priority=priority, reason=reason,
             branch=branch, created_us=now_us()))
         return res.inserted_primary_key[0]
+
+    def lock_annotations(self, tract_id: str) -> None:
+        """Hold the tract's annotation lock until this transaction ends (see `add_annotation`). A
+        transaction that also locks a ref takes this one first, as every writer does, or two could
+        each hold the lock the other waits for."""
+        if self.dialect == "postgresql":
+            self.conn.execute(select(func.pg_advisory_xact_lock(ANNOTATIONS_LOCK, func.hashtext(tract_id))))
 
     def annotations_after(self, tract_id: str, after_id: int = 0) -> list[AnnotationRow]:
         a = s.annotations.c
