@@ -179,8 +179,6 @@ class Compiler:
             if last is None or last.position != step.head:
                 return None  # an EDIT: its effect is not at the end
             out = extend_assembled(out, step, self._priority(last))
-            if out is None:
-                return None
         return out
 
     def assembled(self, tx: Txn, head: str, budget: int | None = None) -> Assembled:
@@ -188,13 +186,13 @@ class Compiler:
         state, base, steps = self._state(tx, head)
         ann = self.repo.annotation_id
         if budget is not None:
-            return assemble(state, self._priority, budget, ann)
+            return assemble(state, self._priority, budget, ann, self.repo.counter.count)
         cached = self.outputs.get(head)
         if cached is not None and cached.annotation_id == ann:
             return cached
         out = self._extend(base, steps)
         if out is None:
-            out = assemble(state, self._priority, None, ann)
+            out = assemble(state, self._priority, None, ann, self.repo.counter.count)
         out.annotation_id = ann
         self.outputs.put(head, out)
         return out
