@@ -110,6 +110,10 @@ class Tract:
             row = committing.append(self.repo, content, operation=operation, edit_target=edit_target,
                                     message=message, metadata=metadata, priority=priority, branch=branch)
             info = self.repo.info(row)
+            with self.store.read() as tx:
+                warnings = self._compiler.commit_warnings(tx, row)
+            if warnings:
+                info = info.model_copy(update={"warnings": warnings})
         if priority is None:
             return info
         # the annotation was written with the commit; the cached priorities have not read it yet

@@ -8,6 +8,7 @@ saves one when a history has grown by `snapshot_interval` commits since its last
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import OrderedDict
 
@@ -196,6 +197,19 @@ class Compiler:
         out.annotation_id = ann
         self.outputs.put(head, out)
         return out
+
+    def commit_warnings(self, tx: Txn, row) -> list[str]:
+        """What the just-written `row` leaves wrong: a tool result that answers no earlier
+        unanswered call of its id is never sent."""
+        data = json.loads(row.body) if row.content_type == "tool_io" else {}
+        if data.get("direction") != "result":
+            return []
+        out = self.assembled(tx, row.hash)
+        if not any(d[1] == row.hash and d[2] == "result_without_call" for d in out.dropped):
+            return []
+        call_id = data["call_id"]
+        return [f"tool result {row.hash[:10]} answers no call: no earlier call with id {call_id!r} is "
+                "waiting for a result on this branch, so compile leaves it out; commit the call first"]
 
     def compile(self, tx: Txn, head: str | None, budget: int | None = None) -> CompiledContext:
         if head is None:
