@@ -8,6 +8,7 @@ from mcp.types import ToolAnnotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from tract_core.models.commit import BranchInfo, CommitInfo
+from tract_core.models.compiled import DroppedCommit
 from tract_core.models.compression import CompressResult, PendingCompression
 from tract_core.models.content import BuiltinContent
 
@@ -85,7 +86,10 @@ class CompileResult(BaseModel):
     token_count: int
     head: str | None
     commit_hashes: list[str]
-    dropped: list[str] = Field(default_factory=list, description="Commits left out to fit the budget.")
+    dropped: list[DroppedCommit] = Field(default_factory=list, description="Commits left out, each with why: "
+                                         "budget, skip, unanswered_call or result_without_call.")
+    renamed_call_ids: dict[str, str] = Field(default_factory=dict, description="Rendered tool-call id -> "
+                                             "the stored one, for ids a conversation reused.")
     record_id: str | None = Field(None, description="With record=true: pass to replay() later.")
 
 

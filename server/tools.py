@@ -174,6 +174,7 @@ def register_history_tools(mcp: MCPServer, pool: TractPool) -> None:
 def compile_result(ctx, format: str) -> CompileResult:
     common = dict(format=format, token_count=ctx.token_count, head=ctx.head,
                   commit_hashes=ctx.commit_hashes, dropped=ctx.dropped,
+                  renamed_call_ids=ctx.renamed_call_ids,
                   record_id=getattr(ctx, "record_id", None))
     if format == "anthropic":
         request = ctx.to_anthropic()

@@ -155,8 +155,8 @@ def _fit_budget(out: Assembled, state: CompileState, priority_of: PriorityOf, bu
                           f"{fitted.total_tokens} tokens, over the budget of {budget}; raise the budget")
     had_turns = first_turn_index(out.messages) is not None
     if had_turns and first_turn_index(fitted.messages) is None:
-        last = units[-1]
-        need = sum(tokens_of[k] for k in last) + pinned_tokens
+        but_last = {k for u, p in zip(units[:-1], pinned) if not p for k in u}
+        need = _without(out, but_last, out.tokens - sum(tokens_of[k] for k in but_last), tokens_of).total_tokens
         raise BudgetError(f"only the system prompt fits in a budget of {budget} tokens (with the latest "
                           f"turn it needs at least {need}); raise the budget")
     return fitted
