@@ -150,5 +150,6 @@ def _with_marker(messages: list[Message], text: str) -> list[Message]:
 
 def _openai_calls(m: Message, stored: dict[str, str]) -> list[dict[str, Any]]:
     return [{"id": stored.get(c.id, c.id), "type": "function",
-             "function": {"name": c.name, "arguments": json.dumps(c.arguments, sort_keys=True)}}
+             "function": {"name": c.name,
+                          "arguments": json.dumps(c.arguments, sort_keys=True, ensure_ascii=False)}}
             for c in m.tool_calls]
