@@ -176,3 +176,15 @@ def test_reorder_with_a_reused_id_warns_only_about_the_pair_it_splits(mem):
     assert openai_problems(reordered.to_openai()) == []
     _, warnings = mem.compile(order=[second_result.commit_hash, ctx.commit_hashes[2]])
     assert [w.commit for w in warnings] == [second_result.commit_hash]
+
+
+def test_a_budget_keeps_the_newest_turns_that_fit_and_older_small_ones(mem):
+    mem.system("be brief")
+    task = mem.user("summarise the log")
+    mem.tool_call("read", {"path": "app.log"}, "r1")
+    big = mem.tool_result("r1", "line " * 500)
+    mem.assistant("The log shows one error.")
+    ctx = mem.compile(budget=30)
+    assert ctx.commit_hashes[1] == task.hash     # the user's task stays; the big pair goes
+    assert {d.commit: d.reason for d in ctx.dropped}[big.hash] == "budget"
+    assert ctx.omitted is None and anthropic_problems(ctx.to_anthropic()) == []

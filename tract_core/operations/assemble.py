@@ -126,7 +126,11 @@ def _units(out: Assembled) -> list[list[int]]:
 
 
 def _fit_budget(out: Assembled, state: CompileState, priority_of: PriorityOf, budget: int) -> Assembled:
-    """Drop the oldest NORMAL units until the rest, with the omission marker if it needs one, fits."""
+    """Keep the newest units that fit, newest first (a tool call and its result are one unit; a
+    unit that does not fit is left out and older, smaller ones may still be kept), PINNED ones
+    always, and room for the omission marker when the context then starts with the assistant."""
+    if out.total_tokens <= budget:
+        return out
     entries = state.entries
     units = _units(out)
     tokens_of = [entries[s].tokens for s in out.slots]
@@ -135,26 +139,30 @@ def _fit_budget(out: Assembled, state: CompileState, priority_of: PriorityOf, bu
     if pinned_tokens > budget:
         raise BudgetError(f"the pinned commits alone need {pinned_tokens} tokens, over the budget of "
                           f"{budget}; raise the budget or unpin some commits")
-    total = out.tokens
-    drop: set[int] = set()
-    fitted = out
-    if out.total_tokens > budget:
-        for u, p in zip(units, pinned):
+
+    def newest_that_fit(room: int) -> set[int]:
+        drop: set[int] = set()
+        for u, p in zip(reversed(units), reversed(pinned)):
+            cost = sum(tokens_of[k] for k in u)
             if p:
                 continue
-            drop.update(u)
-            total -= sum(tokens_of[k] for k in u)
-            if total <= budget:
-                fitted = _without(out, drop, total, tokens_of)
-                if fitted.total_tokens <= budget:
-                    break
-        else:
-            fitted = _without(out, drop, total, tokens_of)
+            if cost <= room:
+                room -= cost
+            else:
+                drop.update(u)
+        return drop
+
+    reserve = 0
+    for _ in range(4):  # the marker's own size depends on what is left out: settle it
+        drop = newest_that_fit(budget - pinned_tokens - reserve)
+        fitted = _without(out, drop, out.tokens - sum(tokens_of[k] for k in drop), tokens_of)
+        if fitted.total_tokens <= budget:
+            break
+        reserve = max(reserve + 1, fitted.total_tokens - fitted.tokens)
     if fitted.total_tokens > budget:
         raise BudgetError(f"the pinned commits and the note on the turns left out need "
                           f"{fitted.total_tokens} tokens, over the budget of {budget}; raise the budget")
-    had_turns = first_turn_index(out.messages) is not None
-    if had_turns and first_turn_index(fitted.messages) is None:
+    if first_turn_index(out.messages) is not None and first_turn_index(fitted.messages) is None:
         but_last = {k for u, p in zip(units[:-1], pinned) if not p for k in u}
         need = _without(out, but_last, out.tokens - sum(tokens_of[k] for k in but_last), tokens_of).total_tokens
         raise BudgetError(f"only the system prompt fits in a budget of {budget} tokens (with the latest "
