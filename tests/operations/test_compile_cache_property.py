@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from tests.api_rules import anthropic_problems, openai_problems
 from tests.conftest import WordCounter
-from tract_core import Tract
+from tract_core import CompressionError, Tract
 from tract_core.operations.compiler import Compiler
 
 OPS = st.sampled_from(["user", "assistant", "system", "call", "call", "parallel", "result", "result",
-                       "result_any", "edit", "edit_tool", "annotate", "branch", "switch", "merge"])
+                       "result_any", "edit", "edit_tool", "annotate", "branch", "switch", "merge", "compress",
+                       "reorder"])
 IDS = ["a", "b", "c"]   # few ids, so they are reused the way real models reuse them
 
 
@@ -113,7 +114,25 @@ def run_steps(steps, snapshots: bool) -> None:
             result = t.merge(other)
             if result.kind == "conflict":
                 t.merge(other, strategy="theirs" if r % 2 else "ours")
+        elif op == "compress" and len(history) > 1:
+            a, b = sorted((r % len(history), (r // 7) % len(history)))
+            try:  # a range holding a merge, or only PINNED/SKIP turns, is refused: fine
+                t.compress(from_commit=history[-1 - a].hash, to_commit=history[-1 - b].hash, mode="manual",
+                           content=f"summary {n}")
+                event("compressed")
+            except CompressionError:
+                event("compression refused")
+        elif op == "reorder":
+            ctx = t.compile()
+            if ctx.commit_hashes:
+                picked = [ctx.commit_hashes[(r * k) % len(ctx.commit_hashes)] for k in (1, 3)]
+                reordered, _ = t.compile(order=list(dict.fromkeys(picked)))
+                _valid(reordered)
         cached = t.compile()
+        if cached.renamed_call_ids:
+            event("renamed call ids")
+        if cached.omitted:
+            event("omission marker")
         _same(cached, _full(t))
         _valid(cached)
         assert t.status().token_count == cached.token_count
