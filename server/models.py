@@ -40,13 +40,15 @@ class Committed(BaseModel):
     priority: str
     message: str | None = None
     created_at: str
+    warnings: list[str] = Field(default_factory=list, description="What this commit leaves wrong, e.g. "
+                                "a tool result that answers no call (compile leaves it out).")
 
     @classmethod
     def of(cls, info: CommitInfo) -> Committed:
         return cls(hash=info.hash, parents=info.parents, operation=info.operation.value,
                    edit_target=info.edit_target, content_type=info.content_type,
                    token_count=info.token_count, priority=info.priority.value, message=info.message,
-                   created_at=info.created_at.isoformat())
+                   created_at=info.created_at.isoformat(), warnings=info.warnings)
 
 
 class OtherContent(BaseModel):
