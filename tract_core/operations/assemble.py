@@ -5,6 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from tract_core.errors import BudgetError
 from tract_core.models.api_order import DEFAULT_MARKER, first_turn_index
@@ -15,7 +16,13 @@ from tract_core.operations.pairing import pair_by_position, rendered_id
 
 PriorityOf = Callable[[Entry], Priority]
 Count = Callable[[str], int]
-Dropped = tuple[int, str, str, int]            # (index in the state, commit, reason, tokens)
+
+
+class Dropped(NamedTuple):
+    at: int                 # index in the state's entries
+    tokens: int
+    entry: DroppedCommit    # what compile reports
+
 Held = tuple[int, Entry, str]                  # (index in the state, call, its rendered id)
 
 
@@ -40,8 +47,8 @@ class Assembled:
         i = first_turn_index(self.messages)
         if i is None or self.messages[i].role == "user":
             return None
-        before = [d for d in self.dropped if d[0] < self.slots[i]]
-        tokens = sum(d[3] for d in before)
+        before = [d for d in self.dropped if d.at < self.slots[i]]
+        tokens = sum(d.tokens for d in before)
         text = (f"[{len(before)} earlier turn{'s' if len(before) != 1 else ''} ({tokens} tokens) "
                 "left out of this context.]" if before else DEFAULT_MARKER)
         return Omission(turns=len(before), tokens=tokens, text=text)
@@ -57,8 +64,16 @@ class Assembled:
         extra = self.count(marker.text) if marker is not None and self.count else 0
         return CompiledContext.model_construct(
             messages=list(self.messages), token_count=self.tokens + extra, commit_hashes=list(self.hashes),
-            head=self.head, dropped=[DroppedCommit(commit=d[1], reason=d[2]) for d in self.dropped],
+            head=self.head, dropped=[d.entry for d in self.dropped],
             record_id=None, renamed_call_ids=dict(self.renamed), omitted=marker)
+
+
+def _dropped(at: int, e: Entry, reason: str) -> Dropped:
+    return Dropped(at, e.tokens, DroppedCommit(commit=e.shown, reason=reason))
+
+
+def _index(d: Dropped) -> int:
+    return d.at
 
 
 def _call_message(e: Entry, rid: str) -> Message:
@@ -79,7 +94,7 @@ def assemble(state: CompileState, priority_of: PriorityOf, budget: int | None = 
     live: list[int] = []
     for i, e in enumerate(entries):
         if priority_of(e) is Priority.SKIP:
-            dropped.append((i, e.shown, "skip", e.tokens))
+            dropped.append(_dropped(i, e, "skip"))
         else:
             live.append(i)
     partner, ids, open_calls = pair_by_position([entries[i] for i in live])
@@ -99,8 +114,8 @@ def assemble(state: CompileState, priority_of: PriorityOf, budget: int | None = 
                 renamed[rid] = e.tool[1]
         else:
             reason = "unanswered_call" if e.tool[0] == "call" else "result_without_call"
-            dropped.append((i, e.shown, reason, e.tokens))
-    dropped.sort()
+            dropped.append(_dropped(i, e, reason))
+    dropped.sort(key=_index)
     held = {cid: tuple((live[j], entries[live[j]], ids[j]) for j in stack)
             for cid, stack in open_calls.items()}
     call_ids = frozenset(entries[live[j]].tool[1] for j in ids)
@@ -172,11 +187,12 @@ def _fit_budget(out: Assembled, state: CompileState, priority_of: PriorityOf, bu
 
 def _without(out: Assembled, drop: set[int], total: int, tokens_of: list[int]) -> Assembled:
     keep = [k for k in range(len(out.messages)) if k not in drop]
-    gone = [(out.slots[k], out.hashes[k], "budget", tokens_of[k]) for k in sorted(drop)]
+    gone = [Dropped(out.slots[k], tokens_of[k], DroppedCommit(commit=out.hashes[k], reason="budget"))
+            for k in sorted(drop)]
     renamed = {rid: orig for rid, orig in out.renamed.items()
                if any(c.id == rid for k in keep for c in out.messages[k].tool_calls)} if drop else out.renamed
     return replace(out, messages=[out.messages[k] for k in keep], hashes=[out.hashes[k] for k in keep],
-                   slots=[out.slots[k] for k in keep], tokens=total, dropped=sorted(out.dropped + gone),
+                   slots=[out.slots[k] for k in keep], tokens=total, dropped=sorted(out.dropped + gone, key=_index),
                    renamed=renamed, held={})
 
 
@@ -186,7 +202,7 @@ def extend_assembled(prev: Assembled, state: CompileState, priority: Priority) -
     at = len(state.entries) - 1
     out = replace(prev, head=state.head)
     if priority is Priority.SKIP:
-        out.dropped = prev.dropped + [(at, new.shown, "skip", new.tokens)]
+        out.dropped = prev.dropped + [_dropped(at, new, "skip")]
         return out
     if new.tool is None:
         out.messages = prev.messages + [new.message]
@@ -199,11 +215,11 @@ def extend_assembled(prev: Assembled, state: CompileState, priority: Priority) -
         rid = rendered_id(call_id, new.position) if call_id in prev.call_ids else call_id
         out.call_ids = prev.call_ids | {call_id}
         out.held = {**prev.held, call_id: prev.held.get(call_id, ()) + ((at, new, rid),)}
-        out.dropped = prev.dropped + [(at, new.shown, "unanswered_call", new.tokens)]
+        out.dropped = prev.dropped + [_dropped(at, new, "unanswered_call")]
         return out
     stack = prev.held.get(call_id)
     if not stack:
-        out.dropped = prev.dropped + [(at, new.shown, "result_without_call", new.tokens)]
+        out.dropped = prev.dropped + [_dropped(at, new, "result_without_call")]
         return out
     where, call, rid = stack[-1]
     out.held = dict(prev.held)
@@ -211,7 +227,7 @@ def extend_assembled(prev: Assembled, state: CompileState, priority: Priority) -
         out.held[call_id] = stack[:-1]
     else:
         del out.held[call_id]
-    out.dropped = [d for d in prev.dropped if d[0] != where]
+    out.dropped = [d for d in prev.dropped if d.at != where]
     k = bisect_left(prev.slots, where)  # the call goes back to its place; the result at the end
     out.messages = prev.messages[:k] + [_call_message(call, rid)] + prev.messages[k:] + [_result_message(new, rid)]
     out.hashes = prev.hashes[:k] + [call.shown] + prev.hashes[k:] + [new.shown]

@@ -205,7 +205,7 @@ class Compiler:
         if data.get("direction") != "result":
             return []
         out = self.assembled(tx, row.hash)
-        if not any(d[1] == row.hash and d[2] == "result_without_call" for d in out.dropped):
+        if not any(d.entry.commit == row.hash and d.entry.reason == "result_without_call" for d in out.dropped):
             return []
         call_id = data["call_id"]
         return [f"tool result {row.hash[:10]} answers no call: no earlier call with id {call_id!r} is "
