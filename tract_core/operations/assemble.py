@@ -23,6 +23,7 @@ class Dropped(NamedTuple):
     tokens: int
     entry: DroppedCommit    # what compile reports
 
+
 Held = tuple[int, Entry, str]                  # (index in the state, call, its rendered id)
 
 
