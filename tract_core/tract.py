@@ -234,6 +234,11 @@ class Tract:
                 record: bool = False) -> CompiledContext | tuple[CompiledContext, list[ReorderWarning]]:
         """The message list this branch (or `at_commit`, or the branch as of `at_time`) sends.
 
+        `budget`: keep the newest turns that fit (a tool call and its result as one, PINNED always);
+        BudgetError when no turn fits beside the system prompt. `dropped` says why each missing
+        commit is missing; `omitted` is the note the request starts with when it would otherwise
+        start with the assistant.
+
         `order`: commit hashes to put first, in that order (the rest follow in their own order);
         then the result is `(CompiledContext, [ReorderWarning])`. The DAG and cache are untouched.
         `record=True` stores a compile record; the context's `record_id` is what `replay` takes.
