@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +27,7 @@ from tract_core.operations.merge import merge as merge_branches
 from tract_core.operations.refs import HEAD, RefView, branch_ref, resolve
 from tract_core.operations.repo import DEFAULT_PRIORITIES, Repo
 from tract_core.storage import Store
+from tract_core.storage.store import without_waiting
 from tract_core.tokens import TiktokenCounter, TokenCounter
 
 DEFAULT_BRANCH = "main"
@@ -70,12 +72,15 @@ class Tract:
                 self.repo.registry.add_schema(name, schema)
 
     @classmethod
-    def open(cls, path_or_url: str = ":memory:", tract_id: str = "default", **options: Any) -> Tract:
+    def open(cls, path_or_url: str = ":memory:", tract_id: str = "default", *, timeout: float | None = None,
+             **options: Any) -> Tract:
         """Open (creating if needed) a store and a tract in it.
 
         `path_or_url`: ":memory:", a SQLite file path, or a `postgresql+psycopg://…` URL.
+        `timeout`: the longest any call waits on the store (a lock, an unreachable database), in
+        seconds, before StoreTimeoutError; default $TRACT_STORE_TIMEOUT, else 30.
         """
-        store = Store(path_or_url)
+        store = Store(path_or_url, timeout=timeout)
         try:
             return cls(store, tract_id, owns_store=True, **options)
         except BaseException:
@@ -85,6 +90,11 @@ class Tract:
     def close(self) -> None:
         if self._owns_store:
             self.store.close()
+
+    def no_wait(self) -> AbstractContextManager[None]:
+        """Calls in this block raise StoreBusyError, with nothing written, rather than wait for a
+        lock (for a server that runs quick calls on its event loop; see Store.no_wait)."""
+        return without_waiting(self._lock, self.store)
 
     def __enter__(self) -> Tract:
         return self

@@ -15,19 +15,14 @@ from contextlib import contextmanager, nullcontext
 from sqlalchemy import (Engine, and_, bindparam, delete, func, insert, literal, literal_column, select, true,
                         update)
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import SQLAlchemyError
 
-from tract_core.errors import StorageError, WriteConflictError
+from tract_core.errors import StorageError, StoreBusyError
 from tract_core.storage import schema as s
+from tract_core.storage import timeouts
 from tract_core.storage.engine import BUSY_OPTION, WRITE_OPTION, make_engine, migrate
+from tract_core.storage.failures import location, storage_error
 from tract_core.storage.rows import AnnotationRow, BlobRow, CommitRow, EventRow, RefRow
-
-
-# PostgreSQL errors that mean "a concurrent transaction got in the way", never bad data:
-# serialization_failure, deadlock_detected, unique_violation (two writers inserting the same key),
-# foreign_key_violation (a commit reusing a blob that gc deleted meanwhile: every write inserts its
-# blob, or finds it, in the same transaction, so only a concurrent delete can break the reference)
-RACE_SQLSTATES = frozenset({"40001", "40P01", "23505", "23503"})
 
 
 def now_us() -> int:
@@ -37,15 +32,19 @@ def now_us() -> int:
 class Store:
     """A database holding any number of tracts."""
 
-    def __init__(self, path_or_url: str, *, migrate_to: str = "head") -> None:
+    def __init__(self, path_or_url: str, *, migrate_to: str = "head", timeout: float | None = None) -> None:
+        """`timeout`: the longest any call waits on the store, in seconds (default: $TRACT_STORE_TIMEOUT,
+        else 30; see storage.timeouts)."""
         self.url = path_or_url
-        self.engine: Engine = make_engine(path_or_url)
+        self.engine: Engine = make_engine(path_or_url, timeout)
+        self.timeout: float = self.engine.info["timeout"]
         try:
             migrate(self.engine, migrate_to)
         except BaseException:
             self.engine.dispose()  # a refused store must not keep connections open
             raise
         self.dialect = self.engine.dialect.name
+        self.location = location(self.engine)
         # an in-memory SQLite database lives in its one connection, which every thread shares:
         # transactions must take turns on it or they interleave ("transaction within a transaction")
         in_memory = self.dialect == "sqlite" and self.engine.url.database in (None, "", ":memory:")
@@ -54,33 +53,81 @@ class Store:
     @contextmanager
     def write(self, wait_ms: int | None = None) -> Iterator[Txn]:
         """A write transaction. `wait_ms`: give up (StorageError) after that long waiting for another
-        writer's lock, instead of the default 30 s (SQLite; PostgreSQL writers rarely wait)."""
+        writer's lock, instead of the store's timeout (SQLite; PostgreSQL writers rarely wait)."""
+        hurry = timeouts.no_wait.get()
+        if hurry:
+            wait_ms = 0
         options = {WRITE_OPTION: True} if wait_ms is None else {WRITE_OPTION: True, BUSY_OPTION: wait_ms}
-        try:
-            with self._one_at_a_time, self.engine.connect().execution_options(**options) as conn:
+        with self._failures(hurry):
+            with self._turn(hurry), self.engine.connect().execution_options(**options) as conn:
                 with conn.begin():
                     yield Txn(conn, self.dialect)
-        except DBAPIError as err:
-            if getattr(err.orig, "sqlstate", None) in RACE_SQLSTATES:
-                raise WriteConflictError(
-                    f"another writer changed the store at the same time; nothing was written, "
-                    f"try again ({err.orig})") from err
-            if isinstance(err, (OperationalError, IntegrityError)):
-                raise StorageError(f"write failed: {err.orig}") from err
-            raise
+        if hurry:  # written: from now on this call waits like any other (see `no_wait`)
+            timeouts.no_wait.set(False)
 
     @contextmanager
     def read(self) -> Iterator[Txn]:
         """A read-only transaction that sees one snapshot of the store, on both engines (SQLite's
         WAL does this by itself; PostgreSQL's default READ COMMITTED would see each statement anew)."""
-        with self._one_at_a_time, self.engine.connect() as conn:
+        hurry = timeouts.no_wait.get()
+        with self._failures(hurry), self._turn(hurry), self.engine.connect() as conn:
             if self.dialect == "postgresql":
                 conn = conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+            elif hurry:
+                conn = conn.execution_options(**{BUSY_OPTION: 0})
             with conn.begin():
                 yield Txn(conn, self.dialect)
 
+    @contextmanager
+    def no_wait(self) -> Iterator[None]:
+        """Calls made in this block raise StoreBusyError instead of waiting for a lock, until their
+        first write has committed (so a StoreBusyError always means nothing was written, and the
+        call can be run again where waiting is harmless). PostgreSQL's round trips can always
+        wait: there, StoreBusyError at once."""
+        if self.dialect != "sqlite":
+            raise StoreBusyError(f"the store {self.location} is reached over the network; calls on it may wait")
+        token = timeouts.no_wait.set(True)
+        try:
+            yield
+        finally:
+            timeouts.no_wait.reset(token)
+
+    @contextmanager
+    def _turn(self, hurry: bool) -> Iterator[None]:
+        if not hurry or isinstance(self._one_at_a_time, nullcontext):
+            with self._one_at_a_time:
+                yield
+            return
+        if not self._one_at_a_time.acquire(blocking=False):
+            raise StoreBusyError("the in-memory store is in use by another thread; nothing was written")
+        try:
+            yield
+        finally:
+            self._one_at_a_time.release()
+
+    @contextmanager
+    def _failures(self, hurry: bool) -> Iterator[None]:
+        """Every database error as a StorageError saying what failed and what to do."""
+        try:
+            yield
+        except SQLAlchemyError as err:
+            raise storage_error(err, self.location, self.timeout, dialect=self.dialect,
+                                no_wait=hurry) from err
+
     def close(self) -> None:
         self.engine.dispose()
+
+
+@contextmanager
+def without_waiting(lock, store: Store) -> Iterator[None]:
+    """`store.no_wait()`, holding `lock` (taken only if free: else StoreBusyError)."""
+    if not lock.acquire(blocking=False):
+        raise StoreBusyError("another call is using this tract; nothing was written")
+    try:
+        with store.no_wait():
+            yield
+    finally:
+        lock.release()
 
 
 _prepared: dict[tuple[str, str], object] = {}
