@@ -87,6 +87,13 @@ def cmd_gc(t: Tract, a) -> None:
           f"in {r.duration_seconds:.2f}s")
 
 
+def cmd_check(t: Tract, a) -> None:
+    report = t.check()
+    print("\n".join(report.lines()))
+    if not report.ok:
+        sys.exit(2)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="tract", description="Look at and manage tract contexts.",
                                 epilog=f"Default store: {default_db_path()}")
@@ -129,6 +136,8 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("gc", help="remove what nothing reaches")
     s.add_argument("--orphan-days", type=float, default=7)
     s.set_defaults(run=cmd_gc)
+    sub.add_parser("check", help="verify the store: integrity, refs, parents, blobs, compiles "
+                   "(exit 2 when something is wrong)").set_defaults(run=cmd_check)
     sub.add_parser("serve", help="run the MCP server (same options as tract-mcp)", add_help=False)
     return p
 

@@ -14,10 +14,12 @@ from tract_core.models.commit import BranchInfo, CommitInfo, DiffResult, MergeRe
 from tract_core.models.compiled import CompiledContext
 from tract_core.models.enums import Operation, Priority, parse_enum
 from tract_core.models.registry import ContentRegistry
+from tract_core.models.check import CheckReport
 from tract_core.models.audit import GCResult, OperationEvent, ReorderWarning
 from tract_core.models.compression import CompressResult, PendingCompression
 from tract_core.operations import audit, branches, committing, compress as compression, inspect
 from tract_core.operations import gc as collect
+from tract_core.operations import check as checking
 from tract_core.operations import records, reorder
 from tract_core.operations.undo import undo_compression as undo_event
 from tract_core.storage import pending as pending_q
@@ -340,6 +342,11 @@ class Tract:
             result = collect.gc(self.repo, orphan_retention_days, archive_retention_days)
             self._compiler.clear()
             return result
+
+    def check(self) -> CheckReport:
+        """Verify the store and this tract: integrity, refs and parents, blobs, compiles (operations/check.py)."""
+        with self._lock:
+            return checking.check(self.repo, self._compiler)
 
     def _at_time(self, tx, head: str, when: datetime, branch: str | None) -> str:
         if not isinstance(when, datetime):
