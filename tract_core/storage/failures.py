@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from tract_core.errors import (CorruptStoreError, StorageError, StoreBusyError, StoreTimeoutError,
                                WriteConflictError)
@@ -30,7 +31,12 @@ def check_command(where: str, dialect: str) -> str:
 
 
 def cause(err: BaseException) -> str:
-    return str(getattr(err, "orig", None) or err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    """The first line of what the driver said (SQLAlchemy appends the SQL and a link)."""
+    for said in (getattr(err, "orig", None), err):
+        lines = str(said).strip().splitlines() if said is not None else []
+        if lines:
+            return lines[0]
+    return type(err).__name__
 
 
 def storage_error(err: SQLAlchemyError, where: str, timeout: float, *, dialect: str,
@@ -54,6 +60,10 @@ def storage_error(err: SQLAlchemyError, where: str, timeout: float, *, dialect: 
         return StoreTimeoutError(
             f"another process held the write lock of {where} for more than {timeout:g} s, so nothing "
             "was written: try again, or stop the process holding it (TRACT_STORE_TIMEOUT sets the wait)")
+    if isinstance(err, PoolTimeoutError):
+        return StoreTimeoutError(
+            f"every connection to {where} stayed busy for {timeout:g} s, so the call was abandoned and "
+            "nothing was written: try again when fewer calls are running")
     timed_out = sqlstate in TIMEOUT_SQLSTATES or "did not answer" in why or "timeout expired" in why
     if timed_out:
         return StoreTimeoutError(
