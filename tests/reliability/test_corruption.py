@@ -77,6 +77,30 @@ def test_garbage_in_any_page_gives_storage_errors_and_check_finds_it(healthy, tm
     assert "damaged" in said.err or "integrity" in said.out
 
 
+def test_garbage_inside_pages_gives_storage_errors_and_check_finds_it(healthy, tmp_path):
+    """Short runs of garbage inside pages (past the header): damage SQLite may not notice itself, so
+    rows go missing from an index or read back garbled; still only StorageErrors."""
+    damaged = 0
+    for seed in range(12):
+        path = str(tmp_path / f"scribbled{seed}.db")
+        shutil.copy(healthy, path)
+        rng = random.Random(seed)
+        with open(path, "r+b") as f:
+            size = f.seek(0, 2)
+            for _ in range(3):
+                f.seek(rng.randrange(PAGE, size - 64))
+                f.write(rng.randbytes(rng.choice([8, 32, 64])))
+        if outcome(lambda: Tract.open(path, counter=WordCounter()).close()) is not None:
+            damaged += 1
+            continue
+        with Tract.open(path, counter=WordCounter()) as t:
+            errors = [outcome(call) for call in (t.status, t.compile, t.log, lambda: t.user("new"))]
+            if any(errors):
+                damaged += 1
+                assert not t.check().ok, errors
+    assert damaged >= 6  # the garbage did hit something
+
+
 @pytest.mark.anyio
 async def test_the_server_answers_a_damaged_store_with_a_readable_tool_error(healthy, tmp_path):
     path = damaged_copy(healthy, tmp_path, 5)  # opens; its reads fail

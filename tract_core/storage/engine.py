@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from tract_core.errors import CorruptStoreError, StorageError
-from tract_core.storage.failures import cause, location, storage_error
+from tract_core.storage.failures import DATA_ERRORS, cause, damaged_data, location, storage_error
 from tract_core.storage.timeouts import bounded_connection_class, postgres_connect_params, resolve_timeout
 
 log = logging.getLogger(__name__)
@@ -175,6 +175,8 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     failed = lambda err: storage_error(err, where, engine.info["timeout"], dialect=engine.dialect.name)  # noqa: E731
     try:
         conn = engine.connect().execution_options(**{WRITE_OPTION: True})
+    except DATA_ERRORS as err:  # e.g. a PRAGMA answering garbage
+        raise damaged_data(err, where, engine.dialect.name) from err
     except SQLAlchemyError as err:
         found = failed(err)
         if isinstance(found, CorruptStoreError):
@@ -196,3 +198,5 @@ def migrate(engine: Engine, revision: str = "head") -> None:
                 command.upgrade(_alembic_config(conn), target)
     except SQLAlchemyError as err:
         raise failed(err) from err
+    except DATA_ERRORS as err:
+        raise damaged_data(err, where, engine.dialect.name) from err

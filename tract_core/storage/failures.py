@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
@@ -39,6 +41,18 @@ def cause(err: BaseException) -> str:
     return type(err).__name__
 
 
+# what reading rows that are not what tract wrote raises (a damaged page SQLite did not notice: a
+# row missing from an index, a NULL or garbled value); tract's own errors are never among them
+DATA_ERRORS = (KeyError, TypeError, UnicodeError, json.JSONDecodeError)
+
+
+def damaged_data(err: Exception, where: str, dialect: str) -> CorruptStoreError:
+    return CorruptStoreError(
+        f"tract could not use what it read from the store {where} ({type(err).__name__}: "
+        f"{cause(err)[:200]}): the store may be damaged; run `{check_command(where, dialect)}`, and "
+        "restore it from a backup if it finds damage")
+
+
 def storage_error(err: SQLAlchemyError, where: str, timeout: float, *, dialect: str,
                   no_wait: bool = False) -> StorageError:
     """The StorageError for `err`, raised by a call on the store `where` (a path or a URL without
@@ -50,7 +64,7 @@ def storage_error(err: SQLAlchemyError, where: str, timeout: float, *, dialect: 
     if sqlstate in RACE_SQLSTATES:
         return WriteConflictError(f"another writer changed the store at the same time; nothing was "
                                   f"written, try again ({why})")
-    if code in SQLITE_CORRUPT or sqlstate in CORRUPT_SQLSTATES:
+    if code in SQLITE_CORRUPT or sqlstate in CORRUPT_SQLSTATES or "Could not decode to UTF-8" in why:
         return CorruptStoreError(
             f"the store {where} is damaged ({why}): run `{check_command(where, dialect)}` to see what is "
             "damaged, and restore it from a backup")

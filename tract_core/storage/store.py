@@ -17,11 +17,11 @@ from sqlalchemy import (Engine, and_, bindparam, delete, func, insert, literal, 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from tract_core.errors import StorageError, StoreBusyError
+from tract_core.errors import StorageError, StoreBusyError, TractError
 from tract_core.storage import schema as s
 from tract_core.storage import timeouts
 from tract_core.storage.engine import BUSY_OPTION, WRITE_OPTION, make_engine, migrate
-from tract_core.storage.failures import location, storage_error
+from tract_core.storage.failures import DATA_ERRORS, damaged_data, location, storage_error
 from tract_core.storage.rows import AnnotationRow, BlobRow, CommitRow, EventRow, RefRow
 
 
@@ -110,9 +110,13 @@ class Store:
         """Every database error as a StorageError saying what failed and what to do."""
         try:
             yield
+        except TractError:
+            raise
         except SQLAlchemyError as err:
             raise storage_error(err, self.location, self.timeout, dialect=self.dialect,
                                 no_wait=hurry) from err
+        except DATA_ERRORS as err:
+            raise damaged_data(err, self.location, self.dialect) from err
 
     def close(self) -> None:
         self.engine.dispose()
