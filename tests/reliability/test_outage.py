@@ -123,3 +123,25 @@ class holding_write_lock:
     def __exit__(self, *exc) -> None:
         self.proc.stdin.close()
         self.proc.wait(10)
+
+
+@pytest.mark.postgres
+def test_a_schema_migration_runs_without_the_timeout(pg_url):
+    # a large store's migration may take longer than the timeout; stopped half-way it would be
+    # retried, and stopped, on every open: `unbounded` lifts the server's and the client's bounds
+    from sqlalchemy import text
+
+    from tract_core.storage.engine import unbounded
+
+    store = Store(pg_url, timeout=1)
+    try:
+        with store.engine.connect() as conn, conn.begin():
+            with unbounded(conn):
+                conn.execute(text("SELECT pg_sleep(1.5)"))
+        with pytest.raises(StoreTimeoutError):
+            with store.read() as tx:
+                tx.conn.execute(text("SELECT pg_sleep(1.5)"))
+        with store.read() as tx:  # the bound is back on the pooled connection
+            assert tx.conn.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        store.close()

@@ -6,6 +6,7 @@ import logging
 import re
 import sqlite3
 import time
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -165,6 +166,23 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+@contextmanager
+def unbounded(conn):
+    """No store timeout while a schema migration runs: rewriting a large store may take minutes, and
+    a migration stopped half-way would be retried, and stopped, by every open."""
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    dbapi = conn.connection.dbapi_connection
+    conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
+    conn.exec_driver_sql("SET LOCAL lock_timeout = 0")
+    bound, dbapi.tract_timeout = dbapi.tract_timeout, None
+    try:
+        yield
+    finally:
+        dbapi.tract_timeout = bound
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision` in one transaction; concurrent openers wait for each other."""
     target = head_revision() if revision == "head" else revision
@@ -195,7 +213,8 @@ def migrate(engine: Engine, revision: str = "head") -> None:
                         f"the store's schema is at revision {current!r}, which this version of tract does "
                         "not know: a newer tract wrote it; upgrade tract to open it")
                 log.info("migrating store from %s to %s", current, target)
-                command.upgrade(_alembic_config(conn), target)
+                with unbounded(conn):
+                    command.upgrade(_alembic_config(conn), target)
     except SQLAlchemyError as err:
         raise failed(err) from err
     except DATA_ERRORS as err:

@@ -65,7 +65,7 @@ def bounded_connection_class():
     from psycopg import errors
 
     class BoundedConnection(psycopg.Connection):
-        tract_timeout: float = DEFAULT_TIMEOUT
+        tract_timeout: float | None = DEFAULT_TIMEOUT  # None: no bound (a schema migration)
 
         def wait(self, gen, interval=0.1, timeout=None):  # psycopg 3.2+: every wait goes through here
             limit = self.tract_timeout if timeout is None else timeout
