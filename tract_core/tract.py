@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
@@ -30,6 +29,7 @@ from tract_core.operations.refs import HEAD, RefView, branch_ref, resolve
 from tract_core.operations.repo import DEFAULT_PRIORITIES, Repo
 from tract_core.storage import Store
 from tract_core.storage.store import without_waiting
+from tract_core.storage.turns import TurnLock
 from tract_core.tokens import TiktokenCounter, TokenCounter
 
 DEFAULT_BRANCH = "main"
@@ -64,7 +64,7 @@ class Tract:
         self.repo = Repo(store, tract_id, ContentRegistry(), counter or TiktokenCounter(), priorities)
         self.summarizer = summarizer
         self._compiler = Compiler(self.repo, snapshots=bool(compile_snapshots))
-        self._lock = threading.RLock()
+        self._lock = TurnLock()  # let go while a write waits for the store (storage/turns.py)
         self._owns_store = owns_store
         with store.write() as tx:
             if tx.ensure_tract(tract_id) or tx.get_ref(tract_id, HEAD) is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -90,6 +91,22 @@ def test_sqlite_locked_by_another_process_fails_after_the_timeout(sqlite_url):
         assert TIMEOUT * 0.9 < took < TIMEOUT + 2
         t.user("third")
         assert len(t.log()) == 2
+
+
+def test_a_commit_waiting_for_sqlites_lock_does_not_hold_up_reads_of_its_tract(sqlite_url):
+    with Tract.open(sqlite_url, timeout=20, counter=WordCounter()) as t:
+        t.user("first")
+        with ThreadPoolExecutor(1) as pool:
+            with holding_write_lock(sqlite_url):
+                waiting = pool.submit(t.user, "second")
+                time.sleep(0.3)
+                start = time.monotonic()
+                assert t.status().commit_count == 1  # the same Tract, while its commit waits
+                assert [m.content for m in t.compile().messages] == ["first"]
+                assert time.monotonic() - start < 2
+                assert not waiting.done()
+            assert waiting.result(timeout=20).parents  # the lock is free: the commit goes through
+        assert t.status().commit_count == 2
 
 
 def test_the_timeout_comes_from_the_environment_and_is_checked(sqlite_url, monkeypatch):

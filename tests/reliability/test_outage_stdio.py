@@ -33,8 +33,8 @@ def client(*store: str) -> Client:
 
 async def commit_while_stalled(c: Client, text: str, *, reads: bool) -> str:
     """Start a commit that will wait on the store; meanwhile ping, list the tools and (when the
-    store can still be read) read another tract; return the commit's error. (A read of the tract
-    the commit is writing waits for it: one tract's calls take turns.)"""
+    store can still be read) read the tract the commit waits on and another; return the commit's
+    error."""
     outcome = {}
 
     async def stalled_commit():
@@ -50,8 +50,9 @@ async def commit_while_stalled(c: Client, text: str, *, reads: bool) -> str:
                 await c.send_ping()
                 assert any(tool.name == "commit" for tool in (await c.list_tools()).tools)
                 if reads:
-                    status = await c.call_tool("status", {"tract": "other"})
-                    assert status.structured_content["commit_count"] == 1
+                    for tract in ("default", "other"):
+                        status = await c.call_tool("status", {"tract": tract})
+                        assert status.structured_content["commit_count"] == 1
         assert "result" not in outcome, "the commit should still be waiting on the store"
     result = outcome["result"]
     assert result.is_error

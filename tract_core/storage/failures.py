@@ -53,6 +53,12 @@ def damaged_data(err: Exception, where: str, dialect: str) -> CorruptStoreError:
         "restore it from a backup if it finds damage")
 
 
+def is_busy(err: SQLAlchemyError) -> bool:
+    """SQLite's "another connection holds the lock"."""
+    orig = getattr(err, "orig", None)
+    return getattr(orig, "sqlite_errorname", None) in SQLITE_BUSY or "database is locked" in str(orig)
+
+
 def storage_error(err: SQLAlchemyError, where: str, timeout: float, *, dialect: str,
                   no_wait: bool = False) -> StorageError:
     """The StorageError for `err`, raised by a call on the store `where` (a path or a URL without
@@ -68,7 +74,7 @@ def storage_error(err: SQLAlchemyError, where: str, timeout: float, *, dialect: 
         return CorruptStoreError(
             f"the store {where} is damaged ({why}): run `{check_command(where, dialect)}` to see what is "
             "damaged, and restore it from a backup")
-    if code in SQLITE_BUSY or (dialect == "sqlite" and "database is locked" in why):
+    if dialect == "sqlite" and is_busy(err):
         if no_wait:
             return StoreBusyError(f"the store {where} is locked by another writer; nothing was written")
         return StoreTimeoutError(

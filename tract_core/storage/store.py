@@ -15,13 +15,13 @@ from contextlib import contextmanager, nullcontext
 from sqlalchemy import (Engine, and_, bindparam, delete, func, insert, literal, literal_column, select, true,
                         update)
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from tract_core.errors import StorageError, StoreBusyError, TractError
 from tract_core.storage import schema as s
-from tract_core.storage import timeouts
+from tract_core.storage import timeouts, turns
 from tract_core.storage.engine import BUSY_OPTION, WRITE_OPTION, make_engine, migrate
-from tract_core.storage.failures import DATA_ERRORS, damaged_data, location, storage_error
+from tract_core.storage.failures import DATA_ERRORS, damaged_data, is_busy, location, storage_error
 from tract_core.storage.rows import AnnotationRow, BlobRow, CommitRow, EventRow, RefRow
 
 
@@ -49,6 +49,7 @@ class Store:
         # transactions must take turns on it or they interleave ("transaction within a transaction")
         in_memory = self.dialect == "sqlite" and self.engine.url.database in (None, "", ":memory:")
         self._one_at_a_time = threading.RLock() if in_memory else nullcontext()
+        self._lets_go = self.dialect == "sqlite" and not in_memory  # see _write_connection
 
     @contextmanager
     def write(self, wait_ms: int | None = None) -> Iterator[Txn]:
@@ -58,12 +59,37 @@ class Store:
         if hurry:
             wait_ms = 0
         options = {WRITE_OPTION: True} if wait_ms is None else {WRITE_OPTION: True, BUSY_OPTION: wait_ms}
+        turn = turns.held() if wait_ms is None and self._lets_go else None
         with self._failures(hurry):
-            with self._turn(hurry), self.engine.connect().execution_options(**options) as conn:
-                with conn.begin():
-                    yield Txn(conn, self.dialect)
+            with self._turn(hurry), self._write_connection(options, turn) as conn:
+                yield Txn(conn, self.dialect)
         if hurry:  # written: from now on this call waits like any other (see `no_wait`)
             timeouts.no_wait.set(False)
+
+    @contextmanager
+    def _write_connection(self, options: dict, turn: turns.TurnLock | None) -> Iterator:
+        """A connection in a write transaction. With the tract's `turn` held, a store busy with
+        another writer is waited for with the turn let go (see storage.turns)."""
+        if turn is None:
+            with self.engine.connect().execution_options(**options) as conn, conn.begin():
+                yield conn
+            return
+        conn = self.engine.connect().execution_options(**{**options, BUSY_OPTION: 0})
+        try:
+            trans = conn.begin()
+        except OperationalError as err:
+            conn.close()
+            if not is_busy(err):
+                raise
+            with turn.let_go():
+                conn = self.engine.connect().execution_options(**options)
+                try:
+                    trans = conn.begin()
+                except BaseException:
+                    conn.close()
+                    raise
+        with conn, trans:
+            yield conn
 
     @contextmanager
     def read(self) -> Iterator[Txn]:
