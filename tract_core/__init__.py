@@ -19,3 +19,7 @@ __all__ = [
     "Instruction", "Message", "MergeResult", "Operation", "Output", "Priority", "Reasoning", "Status",
     "TiktokenCounter", "TokenCounter", "ToolCall", "ToolIO", "Tract", "TractError",
 ]
+
+from tract_core.models.check import CheckProblem, CheckReport  # noqa: E402 - what Tract.check() returns
+
+__all__ += ["CheckProblem", "CheckReport"]
