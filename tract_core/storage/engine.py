@@ -204,7 +204,8 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         with conn:
             with conn.begin():
                 if conn.dialect.name == "postgresql":
-                    conn.execute(text("SELECT pg_advisory_xact_lock(7210531)"))
+                    # one migration at a time per schema (stores in other schemas of the database go on)
+                    conn.execute(text("SELECT pg_advisory_xact_lock(7210531, hashtext(current_schema()))"))
                 current = MigrationContext.configure(conn).get_current_revision()
                 if current == target:
                     return
