@@ -188,3 +188,24 @@ def test_a_budget_keeps_the_newest_turns_that_fit_and_older_small_ones(mem):
     assert ctx.commit_hashes[1] == task.hash     # the user's task stays; the big pair goes
     assert {d.commit: d.reason for d in ctx.dropped}[big.hash] == "budget"
     assert ctx.omitted is None and anthropic_problems(ctx.to_anthropic()) == []
+
+
+def test_the_agent_loop_stays_incremental_with_reused_ids_and_parallel_calls(mem, monkeypatch):
+    from tract_core.operations import compiler as compiler_module
+
+    mem.user("go")
+    mem.compile()
+    full_passes = []
+    real = compiler_module.assemble
+    monkeypatch.setattr(compiler_module, "assemble", lambda *a, **k: full_passes.append(1) or real(*a, **k))
+    for step in range(6):
+        mem.tool_call("t", {"step": step}, "a")        # the same id every step
+        mem.tool_call("t", {"step": step, "k": 2}, "b")
+        mem.compile()
+        mem.tool_result("b", f"b {step}")
+        mem.tool_result("a", f"a {step}")
+        mem.compile()
+    assert full_passes == []
+    monkeypatch.setattr(compiler_module, "assemble", real)
+    assert mem.compile() == fresh(mem)
+    assert len(mem.compile().renamed_call_ids) == 10
