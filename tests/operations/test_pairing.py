@@ -209,3 +209,19 @@ def test_the_agent_loop_stays_incremental_with_reused_ids_and_parallel_calls(mem
     monkeypatch.setattr(compiler_module, "assemble", real)
     assert mem.compile() == fresh(mem)
     assert len(mem.compile().renamed_call_ids) == 10
+
+
+def test_call_ids_the_anthropic_api_would_refuse_are_spelt_safely(mem):
+    mem.user("go")
+    mem.tool_call("search", {"q": "東京"}, "functions.search:0")
+    mem.tool_result("functions.search:0", "晴れ ☀️")
+    mem.tool_call("search", {"q": "Oslo"}, "functions/search:0")   # the same once spelt safely
+    mem.tool_result("functions/search:0", "snø")
+    ctx = mem.compile()
+    request = ctx.to_anthropic()
+    assert anthropic_problems(request) == []
+    ids = [b["id"] for m in request["messages"] for b in m["content"] if b["type"] == "tool_use"]
+    assert ids[0].startswith("functions_search_0_") and ids[0] != ids[1]
+    assert [m["tool_calls"][0]["id"] for m in ctx.to_openai() if m.get("tool_calls")] == [
+        "functions.search:0", "functions/search:0"]
+    assert request["messages"][2]["content"][0]["content"] == "晴れ ☀️"
