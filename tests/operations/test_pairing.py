@@ -164,6 +164,7 @@ def test_replay_gives_back_the_rendered_ids_and_the_note(mem):
     assert budgeted.omitted is not None
     again = mem.replay(budgeted.record_id)
     assert again.omitted == budgeted.omitted and again.to_anthropic() == budgeted.to_anthropic()
+    assert again.dropped == budgeted.dropped and {d.reason for d in again.dropped} == {"budget"}
 
 
 def test_reorder_with_a_reused_id_warns_only_about_the_pair_it_splits(mem):

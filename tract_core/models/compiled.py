@@ -38,7 +38,7 @@ DropReason = Literal["skip", "budget", "unanswered_call", "result_without_call"]
 
 class DroppedCommit(BaseModel):
     """A commit on the branch that the compiled context leaves out, and why: `skip` (annotated
-    SKIP), `budget` (the oldest turns, to fit the budget), `unanswered_call` (a tool call no later
+    SKIP), `budget` (left out to fit the budget: older turns go first), `unanswered_call` (a tool call no later
     result answers), `result_without_call` (a tool result with no earlier unanswered call of its id)."""
 
     model_config = ConfigDict(frozen=True)
