@@ -62,7 +62,9 @@ class Tract:
         self._compiler = Compiler(self.repo, snapshots=bool(compile_snapshots))
         self._lock = threading.RLock()
         self._owns_store = owns_store
-        with store.write() as tx:
+        # on its own, not joined to a call's one transaction: a failed call must not leave this
+        # object behind without its tract's rows
+        with store.write(join=False) as tx:
             if tx.ensure_tract(tract_id) or tx.get_ref(tract_id, HEAD) is None:
                 tx.create_ref(tract_id, branch_ref(DEFAULT_BRANCH), None)
                 tx.create_ref(tract_id, HEAD, None, branch_ref(DEFAULT_BRANCH))
