@@ -181,7 +181,7 @@ class Tract:
         with self._lock, self.store.read() as tx:
             view = RefView.read(tx, self.tract_id)
             head = view.head
-            tokens = self._compiler.assembled(tx, head).tokens if head else 0
+            tokens = self._compiler.tokens(tx, head) if head else 0
             count = self._compiler.state(tx, head).commits if head else 0
             pending = self._pending_count(tx)
         return Status(tract_id=self.tract_id, branch=view.branch, detached=view.branch is None,

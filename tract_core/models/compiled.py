@@ -7,6 +7,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tract_core.models.content import Settings, ToolSpec
+from tract_core.models.request import (anthropic_tools, mark_cache_breakpoints, openai_tools,
+                                       settings_fields)
+
 
 class ToolCall(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -31,7 +35,10 @@ class Message(BaseModel):
 
 class CompiledContext(BaseModel):
     """What `compile()` returns. `dropped` lists commits left out to fit a budget or because a
-    tool call had no result (or a result no call)."""
+    tool call had no result (or a result no call). `tools` and `settings` are the latest `tools`
+    and `settings` commits on the branch: the rest of the request the model is called with.
+    `token_count` includes the framing the API adds (see `tract_core.tokens.Framing`) and the
+    tool definitions."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -41,9 +48,22 @@ class CompiledContext(BaseModel):
     head: str | None = None
     dropped: list[str] = Field(default_factory=list)
     record_id: str | None = None
+    tools: list[ToolSpec] = Field(default_factory=list)
+    settings: Settings | None = None
 
-    def to_openai(self) -> list[dict[str, Any]]:
-        """Chat Completions messages; an assistant's text and tool calls share one message."""
+    def to_openai(self, *, request: bool = False) -> list[dict[str, Any]] | dict[str, Any]:
+        """Chat Completions messages; an assistant's text and tool calls share one message.
+        `request=True`: the whole request body instead, `{"messages": …}` with the `tools` and the
+        settings (`model`, `max_completion_tokens`, `temperature`, `top_p`, `stop`) that are set."""
+        messages = self._openai_messages()
+        if not request:
+            return messages
+        body: dict[str, Any] = {**settings_fields(self.settings, "openai"), "messages": messages}
+        if self.tools:
+            body["tools"] = openai_tools(self.tools)
+        return body
+
+    def _openai_messages(self) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         for m in self.messages:
             if m.role == "tool":
@@ -66,9 +86,18 @@ class CompiledContext(BaseModel):
             out.append(entry)
         return out
 
-    def to_anthropic(self) -> dict[str, Any]:
+    def to_anthropic(self, *, cache: bool = False) -> dict[str, Any]:
         """Messages API shape: `{"system": …, "messages": […]}` with same-role turns merged and
-        tool_use / tool_result blocks where the API wants them."""
+        tool_use / tool_result blocks where the API wants them, plus `tools` and the settings
+        (`model`, `max_tokens`, `temperature`, `top_p`, `stop_sequences`) that are set.
+        `cache=True`: with prompt-cache breakpoints (see `tract_core.models.request`)."""
+        request = self._anthropic_request()
+        request.update(settings_fields(self.settings, "anthropic"))
+        if self.tools:
+            request["tools"] = anthropic_tools(self.tools)
+        return mark_cache_breakpoints(request) if cache else request
+
+    def _anthropic_request(self) -> dict[str, Any]:
         system: list[str] = []
         messages: list[dict[str, Any]] = []
         for m in self.messages:
@@ -99,5 +128,6 @@ class CompiledContext(BaseModel):
 
 def _openai_calls(m: Message) -> list[dict[str, Any]]:
     return [{"id": c.id, "type": "function",
-             "function": {"name": c.name, "arguments": json.dumps(c.arguments, sort_keys=True)}}
+             "function": {"name": c.name,
+                          "arguments": json.dumps(c.arguments, sort_keys=True, ensure_ascii=False)}}
             for c in m.tool_calls]

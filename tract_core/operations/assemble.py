@@ -29,10 +29,12 @@ class Assembled:
     # which only sends the incremental path to a full pass
     call_ids: set[str] = field(default_factory=set)
 
-    def context(self) -> CompiledContext:
+    def context(self, overhead: int = 0, tools: list | None = None, settings=None) -> CompiledContext:
+        """`overhead`: the request's tokens outside the messages (tool definitions, reply priming)."""
         return CompiledContext.model_construct(
-            messages=list(self.messages), token_count=self.tokens, commit_hashes=list(self.hashes),
-            head=self.head, dropped=list(self.dropped), record_id=None)
+            messages=list(self.messages), token_count=self.tokens + overhead,
+            commit_hashes=list(self.hashes), head=self.head, dropped=list(self.dropped), record_id=None,
+            tools=list(tools or []), settings=settings)
 
 
 def _pair(entries: list[Entry]) -> tuple[set[int], set[int]]:

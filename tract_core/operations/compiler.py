@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 
-from tract_core.errors import CommitNotFoundError, TractError
+from tract_core.errors import BudgetError, CommitNotFoundError, TractError
 from tract_core.models.compiled import CompiledContext
+from tract_core.models.content import Settings, Tools
 from tract_core.operations import snapshot
 from tract_core.operations.assemble import Assembled, assemble, extend_assembled
 from tract_core.operations.compile_state import (CompileState, Entry, build_state, extend_state, gc_paused,
@@ -21,6 +22,7 @@ from tract_core.operations.history import chain_back
 from tract_core.operations.repo import Repo
 from tract_core.storage import Txn
 from tract_core.storage.snapshots import nearest_snapshot, save_snapshot
+from tract_core.tokens import framing_of
 
 log = logging.getLogger(__name__)
 RECENT_DEPTH = 32   # how far back the incremental path looks for a cached state
@@ -199,7 +201,30 @@ class Compiler:
         self.outputs.put(head, out)
         return out
 
+    def overhead(self, state: CompileState) -> int:
+        """The request's tokens outside its messages: the tool definitions and the reply priming."""
+        tools = state.request.get("tools")
+        return framing_of(self.repo.counter).reply_priming + (tools.tokens if tools else 0)
+
+    def tokens(self, tx: Txn, head: str) -> int:
+        """What a compile of `head` without a budget counts (cached like the compile itself)."""
+        tokens = self.assembled(tx, head).tokens  # first: it takes the incremental path when it can
+        return tokens + self.overhead(self.state(tx, head))
+
     def compile(self, tx: Txn, head: str | None, budget: int | None = None) -> CompiledContext:
         if head is None:
             return CompiledContext(messages=[], token_count=0, commit_hashes=[], head=None)
-        return self.assembled(tx, head, budget).context()
+        if budget is None:
+            out = self.assembled(tx, head)  # before the state: it takes the incremental path when it can
+            state = self.state(tx, head)
+            overhead = self.overhead(state)
+        else:
+            state = self.state(tx, head)
+            overhead = self.overhead(state)
+            if budget < overhead:
+                raise BudgetError(f"the tool definitions and reply priming alone need {overhead} tokens, "
+                                  f"over the budget of {budget}; raise the budget or commit fewer tools")
+            out = self.assembled(tx, head, budget - overhead)
+        tools, settings = state.request.get("tools"), state.request.get("settings")
+        return out.context(overhead, Tools.model_validate(tools.data).tools if tools else [],
+                           Settings.model_validate(settings.data) if settings else None)

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from tract_core.models.compiled import Message, ToolCall
+from tract_core.tokens import TokenCounter, framing_of
 
 
 def _result_text(result: Any) -> str:
@@ -34,6 +35,10 @@ def render(data: dict[str, Any], commit_hash: str | None = None) -> Message:
     if kind == "artifact":
         header = f"[artifact {data['name']} ({data.get('mime_type', 'text/plain')})]"
         return Message(role="user", content=f"{header}\n{data['text']}", commit_hash=commit_hash)
+    if kind in ("tools", "settings"):  # not a turn: shown as JSON wherever a commit is displayed
+        fields = {k: v for k, v in data.items() if k != "content_type"}
+        return Message(role="system", content=json.dumps(fields, sort_keys=True, ensure_ascii=False),
+                       commit_hash=commit_hash)
     if kind == "freeform":
         return Message(role="user", content=json.dumps(data["payload"], sort_keys=True, ensure_ascii=False),
                        commit_hash=commit_hash)
@@ -46,12 +51,34 @@ def render(data: dict[str, Any], commit_hash: str | None = None) -> Message:
 
 def token_text(data: dict[str, Any]) -> str:
     """The text a model would read for this content (what its token count measures)."""
+    if data.get("content_type") == "settings":
+        return ""  # settings steer the model; they are not read by it
+    if data.get("content_type") == "tools":
+        return json.dumps(data["tools"], sort_keys=True, ensure_ascii=False)
     m = render(data)
     parts = [m.content]
     for c in m.tool_calls:
         parts.append(c.name)
         parts.append(json.dumps(c.arguments, sort_keys=True, ensure_ascii=False))
     return "\n".join(p for p in parts if p)
+
+
+def count_tokens(data: dict[str, Any], counter: TokenCounter) -> int:
+    """What this content costs in a request: its text, plus the framing the counter's API adds
+    around a message (see `tokens.Framing`: per message, its role, each tool call's id and type,
+    a result's `tool_call_id`). The reply priming is per request: the compiler adds it."""
+    tokens = counter.count(token_text(data))
+    framing = framing_of(counter)
+    if data.get("content_type") in ("tools", "settings") or framing.per_message == 0 and not framing.fields:
+        return tokens
+    m = render(data)
+    tokens += framing.per_message
+    if framing.fields:
+        tokens += counter.count(m.role)
+        tokens += sum(counter.count(c.id) + counter.count("function") for c in m.tool_calls)
+        if m.tool_call_id:
+            tokens += counter.count(m.tool_call_id)
+    return tokens
 
 
 def tool_key(data: dict[str, Any]) -> tuple[str, str] | None:
