@@ -24,8 +24,17 @@ def save_record(repo: Repo, ctx: CompiledContext) -> CompiledContext:
     record_id = uuid.uuid4().hex
     with repo.store.write() as tx:
         records_q.insert_record(tx, repo.tract_id, record_id, ctx.head, json.dumps(ctx.commit_hashes),
-                                ctx.token_count, messages_hash(ctx.messages))
+                                ctx.token_count, messages_hash(ctx.messages), _request_json(ctx))
     return ctx.model_copy(update={"record_id": record_id})
+
+
+def _request_json(ctx: CompiledContext) -> str | None:
+    """What the compile sent besides messages, kept verbatim: the commits it came from may be
+    garbage-collected, and a record must replay what was sent."""
+    if not ctx.tools and ctx.settings is None:
+        return None
+    return canonical_json({"tools": [t.model_dump(mode="json") for t in ctx.tools],
+                           "settings": ctx.settings.model_dump(mode="json") if ctx.settings else None})
 
 
 def replay(repo: Repo, record_id: str) -> CompiledContext:
@@ -46,5 +55,7 @@ def replay(repo: Repo, record_id: str) -> CompiledContext:
     messages = [render(json.loads(rows[h].body), h) for h in hashes]
     if messages_hash(messages) != rec.messages_hash:
         raise StorageError(f"compile record {record_id} does not match the stored commits (hash mismatch)")
+    request = json.loads(rec.request) if rec.request else {}
     return CompiledContext(messages=messages, token_count=rec.token_count, commit_hashes=hashes,
-                           head=rec.head, record_id=rec.id)
+                           head=rec.head, record_id=rec.id, tools=request.get("tools") or [],
+                           settings=request.get("settings"))
