@@ -12,7 +12,7 @@ import logging
 from collections import OrderedDict
 
 from tract_core.errors import BudgetError, CommitNotFoundError, TractError
-from tract_core.models.compiled import CompiledContext
+from tract_core.models.compiled import CompiledContext, openai_merges
 from tract_core.models.content import Settings, Tools
 from tract_core.operations import snapshot
 from tract_core.operations.assemble import Assembled, assemble, extend_assembled
@@ -63,6 +63,7 @@ class Compiler:
         self.states: _LRU = _LRU()
         self.outputs: _LRU = _LRU()
         self.annotation_log: list[tuple[int, str]] = []
+        self._saving: int | None = None
 
     def clear(self) -> None:
         self.states.clear()
@@ -206,10 +207,18 @@ class Compiler:
         tools = state.request.get("tools")
         return framing_of(self.repo.counter).reply_priming + (tools.tokens if tools else 0)
 
+    def merge_saving(self, out: Assembled) -> int:
+        """Framing counted per commit that the API does not charge: an assistant turn's text and
+        tool calls are one message, framed once (commits count as if each were its own message)."""
+        if self._saving is None:
+            framing = framing_of(self.repo.counter)
+            self._saving = framing.per_message + (self.repo.counter.count("assistant") if framing.fields else 0)
+        return self._saving * openai_merges(out.messages) if self._saving else 0
+
     def tokens(self, tx: Txn, head: str) -> int:
         """What a compile of `head` without a budget counts (cached like the compile itself)."""
-        tokens = self.assembled(tx, head).tokens  # first: it takes the incremental path when it can
-        return tokens + self.overhead(self.state(tx, head))
+        out = self.assembled(tx, head)  # first: it takes the incremental path when it can
+        return out.tokens + self.overhead(self.state(tx, head)) - self.merge_saving(out)
 
     def compile(self, tx: Txn, head: str | None, budget: int | None = None) -> CompiledContext:
         if head is None:
@@ -226,5 +235,5 @@ class Compiler:
                                   f"over the budget of {budget}; raise the budget or commit fewer tools")
             out = self.assembled(tx, head, budget - overhead)
         tools, settings = state.request.get("tools"), state.request.get("settings")
-        return out.context(overhead, Tools.model_validate(tools.data).tools if tools else [],
+        return out.context(overhead - self.merge_saving(out), Tools.model_validate(tools.data).tools if tools else [],
                            Settings.model_validate(settings.data) if settings else None)

@@ -67,17 +67,18 @@ def count_tokens(data: dict[str, Any], counter: TokenCounter) -> int:
     """What this content costs in a request: its text, plus the framing the counter's API adds
     around a message (see `tokens.Framing`: per message, its role, each tool call's id and type,
     a result's `tool_call_id`). The reply priming is per request: the compiler adds it."""
-    tokens = counter.count(token_text(data))
     framing = framing_of(counter)
-    if data.get("content_type") in ("tools", "settings") or framing.per_message == 0 and not framing.fields:
-        return tokens
+    if data.get("content_type") in ("tools", "settings") or not framing.fields:
+        return counter.count(token_text(data)) + (0 if data.get("content_type") in ("tools", "settings")
+                                                  else framing.per_message)
+    # each field as the API is sent it, counted apart, as the cookbook does
     m = render(data)
-    tokens += framing.per_message
-    if framing.fields:
-        tokens += counter.count(m.role)
-        tokens += sum(counter.count(c.id) + counter.count("function") for c in m.tool_calls)
-        if m.tool_call_id:
-            tokens += counter.count(m.tool_call_id)
+    tokens = framing.per_message + counter.count(m.role) + counter.count(m.content)
+    for c in m.tool_calls:
+        arguments = json.dumps(c.arguments, sort_keys=True, ensure_ascii=False)
+        tokens += counter.count(c.id) + counter.count("function") + counter.count(c.name) + counter.count(arguments)
+    if m.tool_call_id:
+        tokens += counter.count(m.tool_call_id)
     return tokens
 
 
