@@ -147,3 +147,17 @@ def test_a_tools_commit_shows_as_json_in_the_log(mem):
     shown = mem.log()[0]
     assert shown.content_type == "tools" and shown.content.tools == [SEARCH]
     assert json.loads(json.dumps(shown.content.model_dump(mode="json")))["tools"][0]["name"] == "search_flights"
+
+
+def test_compressing_a_range_that_holds_tools_and_settings_keeps_them(mem):
+    mem.system("rules")
+    first = mem.user("one two three")
+    mem.commit(Tools(tools=[SEARCH]))
+    mem.assistant("four five")
+    mem.commit(Settings(model="claude-opus-4-5"))
+    last = mem.user("six seven")
+    mem.user("after")
+    mem.compress(from_commit=first.hash, to_commit=last.hash, content="a summary", mode="manual")
+    ctx = mem.compile()
+    assert ctx.tools == [SEARCH] and ctx.settings.model == "claude-opus-4-5"
+    assert [m.content for m in ctx.messages][-1] == "after" and len(ctx.messages) == 3

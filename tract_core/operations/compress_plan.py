@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from tract_core.errors import CompressionError, DetachedHeadError, StaleCompressionError
 from tract_core.models.enums import Priority
-from tract_core.operations.compile_state import build_state
+from tract_core.operations.compile_state import REQUEST_KINDS, build_state
 from tract_core.operations.refs import RefView, resolve
 from tract_core.operations.repo import Repo
 from tract_core.operations.rewrite import Chain, latest_annotations, read_chain
@@ -136,6 +136,10 @@ def make_plan(tx: Txn, repo: Repo, commits=None, from_commit=None, to_commit=Non
             elif row.edit_target in kept:
                 items.append({"keep": h})
                 kept.append(h)
+            continue
+        if row.content_type in REQUEST_KINDS:  # tools or settings: part of the request, kept as is
+            front.append({"keep": h})
+            kept.append(h)
             continue
         entry = entries[h]
         p = priority(h, row.content_type)
