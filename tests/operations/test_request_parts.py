@@ -73,6 +73,11 @@ def test_a_context_without_tools_or_settings_sends_neither(mem):
 def test_bad_tool_definitions_and_settings_are_refused(mem):
     with pytest.raises(ContentValidationError):
         mem.commit({"content_type": "tools", "tools": [{"name": "has space"}]})
+    with pytest.raises(ContentValidationError, match="object"):
+        mem.commit({"content_type": "tools", "tools": [{"name": "x", "input_schema": {"type": "string"}}]})
+    with pytest.raises(ContentValidationError, match="valid JSON schema"):
+        mem.commit({"content_type": "tools", "tools": [{"name": "x", "input_schema": {
+            "type": "object", "properties": {"q": {"type": "strin"}}}}]})
     with pytest.raises(ContentValidationError):
         mem.commit({"content_type": "settings", "temperature": -1})
     with pytest.raises(ContentValidationError):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class ContentBase(BaseModel):
@@ -79,6 +79,19 @@ class ToolSpec(ContentBase):
     name: str = Field(min_length=1, max_length=128, pattern=r"^[a-zA-Z0-9_-]+$")
     description: str = ""
     input_schema: dict[str, Any] = Field(default_factory=lambda: {"type": "object", "properties": {}})
+
+    @field_validator("input_schema")
+    @classmethod
+    def _object_schema(cls, schema: dict[str, Any]) -> dict[str, Any]:
+        import jsonschema  # only when tools are committed
+
+        if schema.get("type") != "object":
+            raise ValueError('a tool\'s input_schema must be a JSON schema of "type": "object"')
+        try:
+            jsonschema.validators.validator_for(schema).check_schema(schema)
+        except jsonschema.SchemaError as err:
+            raise ValueError(f"input_schema is not a valid JSON schema: {err.message}") from None
+        return schema
 
 
 class Tools(ContentBase):
