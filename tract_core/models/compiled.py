@@ -126,17 +126,21 @@ class CompiledContext(BaseModel):
         return {"system": "\n\n".join(system), "messages": messages}
 
 
-def openai_merges(messages: list[Message]) -> int:
+MergeState = tuple[int, "str | None", bool]   # merges so far, the last message's role, its calls
+
+
+def openai_merges(messages: list[Message], state: MergeState = (0, None, False)) -> MergeState:
     """How many messages `to_openai` folds into the assistant message before them (text and tool
-    calls of one assistant turn): each is one message less for the API to frame."""
-    merges, prev_role, prev_calls = 0, None, False
+    calls of one assistant turn: each is one message less for the API to frame), counting on from
+    `state`, the result for the messages before these."""
+    merges, prev_role, prev_calls = state
     for m in messages:
         if m.role == "assistant" and prev_role == "assistant" and (m.tool_calls or prev_calls):
             merges += 1
             prev_calls = prev_calls or bool(m.tool_calls)
             continue
         prev_role, prev_calls = m.role, bool(m.tool_calls)
-    return merges
+    return merges, prev_role, prev_calls
 
 
 def _openai_calls(m: Message) -> list[dict[str, Any]]:

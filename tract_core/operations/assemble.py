@@ -28,6 +28,8 @@ class Assembled:
     # every call id seen; shared with outputs extended from this one, so it may over-report,
     # which only sends the incremental path to a full pass
     call_ids: set[str] = field(default_factory=set)
+    # openai_merges of `messages` and how many messages it covers, once asked (see Compiler.merge_saving)
+    merge_state: tuple | None = None
 
     def context(self, overhead: int = 0, tools: list | None = None, settings=None) -> CompiledContext:
         """`overhead`: the request's tokens outside the messages (tool definitions, reply priming)."""

@@ -177,6 +177,15 @@ class Compiler:
         out = self.outputs.get(base) if base else None
         if out is None or not self._only_touches(out.annotation_id, {s.head for s in steps}):
             return None
+        extended = self._extend_steps(out, steps)
+        if extended is not None and out.merge_state and out.merge_state[-1] == len(out.messages):
+            # an extension only appends messages: count the merges of the new ones alone
+            merges, role, calls, n = out.merge_state
+            extended.merge_state = (*openai_merges(extended.messages[n:], (merges, role, calls)),
+                                    len(extended.messages))
+        return extended
+
+    def _extend_steps(self, out: Assembled, steps: list[CompileState]) -> Assembled | None:
         for step in steps:
             last = step.entries[-1] if step.entries else None
             if last is None or last.position != step.head:
@@ -213,7 +222,11 @@ class Compiler:
         if self._saving is None:
             framing = framing_of(self.repo.counter)
             self._saving = framing.per_message + (self.repo.counter.count("assistant") if framing.fields else 0)
-        return self._saving * openai_merges(out.messages) if self._saving else 0
+        if not self._saving:
+            return 0
+        if out.merge_state is None or out.merge_state[-1] != len(out.messages):
+            out.merge_state = (*openai_merges(out.messages), len(out.messages))
+        return self._saving * out.merge_state[0]
 
     def tokens(self, tx: Txn, head: str) -> int:
         """What a compile of `head` without a budget counts (cached like the compile itself)."""
