@@ -28,7 +28,8 @@ _env_lock = threading.Lock()
 
 @runtime_checkable
 class TokenCounter(Protocol):
-    """Anything that counts the tokens of a text."""
+    """Anything that counts the tokens of a text. A `framing` attribute (a `Framing`), when it has
+    one, says what the API adds around each message; without it compiles count text only."""
 
     def count(self, text: str) -> int: ...
 

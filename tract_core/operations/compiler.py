@@ -11,13 +11,15 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 
+from pydantic import BaseModel
+
 from tract_core.errors import BudgetError, CommitNotFoundError, TractError
 from tract_core.models.compiled import CompiledContext, openai_merges
 from tract_core.models.content import Settings, Tools
 from tract_core.operations import snapshot
 from tract_core.operations.assemble import Assembled, assemble, extend_assembled
-from tract_core.operations.compile_state import (CompileState, Entry, build_state, extend_state, gc_paused,
-                                                 replay_onto)
+from tract_core.operations.compile_state import (CompileState, Entry, RequestPart, build_state, extend_state,
+                                                 gc_paused, replay_onto)
 from tract_core.operations.history import chain_back
 from tract_core.operations.repo import Repo
 from tract_core.storage import Txn
@@ -64,6 +66,7 @@ class Compiler:
         self.outputs: _LRU = _LRU()
         self.annotation_log: list[tuple[int, str]] = []
         self._saving: int | None = None
+        self.parts: _LRU = _LRU()   # commit hash -> Tools or Settings
 
     def clear(self) -> None:
         self.states.clear()
@@ -248,5 +251,13 @@ class Compiler:
                                   f"over the budget of {budget}; raise the budget or commit fewer tools")
             out = self.assembled(tx, head, budget - overhead)
         tools, settings = state.request.get("tools"), state.request.get("settings")
-        return out.context(overhead - self.merge_saving(out), Tools.model_validate(tools.data).tools if tools else [],
-                           Settings.model_validate(settings.data) if settings else None)
+        return out.context(overhead - self.merge_saving(out), self._model(tools, Tools).tools if tools else [],
+                           self._model(settings, Settings) if settings else None)
+
+    def _model(self, part: RequestPart, model: type[BaseModel]):
+        """The content of a request part as its model, parsed once per commit."""
+        found = self.parts.get(part.shown)
+        if found is None:
+            found = model.model_validate(part.data)
+            self.parts.put(part.shown, found)
+        return found
