@@ -54,7 +54,7 @@ def test_the_requests_validate_with_each_sdks_own_types(mem):
     TypeAdapter(list[anthropic_types.MessageParam]).validate_python(a["messages"])
     assert a["tools"] == [{"name": "search_flights", "description": "Find flights between two cities",
                            "input_schema": SEARCH.input_schema}]
-    o = ctx.to_openai(request=True)
+    o = ctx.to_openai_request()
     assert o["model"] == "claude-opus-4-5" and o["max_completion_tokens"] == 1024 and o["stop"] == ["END"]
     TypeAdapter(list[openai_chat.ChatCompletionToolParam]).validate_python(o["tools"])
     TypeAdapter(list[openai_chat.ChatCompletionMessageParam]).validate_python(o["messages"])
@@ -67,7 +67,7 @@ def test_a_context_without_tools_or_settings_sends_neither(mem):
     ctx = mem.compile()
     assert ctx.tools == [] and ctx.settings is None
     assert set(ctx.to_anthropic()) == {"system", "messages"}
-    assert set(ctx.to_openai(request=True)) == {"messages"}
+    assert set(ctx.to_openai_request()) == {"messages"}
 
 
 def test_bad_tool_definitions_and_settings_are_refused(mem):

@@ -8,8 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from tract_core.models.content import Settings, ToolSpec
-from tract_core.models.request import (anthropic_tools, mark_cache_breakpoints, openai_tools,
-                                       settings_fields)
+from tract_core.models.request import finish_anthropic, openai_request
 
 
 class ToolCall(BaseModel):
@@ -35,35 +34,23 @@ class Message(BaseModel):
 
 class CompiledContext(BaseModel):
     """What `compile()` returns. `dropped` lists commits left out to fit a budget or because a
-    tool call had no result (or a result no call). `tools` and `settings` are the latest `tools`
-    and `settings` commits on the branch: the rest of the request the model is called with.
-    `token_count` includes the framing the API adds (see `tract_core.tokens.Framing`) and the
-    tool definitions."""
+    tool call had no result (or a result no call)."""
 
     model_config = ConfigDict(frozen=True)
 
     messages: list[Message]
     token_count: int
     commit_hashes: list[str]
-    head: str | None = None
-    dropped: list[str] = Field(default_factory=list)
-    record_id: str | None = None
+    # the latest `tools` and `settings` commits on the branch: the rest of the request sent
     tools: list[ToolSpec] = Field(default_factory=list)
     settings: Settings | None = None
 
-    def to_openai(self, *, request: bool = False) -> list[dict[str, Any]] | dict[str, Any]:
-        """Chat Completions messages; an assistant's text and tool calls share one message.
-        `request=True`: the whole request body instead, `{"messages": …}` with the `tools` and the
-        settings (`model`, `max_completion_tokens`, `temperature`, `top_p`, `stop`) that are set."""
-        messages = self._openai_messages()
-        if not request:
-            return messages
-        body: dict[str, Any] = {**settings_fields(self.settings, "openai"), "messages": messages}
-        if self.tools:
-            body["tools"] = openai_tools(self.tools)
-        return body
+    head: str | None = None
+    dropped: list[str] = Field(default_factory=list)
+    record_id: str | None = None
 
-    def _openai_messages(self) -> list[dict[str, Any]]:
+    def to_openai(self) -> list[dict[str, Any]]:
+        """Chat Completions messages; an assistant's text and tool calls share one message."""
         out: list[dict[str, Any]] = []
         for m in self.messages:
             if m.role == "tool":
@@ -86,18 +73,14 @@ class CompiledContext(BaseModel):
             out.append(entry)
         return out
 
+    def to_openai_request(self) -> dict[str, Any]:
+        """The whole Chat Completions request body: `to_openai()` as `messages`, with the `tools`
+        and the settings that are set (`model`, `max_completion_tokens`, `temperature`, …)."""
+        return openai_request(self.to_openai(), self.tools, self.settings)
+
     def to_anthropic(self, *, cache: bool = False) -> dict[str, Any]:
         """Messages API shape: `{"system": …, "messages": […]}` with same-role turns merged and
-        tool_use / tool_result blocks where the API wants them, plus `tools` and the settings
-        (`model`, `max_tokens`, `temperature`, `top_p`, `stop_sequences`) that are set.
-        `cache=True`: with prompt-cache breakpoints (see `tract_core.models.request`)."""
-        request = self._anthropic_request()
-        request.update(settings_fields(self.settings, "anthropic"))
-        if self.tools:
-            request["tools"] = anthropic_tools(self.tools)
-        return mark_cache_breakpoints(request) if cache else request
-
-    def _anthropic_request(self) -> dict[str, Any]:
+        tool_use / tool_result blocks where the API wants them."""
         system: list[str] = []
         messages: list[dict[str, Any]] = []
         for m in self.messages:
@@ -123,24 +106,8 @@ class CompiledContext(BaseModel):
         for msg in messages:  # the API wants tool results first in a user turn
             if msg["role"] == "user":
                 msg["content"].sort(key=lambda b: b["type"] != "tool_result")
-        return {"system": "\n\n".join(system), "messages": messages}
-
-
-MergeState = tuple[int, "str | None", bool]   # merges so far, the last message's role, its calls
-
-
-def openai_merges(messages: list[Message], state: MergeState = (0, None, False)) -> MergeState:
-    """How many messages `to_openai` folds into the assistant message before them (text and tool
-    calls of one assistant turn: each is one message less for the API to frame), counting on from
-    `state`, the result for the messages before these."""
-    merges, prev_role, prev_calls = state
-    for m in messages:
-        if m.role == "assistant" and prev_role == "assistant" and (m.tool_calls or prev_calls):
-            merges += 1
-            prev_calls = prev_calls or bool(m.tool_calls)
-            continue
-        prev_role, prev_calls = m.role, bool(m.tool_calls)
-    return merges, prev_role, prev_calls
+        return finish_anthropic({"system": "\n\n".join(system), "messages": messages}, self.tools,
+                                self.settings, cache)
 
 
 def _openai_calls(m: Message) -> list[dict[str, Any]]:

@@ -9,9 +9,12 @@ next compile after an append repeats that prefix byte for byte, so it reads the 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tract_core.models.content import Settings, ToolSpec
+
+if TYPE_CHECKING:
+    from tract_core.models.compiled import Message
 
 EPHEMERAL = {"type": "ephemeral"}
 MAX_BREAKPOINTS = 4
@@ -52,6 +55,26 @@ def settings_fields(settings: Settings | None, api: str) -> dict[str, Any]:
     return {names[k]: v for k, v in settings.model_dump(exclude={"content_type"}).items() if v is not None}
 
 
+def openai_request(messages: list[dict[str, Any]], tools: list[ToolSpec],
+                   settings: Settings | None) -> dict[str, Any]:
+    """A Chat Completions request body around `messages`."""
+    body: dict[str, Any] = {**settings_fields(settings, "openai"), "messages": messages}
+    if tools:
+        body["tools"] = openai_tools(tools)
+    return body
+
+
+def finish_anthropic(request: dict[str, Any], tools: list[ToolSpec], settings: Settings | None,
+                     cache: bool) -> dict[str, Any]:
+    """A Messages API request (`{"system", "messages"}`) with the `tools` and the settings that are
+    set (`model`, `max_tokens`, `temperature`, `top_p`, `stop_sequences`); with `cache`, its
+    prompt-cache breakpoints."""
+    request.update(settings_fields(settings, "anthropic"))
+    if tools:
+        request["tools"] = anthropic_tools(tools)
+    return mark_cache_breakpoints(request) if cache else request
+
+
 def mark_cache_breakpoints(request: dict[str, Any]) -> dict[str, Any]:
     """Mark `request` (a Messages API request built by `to_anthropic`, changed in place and returned)
     with at most 4 cache breakpoints: the last tool, the system prompt (turned into one text block,
@@ -71,3 +94,20 @@ def mark_cache_breakpoints(request: dict[str, Any]) -> dict[str, Any]:
         message["content"][-1]["cache_control"] = dict(EPHEMERAL)
         marks += 1
     return request
+
+
+MergeState = tuple[int, "str | None", bool]   # merges so far, the last message's role, its calls
+
+
+def openai_merges(messages: list[Message], state: MergeState = (0, None, False)) -> MergeState:
+    """How many messages `to_openai` folds into the assistant message before them (text and tool
+    calls of one assistant turn: each is one message less for the API to frame), counting on from
+    `state`, the result for the messages before these."""
+    merges, prev_role, prev_calls = state
+    for m in messages:
+        if m.role == "assistant" and prev_role == "assistant" and (m.tool_calls or prev_calls):
+            merges += 1
+            prev_calls = prev_calls or bool(m.tool_calls)
+            continue
+        prev_role, prev_calls = m.role, bool(m.tool_calls)
+    return merges, prev_role, prev_calls

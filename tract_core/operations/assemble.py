@@ -28,15 +28,11 @@ class Assembled:
     # every call id seen; shared with outputs extended from this one, so it may over-report,
     # which only sends the incremental path to a full pass
     call_ids: set[str] = field(default_factory=set)
-    # openai_merges of `messages` and how many messages it covers, once asked (see Compiler.merge_saving)
-    merge_state: tuple | None = None
 
-    def context(self, overhead: int = 0, tools: list | None = None, settings=None) -> CompiledContext:
-        """`overhead`: the request's tokens outside the messages (tool definitions, reply priming)."""
+    def context(self) -> CompiledContext:
         return CompiledContext.model_construct(
-            messages=list(self.messages), token_count=self.tokens + overhead,
-            commit_hashes=list(self.hashes), head=self.head, dropped=list(self.dropped), record_id=None,
-            tools=list(tools or []), settings=settings)
+            messages=list(self.messages), token_count=self.tokens, commit_hashes=list(self.hashes),
+            head=self.head, dropped=list(self.dropped), record_id=None)
 
 
 def _pair(entries: list[Entry]) -> tuple[set[int], set[int]]:

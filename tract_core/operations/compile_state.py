@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from tract_core.models.compiled import Message
+from tract_core.models.content import REQUEST_KINDS
 from tract_core.operations.history import linearize
 from tract_core.operations.render import render, tool_key
 from tract_core.storage.rows import CommitRow
@@ -34,8 +35,6 @@ class RequestPart:
     tokens: int
     data: dict
 
-
-REQUEST_KINDS = ("tools", "settings")
 
 
 @dataclass(slots=True)

@@ -14,8 +14,9 @@ from collections import OrderedDict
 from pydantic import BaseModel
 
 from tract_core.errors import BudgetError, CommitNotFoundError, TractError
-from tract_core.models.compiled import CompiledContext, openai_merges
+from tract_core.models.compiled import CompiledContext, Message
 from tract_core.models.content import Settings, Tools
+from tract_core.models.request import MergeState, openai_merges
 from tract_core.operations import snapshot
 from tract_core.operations.assemble import Assembled, assemble, extend_assembled
 from tract_core.operations.compile_state import (CompileState, Entry, RequestPart, build_state, extend_state,
@@ -66,6 +67,8 @@ class Compiler:
         self.outputs: _LRU = _LRU()
         self.annotation_log: list[tuple[int, str]] = []
         self._saving: int | None = None
+        # the last messages merge-counted: the list, its length then, and its openai_merges
+        self._merges: tuple[list[Message], int, MergeState] | None = None
         self.parts: _LRU = _LRU()   # commit hash -> Tools or Settings
 
     def clear(self) -> None:
@@ -180,15 +183,6 @@ class Compiler:
         out = self.outputs.get(base) if base else None
         if out is None or not self._only_touches(out.annotation_id, {s.head for s in steps}):
             return None
-        extended = self._extend_steps(out, steps)
-        if extended is not None and out.merge_state and out.merge_state[-1] == len(out.messages):
-            # an extension only appends messages: count the merges of the new ones alone
-            merges, role, calls, n = out.merge_state
-            extended.merge_state = (*openai_merges(extended.messages[n:], (merges, role, calls)),
-                                    len(extended.messages))
-        return extended
-
-    def _extend_steps(self, out: Assembled, steps: list[CompileState]) -> Assembled | None:
         for step in steps:
             last = step.entries[-1] if step.entries else None
             if last is None or last.position != step.head:
@@ -214,28 +208,6 @@ class Compiler:
         self.outputs.put(head, out)
         return out
 
-    def overhead(self, state: CompileState) -> int:
-        """The request's tokens outside its messages: the tool definitions and the reply priming."""
-        tools = state.request.get("tools")
-        return framing_of(self.repo.counter).reply_priming + (tools.tokens if tools else 0)
-
-    def merge_saving(self, out: Assembled) -> int:
-        """Framing counted per commit that the API does not charge: an assistant turn's text and
-        tool calls are one message, framed once (commits count as if each were its own message)."""
-        if self._saving is None:
-            framing = framing_of(self.repo.counter)
-            self._saving = framing.per_message + (self.repo.counter.count("assistant") if framing.fields else 0)
-        if not self._saving:
-            return 0
-        if out.merge_state is None or out.merge_state[-1] != len(out.messages):
-            out.merge_state = (*openai_merges(out.messages), len(out.messages))
-        return self._saving * out.merge_state[0]
-
-    def tokens(self, tx: Txn, head: str) -> int:
-        """What a compile of `head` without a budget counts (cached like the compile itself)."""
-        out = self.assembled(tx, head)  # first: it takes the incremental path when it can
-        return out.tokens + self.overhead(self.state(tx, head)) - self.merge_saving(out)
-
     def compile(self, tx: Txn, head: str | None, budget: int | None = None) -> CompiledContext:
         if head is None:
             return CompiledContext(messages=[], token_count=0, commit_hashes=[], head=None)
@@ -250,9 +222,12 @@ class Compiler:
                 raise BudgetError(f"the tool definitions and reply priming alone need {overhead} tokens, "
                                   f"over the budget of {budget}; raise the budget or commit fewer tools")
             out = self.assembled(tx, head, budget - overhead)
+        ctx = out.context()
         tools, settings = state.request.get("tools"), state.request.get("settings")
-        return out.context(overhead - self.merge_saving(out), self._model(tools, Tools).tools if tools else [],
-                           self._model(settings, Settings) if settings else None)
+        return ctx.model_copy(update={
+            "token_count": ctx.token_count + overhead - self.merge_saving(out.messages),
+            "tools": self._model(tools, Tools).tools if tools else [],
+            "settings": self._model(settings, Settings) if settings else None})
 
     def _model(self, part: RequestPart, model: type[BaseModel]):
         """The content of a request part as its model, parsed once per commit."""
@@ -261,3 +236,33 @@ class Compiler:
             found = model.model_validate(part.data)
             self.parts.put(part.shown, found)
         return found
+
+    def overhead(self, state: CompileState) -> int:
+        """The request's tokens outside its messages: the tool definitions and the reply priming."""
+        tools = state.request.get("tools")
+        return framing_of(self.repo.counter).reply_priming + (tools.tokens if tools else 0)
+
+    def merge_saving(self, messages: list[Message]) -> int:
+        """Framing counted per commit that the API does not charge: an assistant turn's text and
+        tool calls are one message, framed once (commits count as if each were its own message).
+        Counted on from the last messages counted when these start with them (the agent loop:
+        work proportional to the new messages; comparing the prefix is a C loop over the same
+        objects)."""
+        if self._saving is None:
+            framing = framing_of(self.repo.counter)
+            self._saving = framing.per_message + (self.repo.counter.count("assistant") if framing.fields else 0)
+        if not self._saving:
+            return 0
+        state, n = (0, None, False), 0
+        if self._merges is not None:
+            seen, seen_n, seen_state = self._merges
+            if seen_n <= len(messages) and (seen is messages or messages[:seen_n] == seen[:seen_n]):
+                state, n = seen_state, seen_n
+        state = openai_merges(messages[n:], state)
+        self._merges = (messages, len(messages), state)
+        return self._saving * state[0]
+
+    def tokens(self, tx: Txn, head: str) -> int:
+        """What a compile of `head` without a budget counts (cached like the compile itself)."""
+        out = self.assembled(tx, head)  # first: it takes the incremental path when it can
+        return out.tokens + self.overhead(self.state(tx, head)) - self.merge_saving(out.messages)

@@ -7,8 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tract_core.errors import CompressionError, DetachedHeadError, StaleCompressionError
+from tract_core.models.content import REQUEST_KINDS
 from tract_core.models.enums import Priority
-from tract_core.operations.compile_state import REQUEST_KINDS, build_state
+from tract_core.operations.compile_state import build_state
 from tract_core.operations.refs import RefView, resolve
 from tract_core.operations.repo import Repo
 from tract_core.operations.rewrite import Chain, latest_annotations, read_chain
