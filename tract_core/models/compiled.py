@@ -42,7 +42,7 @@ class CompiledContext(BaseModel):
     token_count: int
     commit_hashes: list[str]
     # the latest `tools` and `settings` commits on the branch: the rest of the request sent
-    tools: list[ToolSpec] = Field(default_factory=list)
+    tools: list[ToolSpec] = []  # not a default_factory: model_construct would inspect it each time
     settings: Settings | None = None
 
     head: str | None = None

@@ -256,7 +256,8 @@ class Compiler:
         state, n = (0, None, False), 0
         if self._merges is not None:
             seen, seen_n, seen_state = self._merges
-            if seen_n <= len(messages) and (seen is messages or messages[:seen_n] == seen[:seen_n]):
+            if seen_n <= len(messages) and (seen is messages or messages[:seen_n] == (
+                    seen if len(seen) == seen_n else seen[:seen_n])):
                 state, n = seen_state, seen_n
         state = openai_merges(messages[n:], state)
         self._merges = (messages, len(messages), state)
