@@ -125,3 +125,26 @@ def test_a_budget_drop_of_the_oldest_turns_keeps_the_tools_and_system_prefix(age
     agent_turn(agent, 9)                                   # the next budgeted compile after an append
     again, _ = cache_sequence(agent.compile(budget=budget).to_anthropic(cache=True))
     assert again[:system_end] == pieces[:system_end]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_on_agent_trajectories_every_compile_between_turns_repeats_the_last_prefix(mem, seed):
+    from agent_corpus import commit_trajectory, trajectory
+
+    mem.commit(Tools(tools=[SEARCH]))
+    previous = None
+    open_calls: set[str] = set()
+    for step in trajectory(seed):
+        commit_trajectory(mem, [step])
+        if step[0] == "call":
+            open_calls.add(step[3])
+        elif step[0] == "result":
+            open_calls.discard(step[1])
+        if open_calls:
+            continue                                       # the agent calls the model between turns
+        pieces, marks = cache_sequence(mem.compile().to_anthropic(cache=True))
+        assert len(marks) <= 4
+        if previous is not None:
+            end = previous[1][-1] + 1
+            assert pieces[:end] == previous[0][:end], f"prefix changed after {step[0]}"
+        previous = pieces, marks
