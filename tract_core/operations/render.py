@@ -54,7 +54,7 @@ def token_text(data: dict[str, Any]) -> str:
     if data.get("content_type") == "settings":
         return ""  # settings steer the model; they are not read by it
     if data.get("content_type") == "tools":
-        return json.dumps(data["tools"], sort_keys=True, ensure_ascii=False)
+        return json.dumps(data["tools"], sort_keys=True, ensure_ascii=False) if data["tools"] else ""
     m = render(data)
     parts = [m.content]
     for c in m.tool_calls:
