@@ -36,7 +36,6 @@ class RequestPart:
     data: dict
 
 
-
 @dataclass(slots=True)
 class CompileState:
     head: str

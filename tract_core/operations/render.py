@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from tract_core.models.compiled import Message, ToolCall
+from tract_core.models.content import REQUEST_KINDS
 from tract_core.tokens import TokenCounter, framing_of
 
 
@@ -35,7 +36,7 @@ def render(data: dict[str, Any], commit_hash: str | None = None) -> Message:
     if kind == "artifact":
         header = f"[artifact {data['name']} ({data.get('mime_type', 'text/plain')})]"
         return Message(role="user", content=f"{header}\n{data['text']}", commit_hash=commit_hash)
-    if kind in ("tools", "settings"):  # not a turn: shown as JSON wherever a commit is displayed
+    if kind in REQUEST_KINDS:  # not a turn: shown as JSON wherever a commit is displayed
         fields = {k: v for k, v in data.items() if k != "content_type"}
         return Message(role="system", content=json.dumps(fields, sort_keys=True, ensure_ascii=False),
                        commit_hash=commit_hash)
@@ -68,10 +69,11 @@ def count_tokens(data: dict[str, Any], counter: TokenCounter) -> int:
     around a message (see `tokens.Framing`: per message, its role, each tool call's id and type,
     a result's `tool_call_id`). The reply priming is per request: the compiler adds it."""
     framing = framing_of(counter)
-    if data.get("content_type") in ("tools", "settings") or not framing.fields:
-        return counter.count(token_text(data)) + (0 if data.get("content_type") in ("tools", "settings")
-                                                  else framing.per_message)
-    # each field as the API is sent it, counted apart, as the cookbook does
+    if data.get("content_type") in REQUEST_KINDS:
+        return counter.count(token_text(data))  # not a message: nothing to frame
+    if not framing.fields:
+        return counter.count(token_text(data)) + framing.per_message
+    # each field as the API receives it, counted apart, as the cookbook does
     m = render(data)
     tokens = framing.per_message + counter.count(m.role) + counter.count(m.content)
     for c in m.tool_calls:
