@@ -59,7 +59,7 @@ def agent_turn(t: Tract, i: int) -> None:
 @pytest.fixture
 def agent(mem):
     mem.commit(Tools(tools=[SEARCH]))
-    mem.commit(Settings(model="claude-opus-4-5", max_tokens=512))
+    mem.commit(Settings(model="claude-sonnet-4-6", max_tokens=512))
     mem.system("You are a research assistant. " * 30)
     mem.user("First question?")
     return mem

@@ -23,7 +23,7 @@ WEATHER = ToolSpec(name="get_weather", input_schema={"type": "object", "properti
 def story(t: Tract) -> None:
     t.system("You book trips.")
     t.commit(Tools(tools=[SEARCH]))
-    t.commit(Settings(model="claude-opus-4-5", max_tokens=1024, temperature=0.3, stop=["END"]))
+    t.commit(Settings(model="claude-sonnet-4-6", max_tokens=1024, temperature=0.3, stop=["END"]))
     t.user("Paris to Rome on Friday?")
     t.tool_call("search_flights", {"origin": "Paris", "destination": "Rome"}, "c1")
     t.tool_result("c1", {"flights": ["AF1404"]})
@@ -33,7 +33,7 @@ def test_compile_carries_the_latest_tools_and_settings_not_as_messages(mem):
     story(mem)
     ctx = mem.compile()
     assert ctx.tools == [SEARCH]
-    assert ctx.settings.model == "claude-opus-4-5" and ctx.settings.max_tokens == 1024
+    assert ctx.settings.model == "claude-sonnet-4-6" and ctx.settings.max_tokens == 1024
     assert [m.role for m in ctx.messages] == ["system", "user", "assistant", "tool"]
     mem.commit(Tools(tools=[SEARCH, WEATHER]))          # a later tools commit replaces the set
     mem.commit({"content_type": "settings", "model": "claude-haiku-4-5"})
@@ -48,14 +48,15 @@ def test_the_requests_validate_with_each_sdks_own_types(mem):
     story(mem)
     ctx = mem.compile()
     a = ctx.to_anthropic()
-    assert a["model"] == "claude-opus-4-5" and a["max_tokens"] == 1024 and a["temperature"] == 0.3
+    assert a["model"] == "claude-sonnet-4-6" and a["max_tokens"] == 1024 and "temperature" not in a
     assert a["stop_sequences"] == ["END"]
     TypeAdapter(list[anthropic_types.ToolParam]).validate_python(a["tools"])
     TypeAdapter(list[anthropic_types.MessageParam]).validate_python(a["messages"])
     assert a["tools"] == [{"name": "search_flights", "description": "Find flights between two cities",
                            "input_schema": SEARCH.input_schema}]
     o = ctx.to_openai_request()
-    assert o["model"] == "claude-opus-4-5" and o["max_completion_tokens"] == 1024 and o["stop"] == ["END"]
+    assert o["model"] == "claude-sonnet-4-6" and o["max_completion_tokens"] == 1024 and o["stop"] == ["END"]
+    assert o["temperature"] == 0.3
     TypeAdapter(list[openai_chat.ChatCompletionToolParam]).validate_python(o["tools"])
     TypeAdapter(list[openai_chat.ChatCompletionMessageParam]).validate_python(o["messages"])
     assert o["tools"][0]["function"]["parameters"] == SEARCH.input_schema
@@ -102,7 +103,7 @@ def test_tools_and_settings_follow_branches_and_merges(mem):
     mem.user("and back?")
     assert mem.compile().settings.model == "claude-haiku-4-5"
     mem.switch("main")
-    assert mem.compile().settings.model == "claude-opus-4-5"
+    assert mem.compile().settings.model == "claude-sonnet-4-6"
     mem.merge("other")
     assert mem.compile().settings.model == "claude-haiku-4-5"
 
@@ -159,10 +160,10 @@ def test_compressing_a_range_that_holds_tools_and_settings_keeps_them(mem):
     first = mem.user("one two three")
     mem.commit(Tools(tools=[SEARCH]))
     mem.assistant("four five")
-    mem.commit(Settings(model="claude-opus-4-5"))
+    mem.commit(Settings(model="claude-sonnet-4-6"))
     last = mem.user("six seven")
     mem.user("after")
     mem.compress(from_commit=first.hash, to_commit=last.hash, content="a summary", mode="manual")
     ctx = mem.compile()
-    assert ctx.tools == [SEARCH] and ctx.settings.model == "claude-opus-4-5"
+    assert ctx.tools == [SEARCH] and ctx.settings.model == "claude-sonnet-4-6"
     assert [m.content for m in ctx.messages][-1] == "after" and len(ctx.messages) == 3

@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 EPHEMERAL = {"type": "ephemeral"}
 MAX_BREAKPOINTS = 4
 # how each generation setting is named in each API's request
-_ANTHROPIC_FIELDS = {"model": "model", "max_tokens": "max_tokens", "temperature": "temperature",
-                     "top_p": "top_p", "stop": "stop_sequences"}
+# (the Messages API of the anthropic SDK takes no temperature or top_p: they go to OpenAI only)
+_ANTHROPIC_FIELDS = {"model": "model", "max_tokens": "max_tokens", "stop": "stop_sequences"}
 _OPENAI_FIELDS = {"model": "model", "max_tokens": "max_completion_tokens", "temperature": "temperature",
                   "top_p": "top_p", "stop": "stop"}
 
@@ -52,7 +52,8 @@ def settings_fields(settings: Settings | None, api: str) -> dict[str, Any]:
     if settings is None:
         return {}
     names = _ANTHROPIC_FIELDS if api == "anthropic" else _OPENAI_FIELDS
-    return {names[k]: v for k, v in settings.model_dump(exclude={"content_type"}).items() if v is not None}
+    return {names[k]: v for k, v in settings.model_dump(exclude={"content_type"}).items()
+            if v is not None and k in names}
 
 
 def openai_request(messages: list[dict[str, Any]], tools: list[ToolSpec],
@@ -67,7 +68,7 @@ def openai_request(messages: list[dict[str, Any]], tools: list[ToolSpec],
 def finish_anthropic(request: dict[str, Any], tools: list[ToolSpec], settings: Settings | None,
                      cache: bool) -> dict[str, Any]:
     """A Messages API request (`{"system", "messages"}`) with the `tools` and the settings that are
-    set (`model`, `max_tokens`, `temperature`, `top_p`, `stop_sequences`); with `cache`, its
+    set (`model`, `max_tokens`, `stop_sequences`); with `cache`, its
     prompt-cache breakpoints."""
     request.update(settings_fields(settings, "anthropic"))
     if tools:
