@@ -8,6 +8,7 @@ saves one when a history has grown by `snapshot_interval` commits since its last
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import OrderedDict
 
@@ -22,6 +23,7 @@ from tract_core.operations.assemble import Assembled, assemble, extend_assembled
 from tract_core.operations.compile_state import (CompileState, Entry, RequestPart, build_state, extend_state,
                                                  gc_paused, replay_onto)
 from tract_core.operations.history import chain_back
+from tract_core.operations.render import count_tokens
 from tract_core.operations.repo import Repo
 from tract_core.storage import Txn
 from tract_core.storage.snapshots import nearest_snapshot, save_snapshot
@@ -188,8 +190,6 @@ class Compiler:
             if last is None or last.position != step.head:
                 return None  # an EDIT: its effect is not at the end
             out = extend_assembled(out, step, self._priority(last))
-            if out is None:
-                return None
         return out
 
     def assembled(self, tx: Txn, head: str, budget: int | None = None) -> Assembled:
@@ -197,16 +197,29 @@ class Compiler:
         state, base, steps = self._state(tx, head)
         ann = self.repo.annotation_id
         if budget is not None:
-            return assemble(state, self._priority, budget, ann)
+            return assemble(state, self._priority, budget, ann, self._marker_tokens)
         cached = self.outputs.get(head)
         if cached is not None and cached.annotation_id == ann:
             return cached
         out = self._extend(base, steps)
         if out is None:
-            out = assemble(state, self._priority, None, ann)
+            out = assemble(state, self._priority, None, ann, self._marker_tokens)
         out.annotation_id = ann
         self.outputs.put(head, out)
         return out
+
+    def commit_warnings(self, tx: Txn, row) -> list[str]:
+        """What the just-written `row` leaves wrong: a tool result that answers no earlier
+        unanswered call of its id is never sent."""
+        data = json.loads(row.body) if row.content_type == "tool_io" else {}
+        if data.get("direction") != "result":
+            return []
+        out = self.assembled(tx, row.hash)
+        if not any(d.entry.commit == row.hash and d.entry.reason == "result_without_call" for d in out.dropped):
+            return []
+        call_id = data["call_id"]
+        return [f"tool result {row.hash[:10]} answers no call: no earlier call with id {call_id!r} is "
+                "waiting for a result on this branch, so compile leaves it out; commit the call first"]
 
     def compile(self, tx: Txn, head: str | None, budget: int | None = None) -> CompiledContext:
         if head is None:
@@ -266,4 +279,8 @@ class Compiler:
     def tokens(self, tx: Txn, head: str) -> int:
         """What a compile of `head` without a budget counts (cached like the compile itself)."""
         out = self.assembled(tx, head)  # first: it takes the incremental path when it can
-        return out.tokens + self.overhead(self.state(tx, head)) - self.merge_saving(out.messages)
+        return out.total_tokens + self.overhead(self.state(tx, head)) - self.merge_saving(out.messages)
+
+    def _marker_tokens(self, text: str) -> int:
+        """The omission marker is a user turn of its own: framed like one."""
+        return count_tokens({"content_type": "dialogue", "role": "user", "text": text}, self.repo.counter)
