@@ -95,3 +95,22 @@ def test_an_incremental_count_equals_a_fresh_one(tmp_path):
         assert t.status().token_count == live.token_count
     with Tract.open(path, counter=TiktokenCounter()) as fresh:
         assert fresh.compile().token_count == live.token_count == counts[-1]
+
+
+def test_on_the_shared_corpus_the_count_is_within_2_percent_of_the_cookbook():
+    """tests/corpus: OpenAI-shaped trajectories with reused call ids and parallel calls, counted as
+    sent (the recorded messages spell non-ASCII arguments as \\u escapes, which cost more tokens;
+    tract sends the characters themselves)."""
+    from tests.corpus.trajectories import commit_message, load, names
+
+    encoding = load_encoding()
+    errors = []
+    for name in names():
+        with Tract.open(":memory:", counter=TiktokenCounter()) as t:
+            for message in load(name):
+                commit_message(t, message)
+            ctx = t.compile()
+        expected = cookbook_count(ctx.to_openai(), encoding)
+        errors.append((ctx.token_count - expected) / expected)
+    print(f"shared corpus: median {statistics.median(errors):+.2%}, worst {max(errors, key=abs):+.2%}")
+    assert max(abs(e) for e in errors) <= 0.02
