@@ -95,13 +95,13 @@ def run(steps, snapshots: bool) -> None:
     t.close()
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(STEPS)
 def test_incremental_compile_with_tools_and_settings_equals_a_fresh_one(steps):
     run(steps, snapshots=False)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(STEPS)
 def test_snapshot_compile_with_tools_and_settings_equals_a_fresh_one(steps):
     with pytest.MonkeyPatch.context() as mp:

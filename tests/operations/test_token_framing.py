@@ -11,7 +11,7 @@ from agent_corpus import commit_trajectory, trajectory
 from tract_core import Tract
 from tract_core.tokens import NO_FRAMING, OPENAI_FRAMING, TiktokenCounter, load_encoding
 
-SEEDS = range(25)
+SEEDS = range(15)
 
 
 def cookbook_count(messages: list[dict], encoding) -> int:
