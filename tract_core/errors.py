@@ -103,3 +103,22 @@ class IdempotencyKeyError(TractError):
 class WriteConflictError(RefConflictError, StorageError):
     """A concurrent writer's transaction collided with ours (on PostgreSQL: a serialization failure,
     deadlock or unique violation); nothing was written and the call can simply be repeated."""
+
+
+class InvalidTractNameError(InvalidOperationError):
+    """A tract name that cannot be used (empty, too long, or holding invisible or control characters)."""
+
+
+class TractNotFoundError(TractError, LookupError):
+    """A tract that was never written, asked for by a read."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        shown = ", ".join(repr(k) for k in known[:10]) + (f" and {len(known) - 10} more" if len(known) > 10 else "")
+        super().__init__(f"no tract {name!r} in this store; known tracts: {shown or 'none yet'} "
+                         "(a commit creates a tract)")
+        self.name = name
+        self.known = known
+
+
+class ContentTooLargeError(ContentValidationError):
+    """A commit's content, message or metadata is larger than the tract's limit."""

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from tract_core.models.commit import CommitInfo
 from tract_core.models.enums import Operation, Priority
 from tract_core.models.registry import ContentRegistry
-from tract_core.storage import CommitRow, Store
+from tract_core.operations.refs import DEFAULT_BRANCH, HEAD, branch_ref
+from tract_core.storage import CommitRow, Store, Txn
 from tract_core.tokens import TokenCounter
 
 DEFAULT_PRIORITIES = {"instruction": Priority.PINNED}
 RECENT_ROWS = 256
+DEFAULT_MAX_CONTENT_BYTES = 1 << 20  # one commit's content, message or metadata, as UTF-8 JSON
 
 
 @dataclass
@@ -30,6 +34,19 @@ class Repo:
     # the commits this process wrote lately (commits never change): the next commit needs its
     # parent's generation and the next compile the new rows, without reading them back
     recent: OrderedDict[str, CommitRow] = field(default_factory=OrderedDict)
+    # False until the tract's first write: reading a tract never creates it, and a write that fails
+    # rolls its creation back with everything else
+    exists: bool = True
+    max_content_bytes: int | None = DEFAULT_MAX_CONTENT_BYTES
+
+    @contextmanager
+    def write(self, **options) -> Iterator[Txn]:
+        """A write transaction on this tract, which creates the tract first if it does not exist."""
+        with self.store.write(**options) as tx:
+            if not self.exists:
+                create_tract(tx, self.tract_id)
+            yield tx
+        self.exists = True
 
     def generation(self, tx, commit_hash: str) -> int | None:
         known = self.recent.get(commit_hash)
@@ -63,3 +80,11 @@ class Repo:
             metadata=json.loads(row.meta) if row.meta else {},
             created_at=datetime.fromtimestamp(row.created_us / 1e6, tz=timezone.utc),
             priority=self.priority(row.edit_target or row.hash, row.content_type))
+
+
+def create_tract(tx: Txn, tract_id: str) -> None:
+    """The tract's row, its first branch and a HEAD on it (each left alone if there already)."""
+    tx.ensure_tract(tract_id)
+    if tx.get_ref(tract_id, HEAD) is None:
+        tx.create_ref(tract_id, branch_ref(DEFAULT_BRANCH), None)
+        tx.create_ref(tract_id, HEAD, None, branch_ref(DEFAULT_BRANCH))
