@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from tract_core.errors import CommitNotFoundError, InvalidOperationError, TractNotFoundError
+from tract_core.errors import KNOWN_SHOWN, CommitNotFoundError, InvalidOperationError, TractNotFoundError
 from tract_core.models.commit import BranchInfo, CommitInfo, DiffResult, MergeResult, Status
 from tract_core.models.compiled import CompiledContext
 from tract_core.models.enums import Operation, Priority, parse_enum
@@ -68,7 +68,7 @@ class Tract:
         with store.read() as tx:
             self.repo.exists = tx.get_ref(tract_id, HEAD) is not None
             if not self.repo.exists and not create:
-                raise TractNotFoundError(tract_id, tx.list_tracts())
+                raise TractNotFoundError(tract_id, tx.list_tracts(limit=KNOWN_SHOWN + 1))
             for name, schema in tx.content_types(tract_id).items():
                 self.repo.registry.add_schema(name, schema)
 
