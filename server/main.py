@@ -133,10 +133,15 @@ def serve(args: argparse.Namespace) -> None:
         pool.close()
 
 
-def main(argv: list[str] | None = None) -> None:
-    p = parser()
+def parse_args(argv: list[str] | None, prog: str = "tract-mcp") -> argparse.Namespace:
+    p = parser(prog)
     args = p.parse_args(argv)
     args.token = http_token(p, args)
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
     from tract_core import TractError
 
     try:
