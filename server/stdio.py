@@ -25,10 +25,9 @@ from mcp.server import MCPServer
 from mcp.shared._context_streams import create_context_streams
 from mcp.shared.message import SessionMessage
 
-from server.wire import DEFAULT_MAX_REQUEST_BYTES, Oversized, encode, parse_line, refuse_oversized
+from server.wire import DEFAULT_MAX_REQUEST_BYTES, HEAD, Oversized, encode, parse_line, refuse_oversized
 
 CHUNK = 1 << 16
-HEAD = 4096  # bytes of an oversized line kept to find its id
 
 
 def run_stdio(mcp: MCPServer, max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES) -> None:

@@ -17,6 +17,7 @@ log = logging.getLogger("tract.server")
 
 DEFAULT_MAX_REQUEST_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 100  # the SDK's JSON parser gives up near 200 levels; no tract argument needs 100
+HEAD = 4096  # bytes of a line searched for its id
 REQUEST_LIMIT_HINT = "--max-request-bytes or TRACT_MCP_MAX_REQUEST_BYTES"
 _ID = re.compile(rb'"id"\s*:\s*(-?\d{1,18}|"(?:[^"\\]|\\.){0,255}")')
 
@@ -47,20 +48,21 @@ def diagnose(line: str, err: ValidationError) -> types.JSONRPCError | None:
     try:
         data = json.loads(line)
     except RecursionError:
-        return answer(None, types.PARSE_ERROR, "the message nests too deeply to be read; send flatter data")
+        return answer(id_in(line), types.PARSE_ERROR, "the message nests too deeply to be read; send "
+                                                      "flatter data")
     except ValueError as bad:
-        return answer(None, types.PARSE_ERROR, f"not JSON: {bad}")
+        return answer(id_in(line), types.PARSE_ERROR, f"not JSON: {bad}")
     if not isinstance(data, dict):
         return answer(None, types.INVALID_REQUEST, "a JSON-RPC message is a JSON object (batches are not "
                                                    "supported)")
     id = data.get("id")
     id = id if isinstance(id, (int, str)) and not isinstance(id, bool) else None
-    if "method" not in data:
+    if "method" not in data and "id" in data and ("result" in data or "error" in data):
         log.warning("unreadable JSON-RPC answer from the client dropped: %s", err.errors()[0]["msg"])
-        return None  # a response the client sent: there is no one to answer
-    if id is None and "id" not in data:
+        return None  # an answer the client sent: there is no one to answer
+    if "method" in data and "id" not in data:
         log.warning("unreadable notification dropped: %s", err.errors()[0]["msg"])
-        return None
+        return None  # a notification is never answered
     levels = depth(data)
     if levels > MAX_DEPTH:
         return answer(id, types.INVALID_PARAMS, f"the message nests {levels} levels deep, more than the "
@@ -70,16 +72,26 @@ def diagnose(line: str, err: ValidationError) -> types.JSONRPCError | None:
         return answer(id, types.INVALID_PARAMS, f"the request holds a lone surrogate ({surrogate!r}), which "
                                                 "is not valid Unicode text; send each character whole")
     first = err.errors()[0]
-    return answer(id, types.INVALID_REQUEST, f"not a valid JSON-RPC request: {first['msg']}")
+    where = ".".join(map(str, first["loc"][1:])) or "message"  # loc[0] is the union member tried
+    return answer(id, types.INVALID_REQUEST, f"not a valid JSON-RPC request ({where}: {first['msg']})")
+
+
+def id_in(text: str | bytes) -> int | str | None:
+    """The id of a request that cannot be parsed, when it comes before its params (as clients write
+    it); an "id" inside the arguments is not taken for it."""
+    head = (text[:HEAD] if isinstance(text, bytes) else text[:HEAD].encode("utf-8", "replace"))
+    found = _ID.search(head)
+    params = head.find(b'"params"')
+    if found is None or (0 <= params < found.start()):
+        return None
+    try:
+        return json.loads(found.group(1))
+    except ValueError:
+        return None
 
 
 def refuse_oversized(line: Oversized) -> types.JSONRPCError:
-    found = _ID.search(line.head)
-    params = line.head.find(b'"params"')
-    id: Any = None
-    if found and (params < 0 or found.start() < params):  # an "id" inside the arguments is not it
-        id = json.loads(found.group(1))
-    return answer(id, types.INVALID_REQUEST,
+    return answer(id_in(line.head), types.INVALID_REQUEST,
                   f"the request is {line.size:,} bytes, over the server's limit of {line.limit:,} "
                   f"({REQUEST_LIMIT_HINT}); send large content in smaller commits")
 
