@@ -35,11 +35,15 @@ def parse_line(line: str) -> tuple[types.JSONRPCMessage | None, types.JSONRPCErr
     """A message for the server, or else the error to answer (None for a bad notification or a
     blank line, which get no answer)."""
     try:
-        return types.jsonrpc_message_adapter.validate_json(line, by_name=False), None
+        message = types.jsonrpc_message_adapter.validate_json(line, by_name=False)
     except ValidationError as err:
         if not line.strip():
             return None, None
         return None, diagnose(line, err)
+    if isinstance(message, types.JSONRPCNotification) and '"id"' in line and "id" in json.loads(line):
+        # a request whose id is not a string or number reads as a notification, which nobody answers
+        return None, answer(None, types.INVALID_REQUEST, "a request's id is a string or a number")
+    return message, None
 
 
 def diagnose(line: str, err: ValidationError) -> types.JSONRPCError | None:
@@ -55,8 +59,7 @@ def diagnose(line: str, err: ValidationError) -> types.JSONRPCError | None:
     if not isinstance(data, dict):
         return answer(None, types.INVALID_REQUEST, "a JSON-RPC message is a JSON object (batches are not "
                                                    "supported)")
-    id = data.get("id")
-    id = id if isinstance(id, (int, str)) and not isinstance(id, bool) else None
+    id = readable_id(data.get("id"))
     if "method" not in data and "id" in data and ("result" in data or "error" in data):
         log.warning("unreadable JSON-RPC answer from the client dropped: %s", err.errors()[0]["msg"])
         return None  # an answer the client sent: there is no one to answer
@@ -76,6 +79,13 @@ def diagnose(line: str, err: ValidationError) -> types.JSONRPCError | None:
     return answer(id, types.INVALID_REQUEST, f"not a valid JSON-RPC request ({where}: {first['msg']})")
 
 
+def readable_id(id: Any) -> int | str | None:
+    """`id` if it can be sent back (an int, or a string with a UTF-8 form), else None."""
+    if isinstance(id, bool) or not isinstance(id, (int, str)):
+        return None
+    return None if isinstance(id, str) and lone_surrogate(id) is not None else id
+
+
 def id_in(text: str | bytes) -> int | str | None:
     """The id of a request that cannot be parsed, when it comes before its params (as clients write
     it); an "id" inside the arguments is not taken for it."""
@@ -85,7 +95,7 @@ def id_in(text: str | bytes) -> int | str | None:
     if found is None or (0 <= params < found.start()):
         return None
     try:
-        return json.loads(found.group(1))
+        return readable_id(json.loads(found.group(1)))
     except ValueError:
         return None
 
@@ -106,7 +116,7 @@ def encode(message: types.JSONRPCMessage) -> str:
     try:
         return message.model_dump_json(by_alias=True, exclude_unset=True) + "\n"
     except ValueError as err:  # PydanticSerializationError is a ValueError
-        id = getattr(message, "id", None)
+        id = readable_id(getattr(message, "id", None))
         log.warning("an answer could not be encoded: %s", err)
         if id is None:
             return ""
