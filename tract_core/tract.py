@@ -152,6 +152,7 @@ class Tract:
         one side of what the other side EDITed."""
         prio = parse_enum(Priority, priority, "priority")
         committing.check_text(reason, "reason")
+        committing.check_size(self.repo, reason, "reason")
         with self._lock, self.repo.write() as tx:
             view = RefView.read(tx, self.tract_id)
             full = resolve(tx, self.tract_id, hash, view)
