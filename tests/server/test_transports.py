@@ -83,6 +83,19 @@ async def test_streamable_http_with_token(tmp_path):
             assert (await raw.post(f"{base}/mcp", json=init, headers=evil)).status_code == 403
 
 
+async def test_http_refuses_a_request_over_the_limit_and_the_content_limit_applies(tmp_path):
+    with serving("http", str(tmp_path / "t.db"), "--max-request-bytes", "64K",
+                 "--max-content-bytes", "8K") as base:
+        async with httpx2.AsyncClient() as raw:
+            big = {"jsonrpc": "2.0", "id": 1, "method": "ping", "params": {"pad": "x" * (70 << 10)}}
+            resp = await raw.post(f"{base}/mcp", json=big,
+                                  headers={"Accept": "application/json, text/event-stream"})
+            assert resp.status_code == 413
+        async with Client(f"{base}/mcp") as c:
+            result = await c.call_tool("commit", {"content": user("y" * (9 << 10))})
+            assert result.is_error and "over this tract's limit of 8,192 bytes" in result.content[0].text
+
+
 async def test_streamable_http_rejects_a_foreign_origin_without_token(tmp_path):
     with serving("http", str(tmp_path / "t.db"), "--allow-origin", "https://app.example") as base:
         async with Client(f"{base}/mcp") as c:
