@@ -25,7 +25,7 @@ from tract_core.operations.compiler import Compiler
 from tract_core.operations.history import at_time as commit_at_time, tip_before_moves
 from tract_core.operations.merge import merge as merge_branches
 from tract_core.operations.refs import DEFAULT_BRANCH, HEAD, RefView, resolve  # noqa: F401 (DEFAULT_BRANCH: public)
-from tract_core.operations.repo import DEFAULT_MAX_CONTENT_BYTES, DEFAULT_PRIORITIES, Repo
+from tract_core.operations.repo import DEFAULT_MAX_CONTENT_BYTES, DEFAULT_PRIORITIES, Repo, TractStore
 from tract_core.storage import Store
 from tract_core.tokens import TiktokenCounter, TokenCounter
 
@@ -58,16 +58,15 @@ class Tract:
             priorities[kind] = parse_enum(Priority, p, "priority")
         self.store = store
         self.tract_id = tract_id
-        self.repo = Repo(store, tract_id, ContentRegistry(), counter or TiktokenCounter(), priorities,
-                         max_content_bytes=max_content_bytes)
+        self.repo = Repo(TractStore(store, tract_id), tract_id, ContentRegistry(), counter or TiktokenCounter(),
+                         priorities, max_content_bytes=max_content_bytes)
         self.summarizer = summarizer
         self._compiler = Compiler(self.repo, snapshots=bool(compile_snapshots))
         self._lock = threading.RLock()
         self._owns_store = owns_store
-        # nothing is written here: the tract is created by its first write (see Repo.write)
+        # nothing is written here: the tract is created by its first write (see TractStore)
         with store.read() as tx:
-            self.repo.exists = tx.get_ref(tract_id, HEAD) is not None
-            if not self.repo.exists and not create:
+            if not self.repo.store.found(tx) and not create:
                 raise TractNotFoundError(tract_id, tx.list_tracts(limit=KNOWN_SHOWN + 1))
             for name, schema in tx.content_types(tract_id).items():
                 self.repo.registry.add_schema(name, schema)
@@ -75,10 +74,7 @@ class Tract:
     @property
     def exists(self) -> bool:
         """Whether the tract is in the store (a tract is created by its first write)."""
-        if not self.repo.exists:
-            with self.store.read() as tx:
-                self.repo.exists = tx.get_ref(self.tract_id, HEAD) is not None
-        return self.repo.exists
+        return self.repo.store.exists()
 
     @classmethod
     def open(cls, path_or_url: str = ":memory:", tract_id: str = "default", **options: Any) -> Tract:
@@ -109,7 +105,7 @@ class Tract:
         """Teach this tract a new content kind; it is remembered in the store."""
         with self._lock:
             schema = self.repo.registry.schema_for(name, model)
-            with self.repo.write() as tx:
+            with self.repo.store.write() as tx:
                 tx.save_content_type(self.tract_id, name, schema)
             self.repo.registry.add_model(name, model)  # only once the store has it
 
@@ -153,7 +149,7 @@ class Tract:
         prio = parse_enum(Priority, priority, "priority")
         committing.check_text(reason, "reason")
         committing.check_size(self.repo, reason, "reason")
-        with self._lock, self.repo.write() as tx:
+        with self._lock, self.repo.store.write() as tx:
             view = RefView.read(tx, self.tract_id)
             full = resolve(tx, self.tract_id, hash, view)
             row = tx.get_commit(self.tract_id, full)

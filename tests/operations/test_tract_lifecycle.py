@@ -41,7 +41,7 @@ def test_a_failed_write_creates_no_tract(store):
     for bad in (lambda: t.commit({"content_type": "nope"}),
                 lambda: t.commit({**USER, "text": "x"}, operation="edit", edit_target="abcd"),
                 lambda: t.commit({**USER, "text": "x"}, branch="elsewhere"),
-                lambda: t.switch("elsewhere"), lambda: t.merge("elsewhere"), lambda: t.gc(),
+                lambda: t.switch("elsewhere"), lambda: t.merge("elsewhere"), lambda: t.reset("abcd"),
                 lambda: t.commit({**USER, "text": "x"}, message="a\x00b")):
         try:
             bad()

@@ -15,7 +15,7 @@ RESET_MODES = ("soft", "hard")
 
 def create_branch(repo: Repo, name: str, start: str | None = None, switch: bool = False) -> BranchInfo:
     check_branch_name(name)
-    with repo.write() as tx:
+    with repo.store.write() as tx:
         view = RefView.read(tx, repo.tract_id)
         at = resolve(tx, repo.tract_id, start, view) if start is not None else view.head
         if not tx.create_ref(repo.tract_id, branch_ref(name), at):
@@ -26,7 +26,7 @@ def create_branch(repo: Repo, name: str, start: str | None = None, switch: bool 
 
 
 def switch(repo: Repo, name: str) -> BranchInfo:
-    with repo.write() as tx:
+    with repo.store.write() as tx:
         view = RefView.read(tx, repo.tract_id)
         at = view.branch_head(name)
         tx.set_ref(repo.tract_id, HEAD, None, branch_ref(name))
@@ -35,7 +35,7 @@ def switch(repo: Repo, name: str) -> BranchInfo:
 
 def checkout(repo: Repo, rev: str) -> str:
     """Detach HEAD at a commit (a branch name switches to the branch instead). Returns the commit."""
-    with repo.write() as tx:
+    with repo.store.write() as tx:
         view = RefView.read(tx, repo.tract_id)
         if isinstance(rev, str) and branch_ref(rev) in view.refs:
             tx.set_ref(repo.tract_id, HEAD, None, branch_ref(rev))
@@ -53,7 +53,7 @@ def list_branches(repo: Repo) -> list[BranchInfo]:
 
 
 def delete_branch(repo: Repo, name: str, force: bool = False) -> None:
-    with repo.write() as tx:
+    with repo.store.write() as tx:
         view = RefView.read(tx, repo.tract_id)
         tip = view.branch_head(name)
         if view.branch == name:
@@ -75,7 +75,7 @@ def reset(repo: Repo, target: str, mode: str = "soft", branch: str | None = None
     """
     if mode not in RESET_MODES:
         raise InvalidOperationError(f"unknown reset mode {mode!r}; use 'soft' or 'hard'")
-    with repo.write() as tx:
+    with repo.store.write() as tx:
         view = RefView.read(tx, repo.tract_id)
         full = resolve(tx, repo.tract_id, target, view)
         old = view.branch_head(branch) if branch else view.head

@@ -147,7 +147,7 @@ def append(repo: Repo, content: Any, *, operation: str | Operation = Operation.A
         if attempt:
             _backoff(attempt)
         try:
-            with repo.write() as tx:
+            with repo.store.write() as tx:
                 view = RefView.read(tx, repo.tract_id)
                 name = branch or view.branch
                 if name is None:

@@ -101,7 +101,7 @@ def compress(repo: Repo, summarizer: Any, *, commits: Sequence[str] | None = Non
     }
     if mode == "collaborative":
         pending_id = uuid.uuid4().hex
-        with repo.write() as tx:
+        with repo.store.write() as tx:
             pending_q.insert_pending(tx, repo.tract_id, pending_id, plan.branch, json.dumps(data))
             record_event(tx, repo, "compress", plan.branch,
                          {"mode": mode, "pending": pending_id, "applied": False}, plan.range, [])
@@ -109,7 +109,7 @@ def compress(repo: Repo, summarizer: Any, *, commits: Sequence[str] | None = Non
     blobs = [prepare_blob(repo, summary_content(s)) for s in summaries]
 
     def write() -> CompressResult:
-        with repo.write() as tx:
+        with repo.store.write() as tx:
             return apply(tx, repo, plan.branch, data, blobs, kind="compress", pending_id=None)
     return retry_lost_race(write)
 
@@ -184,7 +184,7 @@ def list_pending(repo: Repo) -> list[PendingCompression]:
 def edit_summary(repo: Repo, pending_id: str, i: int, text: str) -> PendingCompression:
     if not isinstance(text, str) or not text.strip():
         raise CompressionError("a summary cannot be empty")
-    with repo.write() as tx:
+    with repo.store.write() as tx:
         row, data = _load(tx, repo, pending_id)
         if not isinstance(i, int) or not 0 <= i < len(data["summaries"]):
             raise InvalidOperationError(f"summary index {i!r} out of range: this compression has "
@@ -212,7 +212,7 @@ def approve(repo: Repo, pending_id: str, summaries: Sequence[str] | None = None)
     blobs = [prepare_blob(repo, summary_content(s)) for s in data["summaries"]]
 
     def write() -> CompressResult:
-        with repo.write() as tx:
+        with repo.store.write() as tx:
             row, _ = _load(tx, repo, pending_id)
             result = apply(tx, repo, row.branch, data, blobs, kind="approve", pending_id=pending_id)
             data["event_id"] = result.event_id
@@ -225,7 +225,7 @@ def approve(repo: Repo, pending_id: str, summaries: Sequence[str] | None = None)
 def reject(repo: Repo, pending_id: str, reason: str | None = None) -> PendingCompression:
     check_text(reason, "reason", CompressionError)
     check_size(repo, reason, "reason")
-    with repo.write() as tx:
+    with repo.store.write() as tx:
         row, data = _load(tx, repo, pending_id)
         data["reason"] = reason
         if not pending_q.update_pending(tx, repo.tract_id, pending_id, "rejected", json.dumps(data)):

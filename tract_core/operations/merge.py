@@ -52,7 +52,7 @@ def find_conflicts(tx: Txn, repo: Repo, rows: dict[str, CommitRow], ours: set[st
 def merge(repo: Repo, their_name: str, strategy: str = "auto", message: str | None = None) -> MergeResult:
     if strategy not in STRATEGIES:
         raise InvalidOperationError(f"unknown merge strategy {strategy!r}; use one of: {', '.join(STRATEGIES)}")
-    with repo.write() as tx:
+    with repo.store.write() as tx:
         view = RefView.read(tx, repo.tract_id)
         our_name = view.branch
         if our_name is None:

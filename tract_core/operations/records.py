@@ -22,7 +22,7 @@ def messages_hash(messages: list[Message]) -> str:
 def save_record(repo: Repo, ctx: CompiledContext) -> CompiledContext:
     """Store a record of `ctx`; return `ctx` carrying its `record_id`."""
     record_id = uuid.uuid4().hex
-    with repo.write() as tx:
+    with repo.store.write() as tx:
         records_q.insert_record(tx, repo.tract_id, record_id, ctx.head, json.dumps(ctx.commit_hashes),
                                 ctx.token_count, messages_hash(ctx.messages))
     return ctx.model_copy(update={"record_id": record_id})

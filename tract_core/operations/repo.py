@@ -21,9 +21,42 @@ RECENT_ROWS = 256
 DEFAULT_MAX_CONTENT_BYTES = 1 << 20  # one commit's content, message or metadata, as UTF-8 JSON
 
 
+class TractStore:
+    """The store as one tract's operations use it: the same, except that a write transaction creates
+    the tract first if it is not there yet. So reading a tract never creates it, and a first write
+    that fails rolls the tract's creation back with the rest."""
+
+    def __init__(self, store: Store, tract_id: str) -> None:
+        self._store = store
+        self._tract_id = tract_id
+        self._exists = False
+
+    def found(self, tx: Txn) -> bool:
+        """Whether the tract is in the store, as `tx` sees it (remembered once true)."""
+        self._exists = self._exists or tx.get_ref(self._tract_id, HEAD) is not None
+        return self._exists
+
+    def exists(self) -> bool:
+        if not self._exists:
+            with self._store.read() as tx:
+                self.found(tx)
+        return self._exists
+
+    @contextmanager
+    def write(self, *args, **options) -> Iterator[Txn]:
+        with self._store.write(*args, **options) as tx:
+            if not self._exists:
+                create_tract(tx, self._tract_id)
+            yield tx
+        self._exists = True
+
+    def __getattr__(self, name: str):
+        return getattr(self._store, name)  # read(), dialect, close(), …: the store's own
+
+
 @dataclass
 class Repo:
-    store: Store
+    store: TractStore
     tract_id: str
     registry: ContentRegistry
     counter: TokenCounter
@@ -34,19 +67,7 @@ class Repo:
     # the commits this process wrote lately (commits never change): the next commit needs its
     # parent's generation and the next compile the new rows, without reading them back
     recent: OrderedDict[str, CommitRow] = field(default_factory=OrderedDict)
-    # False until the tract's first write: reading a tract never creates it, and a write that fails
-    # rolls its creation back with everything else
-    exists: bool = True
     max_content_bytes: int | None = DEFAULT_MAX_CONTENT_BYTES
-
-    @contextmanager
-    def write(self, **options) -> Iterator[Txn]:
-        """A write transaction on this tract, which creates the tract first if it does not exist."""
-        with self.store.write(**options) as tx:
-            if not self.exists:
-                create_tract(tx, self.tract_id)
-            yield tx
-        self.exists = True
 
     def generation(self, tx, commit_hash: str) -> int | None:
         known = self.recent.get(commit_hash)

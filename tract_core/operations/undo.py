@@ -19,7 +19,7 @@ def undo_compression(repo: Repo, event_id: str) -> OperationEvent:
 
 
 def _undo(repo: Repo, event_id: str) -> OperationEvent:
-    with repo.write() as tx:
+    with repo.store.write() as tx:
         events = tx.events(repo.tract_id)
         found = next((e for e in events if e.id == event_id), None)
         params = json.loads(found.params) if found else {}
