@@ -84,6 +84,8 @@ def http_token(p: argparse.ArgumentParser, args: argparse.Namespace) -> str | No
         token = args.token
         if not token.strip():
             p.error("--token is empty: give a token, or leave it out")
+        print("tract-mcp: warning: a --token on the command line is visible to other local users in the "
+              "process list; prefer TRACT_MCP_TOKEN or --token-file", file=sys.stderr)
     else:
         token = os.environ.get("TRACT_MCP_TOKEN")
         if token is not None and not token.strip():

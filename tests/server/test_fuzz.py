@@ -111,3 +111,29 @@ def test_twenty_megabytes_anywhere_is_refused_quickly_and_writes_nothing(session
     assert time.monotonic() - started < 5
     assert result.is_error and len(result.content[0].text) < 1000  # the value is not echoed back
     assert store_dump(db) == before
+
+
+def test_resources_and_prompts_with_hostile_arguments(session):
+    """Resource URIs and prompt arguments built from hostile names: a result or a protocol error,
+    never a crash, and nothing written."""
+    portal, client, tools, seeded, db = session
+    before = store_dump(db)
+
+    @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @given(st.sampled_from(["log", "compiled", "pending", "commits/{}"]), hostile_names, strings,
+           st.sampled_from(["compress-review", "summarize"]))
+    def one_read(kind, name, text, prompt):
+        uri = f"tract://{name}/{kind.format(text)}"
+        started = time.monotonic()
+        try:
+            portal.call(client.read_resource, uri)
+        except Exception as err:  # an error answer: it says something
+            assert str(err), uri
+        try:
+            portal.call(client.get_prompt, prompt, {"tract": name, "id": text, "commits": text})
+        except Exception as err:
+            assert str(err), (prompt, name, text)
+        assert time.monotonic() - started < 5
+
+    one_read()
+    assert store_dump(db) == before

@@ -48,6 +48,11 @@ def test_an_empty_token_is_refused_rather_than_turning_auth_off(monkeypatch, cap
     assert "TRACT_MCP_TOKEN is set but empty" in refused(["--transport", "http"], capsys)
 
 
+def test_a_token_on_the_command_line_still_works_with_a_warning(capsys):
+    assert parse_args(["--transport", "http", "--host", "0.0.0.0", "--token", "t0k"]).token == "t0k"
+    assert "visible to other local users" in capsys.readouterr().err
+
+
 def test_the_token_comes_from_the_environment_or_a_file(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("TRACT_MCP_TOKEN", "from-env")
     assert parse_args(["--transport", "http", "--host", "0.0.0.0"]).token == "from-env"
