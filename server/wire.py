@@ -16,7 +16,7 @@ from pydantic import ValidationError
 log = logging.getLogger("tract.server")
 
 DEFAULT_MAX_REQUEST_BYTES = 5 * 1024 * 1024
-MAX_DEPTH = 100  # the SDK's JSON parser gives up near 200 levels; no tract argument needs 100
+MAX_DEPTH = 201  # levels of objects and arrays the SDK's JSON parser reads (jiter's limit)
 HEAD = 4096  # bytes of a line searched for its id
 REQUEST_LIMIT_HINT = "--max-request-bytes or TRACT_MCP_MAX_REQUEST_BYTES"
 _ID = re.compile(rb'"id"\s*:\s*(-?\d{1,18}|"(?:[^"\\]|\\.){0,255}")(?=\s*[,}])')  # whole, not cut short
