@@ -117,7 +117,8 @@ def serve(args: argparse.Namespace) -> None:
     from server.pool import TractPool
 
     location = store_location(args)
-    pool = TractPool.open(location, run_inline=args.transport == "stdio", max_content_bytes=args.max_content_bytes)
+    pool = TractPool.open(location, run_inline=args.transport == "stdio",
+                          max_content_bytes=args.max_content_bytes)
     logging.getLogger("tract.server").info("store: %s", location)
     mcp = build_server(pool, log_level=args.log_level)
     try:

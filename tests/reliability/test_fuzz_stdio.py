@@ -94,12 +94,13 @@ def test_hostile_lines_over_stdio(server):
         line = data.draw(lines(tools, id))
         before = store_dump(server.db)
         server.send(line)
-        server.send_json({"jsonrpc": "2.0", "id": f"barrier-{id}", "method": "ping"})
-        answers = [server.answer()]  # each within 5 s
+        barrier = f"barrier-{id}"  # a ping after the line: its answer comes once the line's has
+        server.send_json({"jsonrpc": "2.0", "id": barrier, "method": "ping"})
         expected = expects_answer(line)
-        while sum(a.get("id") == f"barrier-{id}" for a in answers) + (len(answers) - 1 if expected else 0) < 1 + expected:
-            answers.append(server.answer())
-        ours = [a for a in answers if a.get("id") != f"barrier-{id}"]
+        answers: list[dict] = []
+        while not (any(a.get("id") == barrier for a in answers) and len(answers) >= 1 + expected):
+            answers.append(server.answer())  # each within 5 s
+        ours = [a for a in answers if a.get("id") != barrier]
         assert len(ours) == expected, (line[:300], answers)
         if ours:
             answer = ours[0]
@@ -107,7 +108,8 @@ def test_hostile_lines_over_stdio(server):
             failed = "error" in answer or answer["result"].get("isError")
             if failed:
                 assert store_dump(server.db) == before, (line[:300], answer)
-                message = answer["error"]["message"] if "error" in answer else answer["result"]["content"][0]["text"]
+                message = (answer["error"]["message"] if "error" in answer
+                           else answer["result"]["content"][0]["text"])
                 assert not re.fullmatch(r"Error executing tool \w*", message), answer  # a crash says no more
 
     one_line()
