@@ -112,3 +112,18 @@ def test_the_content_limit_defaults_to_one_mib_and_can_be_lifted(store):
     assert unlimited.user("x" * (1 << 20)).token_count == 1
     with pytest.raises(InvalidOperationError):
         Tract(store, "big", max_content_bytes=0)
+
+
+def test_a_failed_idempotent_first_call_leaves_no_tract_and_the_next_write_creates_it(store):
+    from tract_core.idempotency import IdempotencyKeys
+
+    t = Tract(store, "keyed", counter=WordCounter())
+
+    def call():
+        t.user("written inside the call's one transaction, then undone")
+        raise RuntimeError("the call failed after its write")
+
+    with pytest.raises(RuntimeError):
+        IdempotencyKeys(store).run("keyed", "k1", "commit", {}, call)
+    assert tracts(store) == [] and t.log() == []
+    assert t.user("after").content.text == "after" and tracts(store) == ["keyed"]

@@ -13,7 +13,7 @@ from tract_core.models.commit import CommitInfo
 from tract_core.models.enums import Operation, Priority
 from tract_core.models.registry import ContentRegistry
 from tract_core.operations.refs import DEFAULT_BRANCH, HEAD, branch_ref
-from tract_core.storage import CommitRow, Store, Txn
+from tract_core.storage import CommitRow, Store, Txn, joined
 from tract_core.tokens import TokenCounter
 
 DEFAULT_PRIORITIES = {"instruction": Priority.PINNED}
@@ -48,7 +48,10 @@ class TractStore:
             if not self._exists:
                 create_tract(tx, self._tract_id)
             yield tx
-        self._exists = True
+        # inside a call's one transaction (idempotent calls) nothing is committed yet, and a failure
+        # later in the call rolls the tract's creation back: remember it only once committed
+        if options.get("join") is False or joined.current(self._store) is None:
+            self._exists = True
 
     def __getattr__(self, name: str):
         return getattr(self._store, name)  # read(), dialect, close(), …: the store's own
