@@ -8,7 +8,7 @@ import sys
 from collections import Counter
 
 from server.graph import graph_lines, oneline
-from server.main import parser as serve_parser
+from server.main import parse_args as parse_serve_args
 from server.main import serve, store_location
 from server.paths import default_db_path
 from tract_core import Tract, TractError
@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     i = _command_index(argv)
     if i is not None and argv[i] == "serve":  # everything after `serve` is tract-mcp's
-        args = serve_parser("tract serve").parse_args(argv[i + 1:])
+        args = parse_serve_args(argv[i + 1:], "tract serve")
         pre = parser().parse_known_args(argv[:i] + ["status"])[0]
         args.db, args.url = args.db or pre.db, args.url or pre.url
         args.store_timeout = args.store_timeout or pre.store_timeout

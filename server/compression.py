@@ -124,7 +124,7 @@ def register_compression_tools(mcp: MCPServer, pool: TractPool) -> None:
     @tool_errors
     def pending(tract: TractName = "default") -> PendingList:
         """Compressions waiting for approval, with their summaries and the facts they lost."""
-        return PendingList(pending=pool.get(tract).pending_compressions())
+        return PendingList(pending=pool.read(tract).pending_compressions())
 
     @mcp.tool(annotations=ADDS)
     @tool_errors
@@ -132,7 +132,7 @@ def register_compression_tools(mcp: MCPServer, pool: TractPool) -> None:
                     description="Your (edited) summary, or one per group; required when you write it")] = None,
                 tract: TractName = "default", idempotency_key: IdempotencyKey = None) -> CompressResult:
         """Apply a pending compression to its branch (commits made since are re-applied)."""
-        t = pool.get(tract)
+        t = pool.read(tract)
         return pool.once(tract, idempotency_key, "approve", dict(id=id, summary=summary), CompressResult,
                          lambda: t.approve_compression(id, summaries=summary))
 
@@ -142,7 +142,7 @@ def register_compression_tools(mcp: MCPServer, pool: TractPool) -> None:
                tract: TractName = "default",
                idempotency_key: IdempotencyKey = None) -> PendingCompression:
         """Drop a pending compression; the branch stays as it is."""
-        t = pool.get(tract)
+        t = pool.read(tract)
         return pool.once(tract, idempotency_key, "reject", dict(id=id, reason=reason), PendingCompression,
                          lambda: t.reject_compression(id, reason))
 
@@ -152,7 +152,7 @@ def register_compression_tools(mcp: MCPServer, pool: TractPool) -> None:
                          tract: TractName = "default",
                          idempotency_key: IdempotencyKey = None) -> OperationEvent:
         """Put the branch back as it was before a compression, re-applying later commits."""
-        t = pool.get(tract)
+        t = pool.read(tract)
         return pool.once(tract, idempotency_key, "undo_compression", dict(event_id=event_id),
                          OperationEvent, lambda: t.undo_compression(event_id))
 
@@ -162,7 +162,7 @@ def register_compression_tools(mcp: MCPServer, pool: TractPool) -> None:
                format: Format = "anthropic",
                tract: TractName = "default") -> CompileResult:
         """The exact context a `compile(record=true)` returned, byte for byte."""
-        ctx = pool.get(tract).replay(record_id)
+        ctx = pool.read(tract).replay(record_id)
         return compile_result(ctx, format).model_copy(update={"record_id": record_id})
 
     @mcp.tool(annotations=REMOVES)
@@ -178,6 +178,6 @@ def register_compression_tools(mcp: MCPServer, pool: TractPool) -> None:
         request = dict(orphan_retention_days=orphan_retention_days, archive_retention_days=archive_retention_days)
         result = await anyio.to_thread.run_sync(lambda: pool.once(
             tract, idempotency_key, "gc", request, GCResult,
-            lambda: pool.get(tract).gc(orphan_retention_days, archive_retention_days)))
+            lambda: pool.read(tract).gc(orphan_retention_days, archive_retention_days)))
         await ctx.report_progress(1, 1, "done")
         return result

@@ -27,10 +27,21 @@ def describe(err: ValidationError) -> str:
     return "invalid arguments: " + "; ".join(parts)
 
 
+MAX_MESSAGE = 600  # characters: an error quoting a 20 MB argument must not send it back
+
+
+def shorten(message: str, limit: int = MAX_MESSAGE) -> str:
+    """The start and the end of a long message (the end says what to do), the middle elided."""
+    if len(message) <= limit:
+        return message
+    half = (limit - 20) // 2
+    return f"{message[:half]} …({len(message) - 2 * half:,} characters)… {message[-half:]}"
+
+
 def to_tool_error(err: Exception) -> ToolError:
     if isinstance(err, ValidationError):
-        return ToolError(describe(err))
-    return ToolError(f"{type(err).__name__}: {err}")
+        return ToolError(shorten(describe(err)))
+    return ToolError(shorten(f"{type(err).__name__}: {err}"))
 
 
 CLIENT_ERRORS = (TractError, ValidationError)

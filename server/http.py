@@ -33,7 +33,7 @@ class BearerAuth:
             if not self.authorized(dict(scope["headers"]).get(b"authorization", b"")):
                 body = json.dumps({"error": "unauthorized",
                                    "error_description": "send Authorization: Bearer <token> "
-                                                        "(the --token given to tract-mcp)"}).encode()
+                                                        "(the token tract-mcp was given)"}).encode()
                 await send({"type": "http.response.start", "status": 401, "headers": [
                     (b"content-type", b"application/json"), (b"www-authenticate", b'Bearer realm="tract"'),
                     (b"content-length", str(len(body)).encode())]})
@@ -51,13 +51,16 @@ def security(host: str, allow_hosts: Sequence[str] = (), allow_origins: Sequence
 
 
 def http_app(mcp: MCPServer, transport: str, host: str = "127.0.0.1", token: str | None = None,
-             allow_hosts: Sequence[str] = (), allow_origins: Sequence[str] = ()) -> ASGIApp:
-    """The ASGI app for `transport` ("sse" or "http"; the latter serves streamable HTTP at /mcp)."""
+             allow_hosts: Sequence[str] = (), allow_origins: Sequence[str] = (),
+             max_request_bytes: int | None = None) -> ASGIApp:
+    """The ASGI app for `transport` ("sse" or "http"; the latter serves streamable HTTP at /mcp).
+    A request body over `max_request_bytes` is answered 413 (default: the SDK's 4 MiB)."""
     settings = security(host, allow_hosts, allow_origins)
+    limit = {"max_request_body_size": max_request_bytes} if max_request_bytes else {}
     if transport == "sse":
-        app: ASGIApp = mcp.sse_app(transport_security=settings, host=host)
+        app: ASGIApp = mcp.sse_app(transport_security=settings, host=host, **limit)
     else:
-        app = mcp.streamable_http_app(transport_security=settings, host=host)
+        app = mcp.streamable_http_app(transport_security=settings, host=host, **limit)
     return BearerAuth(app, token) if token else app
 
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import logging
 import os
 import sys
 
 from server.paths import default_db_path
+
+DEFAULT_MAX_REQUEST_BYTES = 5 << 20  # as server.wire's (not imported here: start-up time)
+DEFAULT_MAX_CONTENT_BYTES = 1 << 20
 
 TRANSPORTS = ("stdio", "sse", "http")
 
@@ -27,8 +31,23 @@ def parser(prog: str = "tract-mcp") -> argparse.ArgumentParser:
                    help="stdio (default), sse (GET /sse), or http (streamable HTTP at /mcp)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind for sse/http (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port for sse/http (default: 8000)")
-    p.add_argument("--token", default=os.environ.get("TRACT_MCP_TOKEN"),
-                   help="require 'Authorization: Bearer TOKEN' on sse/http (default: $TRACT_MCP_TOKEN)")
+    secret = p.add_mutually_exclusive_group()
+    secret.add_argument("--token-file", metavar="PATH",
+                        help="require 'Authorization: Bearer <token>' on sse/http, the token read from this "
+                             "file (or set TRACT_MCP_TOKEN)")
+    secret.add_argument("--token", help="the token itself (visible to other local users in the process "
+                                        "list: prefer TRACT_MCP_TOKEN or --token-file)")
+    p.add_argument("--insecure", action="store_true",
+                   help="allow sse/http on a non-loopback --host without a token (anyone who can reach "
+                        "the port can read and write every tract)")
+    p.add_argument("--max-request-bytes", type=byte_size, metavar="BYTES",
+                   default=os.environ.get("TRACT_MCP_MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES),
+                   help="refuse a request larger than this, e.g. 5M (default: $TRACT_MCP_MAX_REQUEST_BYTES "
+                        "or 5M)")
+    p.add_argument("--max-content-bytes", type=byte_size, metavar="BYTES",
+                   default=os.environ.get("TRACT_MCP_MAX_CONTENT_BYTES", DEFAULT_MAX_CONTENT_BYTES),
+                   help="refuse a commit whose content, message or metadata is larger than this, e.g. 1M "
+                        "(default: $TRACT_MCP_MAX_CONTENT_BYTES or 1M)")
     p.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
                    help="also accept this browser Origin on sse/http (loopback origins always are)")
     p.add_argument("--allow-host", action="append", default=[], metavar="HOST:PORT",
@@ -36,6 +55,57 @@ def parser(prog: str = "tract-mcp") -> argparse.ArgumentParser:
     p.add_argument("--log-level", default="WARNING",
                    choices=["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], help="stderr log level")
     return p
+
+
+def byte_size(text: str | int) -> int:
+    """`5242880`, `5M`, `512K`, `1G` → bytes (binary multiples)."""
+    if isinstance(text, int):
+        return text
+    raw = text.strip().upper().removesuffix("B").removesuffix("I")
+    scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(raw[-1:], 1)
+    try:
+        value = int(float(raw[:-1] if scale > 1 else raw) * scale)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size (e.g. 5M, 512K, 1048576)") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: a size must be positive")
+    return value
+
+
+def http_token(p: argparse.ArgumentParser, args: argparse.Namespace) -> str | None:
+    """The bearer token for sse/http, from --token-file, $TRACT_MCP_TOKEN or --token; an empty one, or
+    none on a non-loopback address without --insecure, is refused (it would serve the network)."""
+    if args.token_file is not None:
+        try:
+            with open(args.token_file, encoding="utf-8") as f:
+                token: str | None = f.read().strip()
+        except OSError as err:
+            p.error(f"--token-file: cannot read {args.token_file}: {err.strerror}")
+        if not token:
+            p.error(f"--token-file: {args.token_file} is empty; put the token in it")
+    elif args.token is not None:
+        token = args.token
+        if not token.strip():
+            p.error("--token is empty: give a token, or leave it out")
+        print("tract-mcp: warning: a --token on the command line is visible to other local users in the "
+              "process list; prefer TRACT_MCP_TOKEN or --token-file", file=sys.stderr)
+    else:
+        token = os.environ.get("TRACT_MCP_TOKEN")
+        if token is not None and not token.strip():
+            p.error("TRACT_MCP_TOKEN is set but empty: set it to a token, or unset it")
+    if args.transport != "stdio" and not token and not is_loopback(args.host) and not args.insecure:
+        p.error(f"--host {args.host} serves other machines: require a token (TRACT_MCP_TOKEN or "
+                "--token-file), or pass --insecure to serve without one")
+    return token
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve to anything
 
 
 def store_location(args: argparse.Namespace) -> str:
@@ -50,25 +120,34 @@ def serve(args: argparse.Namespace) -> None:
     from server.pool import TractPool
 
     location = store_location(args)
-    pool = TractPool.open(location, run_inline=args.transport == "stdio", timeout=args.store_timeout)
+    pool = TractPool.open(location, run_inline=args.transport == "stdio", timeout=args.store_timeout,
+                          max_content_bytes=args.max_content_bytes)
     logging.getLogger("tract.server").info("store: %s", location)
     mcp = build_server(pool, log_level=args.log_level)
     try:
         if args.transport == "stdio":
             from server.stdio import run_stdio
 
-            run_stdio(mcp)
+            run_stdio(mcp, args.max_request_bytes)
         else:
             from server.http import http_app, serve_http
 
-            app = http_app(mcp, args.transport, args.host, args.token, args.allow_host, args.allow_origin)
+            app = http_app(mcp, args.transport, args.host, args.token, args.allow_host, args.allow_origin,
+                           max_request_bytes=args.max_request_bytes)
             serve_http(app, args.host, args.port, args.log_level)
     finally:
         pool.close()
 
 
+def parse_args(argv: list[str] | None, prog: str = "tract-mcp") -> argparse.Namespace:
+    p = parser(prog)
+    args = p.parse_args(argv)
+    args.token = http_token(p, args)
+    return args
+
+
 def main(argv: list[str] | None = None) -> None:
-    args = parser().parse_args(argv)
+    args = parse_args(argv)
     from tract_core import TractError
 
     try:

@@ -1,9 +1,12 @@
-"""One store, many tracts: the server opens a `Tract` per name on first use and keeps it."""
+"""One store, many tracts: the server opens a `Tract` per name on first use and keeps the most
+recently used ones open (a bounded number: a client naming thousands of tracts must not grow the
+server's memory for good)."""
 
 from __future__ import annotations
 
 import json
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -15,6 +18,8 @@ from tract_core.idempotency import IdempotencyKeys
 from tract_core.storage import Store
 
 M = TypeVar("M", bound=BaseModel)
+DEFAULT_TRACT = "default"
+MAX_OPEN_TRACTS = 32
 
 
 class TractPool:
@@ -24,12 +29,14 @@ class TractPool:
     need not wait (`Tract.no_wait`: the tract and SQLite's write lock are free); one that would
     wait, and every call on PostgreSQL, runs on a worker thread, so the loop keeps answering."""
 
-    def __init__(self, store: Store, *, run_inline: bool = False, **tract_options: Any) -> None:
+    def __init__(self, store: Store, *, run_inline: bool = False, max_open: int = MAX_OPEN_TRACTS,
+                 **tract_options: Any) -> None:
         self.store = store
         self.keys = IdempotencyKeys(store)
         self.run_inline = run_inline and store.dialect == "sqlite"
+        self.max_open = max_open
         self._options = tract_options
-        self._tracts: dict[str, Tract] = {}
+        self._tracts: OrderedDict[str, Tract] = OrderedDict()
         self._lock = threading.Lock()
 
     @classmethod
@@ -37,15 +44,40 @@ class TractPool:
              **tract_options: Any) -> TractPool:
         return cls(Store(path_or_url, timeout=timeout), run_inline=run_inline, **tract_options)
 
-    def get(self, name: str = "default") -> Tract:
-        found = self._tracts.get(name)  # no lock on the hot path: another tract's opening may wait
-        if found is not None:
+    def get(self, name: str = DEFAULT_TRACT) -> Tract:
+        """The tract `name`, to write to: one never written is created by its first write."""
+        return self._cached(name) or self._keep(Tract(self.store, name, **self._options))
+
+    def read(self, name: str = DEFAULT_TRACT) -> Tract:
+        """The tract `name`, to read: TractNotFoundError (naming the known tracts) if it was never
+        written, so a misspelt name is not read as an empty tract; the default tract reads as empty."""
+        found = self._cached(name)
+        if found is not None and (name == DEFAULT_TRACT or found.exists):
             return found
+        if found is None:
+            return self._keep(Tract(self.store, name, create=name == DEFAULT_TRACT, **self._options))
+        # cached by a write that failed, never written since: refused as a new name would be
+        Tract(self.store, name, create=False, **self._options)
+        return found
+
+    def _cached(self, name: str) -> Tract | None:
         with self._lock:
             found = self._tracts.get(name)
-            if found is None:
-                found = self._tracts[name] = Tract(self.store, name, **self._options)
+            if found is not None:
+                self._tracts.move_to_end(name)
             return found
+
+    def _keep(self, made: Tract) -> Tract:
+        with self._lock:
+            found = self._tracts.setdefault(made.tract_id, made)  # another thread may have won
+            self._tracts.move_to_end(made.tract_id)
+            while len(self._tracts) > self.max_open:
+                self._tracts.popitem(last=False)  # a caller still holding it keeps using it
+            return found
+
+    def open_tracts(self) -> list[str]:
+        with self._lock:
+            return list(self._tracts)
 
     def with_summarizer(self, name: str, summarizer: Any) -> Tract:
         """The tract `name` with its own summarizer, for one compression (the shared one keeps its own)."""

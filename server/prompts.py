@@ -35,7 +35,7 @@ def register_prompts(mcp: MCPServer, pool: TractPool) -> None:
         messages: list[Message] = [UserMessage(COMPRESS_REVIEW.replace("{tract}", tract))]
         if id:
             try:
-                found = [p for p in pool.get(tract).pending_compressions() if p.id == id]
+                found = [p for p in pool.read(tract).pending_compressions() if p.id == id]
             except TractError as err:
                 raise MCPError(INVALID_PARAMS, str(err)) from err
             if not found:
@@ -54,7 +54,7 @@ def register_prompts(mcp: MCPServer, pool: TractPool) -> None:
         filled with their text, then answer it and give the summary to `approve`."""
         hashes = commits.replace(",", " ").split()
         try:
-            infos = [pool.get(tract).show(h) for h in hashes]
+            infos = [pool.read(tract).show(h) for h in hashes]
         except TractError as err:
             raise MCPError(INVALID_PARAMS, str(err)) from err
         target = int(target_tokens) if target_tokens.strip().isdigit() else None

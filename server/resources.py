@@ -32,19 +32,19 @@ def register_resources(mcp: MCPServer, pool: TractPool) -> None:
     @mcp.resource("tract://{tract}/compiled", name="compiled", mime_type=JSON)
     def compiled(tract: str) -> str:
         """The current branch's compiled context, in Anthropic Messages format."""
-        return _read(lambda: compile_result(pool.get(tract).compile(), "anthropic"))
+        return _read(lambda: compile_result(pool.read(tract).compile(), "anthropic"))
 
     @mcp.resource("tract://{tract}/log", name="log", mime_type=JSON)
     def log(tract: str) -> str:
         """The current branch's last 100 commits, newest first."""
-        return _read(lambda: pool.get(tract).log(100))
+        return _read(lambda: pool.read(tract).log(100))
 
     @mcp.resource("tract://{tract}/commits/{hash}", name="commit", mime_type=JSON)
     def commit(tract: str, hash: str) -> str:
         """One commit with its content."""
-        return _read(lambda: pool.get(tract).show(hash))
+        return _read(lambda: pool.read(tract).show(hash))
 
     @mcp.resource("tract://{tract}/pending", name="pending", mime_type=JSON)
     def pending(tract: str) -> str:
         """Compressions waiting for approval, with the facts their summaries lost."""
-        return _read(lambda: pool.get(tract).pending_compressions())
+        return _read(lambda: pool.read(tract).pending_compressions())

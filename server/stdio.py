@@ -1,10 +1,14 @@
-"""stdio without worker threads.
+"""stdio without worker threads, answering every request.
 
 The SDK's `stdio_server` reads and writes the process's pipes through `anyio.wrap_file`: a thread
 hop for every line read, every write and every flush, about 0.9 ms of each ~3 ms tool call on a
-2-core machine. Here the same `stdio_server` (framing, parsing, errors: all the SDK's) is fed
-asyncio pipe streams instead. Pipes and sockets are what MCP clients give a server; anything else
-(a terminal, a file, Windows) is served by the SDK's own transport.
+2-core machine. Here the pipes are asyncio streams. Pipes and sockets are what MCP clients give a
+server; anything else (a terminal, a file, Windows) is served by the SDK's own transport.
+
+The framing is ours too (`server.wire`), because the SDK's drops a line it cannot parse without a
+word, and the client waits forever: here a line too long, not JSON, nested too deep or holding a
+lone surrogate is answered with a JSON-RPC error (carrying the request's id when it can be read),
+and an answer that cannot be encoded becomes an error answer instead of stopping the writer.
 """
 
 from __future__ import annotations
@@ -18,16 +22,19 @@ from contextlib import contextmanager
 
 import anyio
 from mcp.server import MCPServer
-from mcp.server.stdio import stdio_server
+from mcp.shared._context_streams import create_context_streams
+from mcp.shared.message import SessionMessage
+
+from server.wire import DEFAULT_MAX_REQUEST_BYTES, HEAD, Oversized, encode, parse_line, refuse_oversized
 
 CHUNK = 1 << 16
 
 
-def run_stdio(mcp: MCPServer) -> None:
+def run_stdio(mcp: MCPServer, max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES) -> None:
     if sys.platform == "win32" or not all(map(is_pipe, (0, 1))):
         mcp.run()
     else:
-        anyio.run(serve_pipes, mcp)
+        anyio.run(serve_pipes, mcp, max_request_bytes)
 
 
 def is_pipe(fd: int) -> bool:
@@ -38,7 +45,7 @@ def is_pipe(fd: int) -> bool:
     return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
 
 
-async def serve_pipes(mcp: MCPServer) -> None:
+async def serve_pipes(mcp: MCPServer, max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES) -> None:
     loop = asyncio.get_running_loop()
     with wire_fds() as (wire_in, wire_out):
         reader = asyncio.StreamReader()
@@ -48,14 +55,43 @@ async def serve_pipes(mcp: MCPServer) -> None:
             asyncio.streams.FlowControlMixin, os.fdopen(wire_out, "wb", buffering=0))
         writer = asyncio.StreamWriter(write_transport, protocol, None, loop)
         try:
-            # as `MCPServer.run_stdio_async`, with our streams (duck-typed as the `AsyncFile`s it takes)
-            lines, out = PipeLines(reader), PipeWriter(writer)
-            async with stdio_server(lines, out) as (read, write):  # type: ignore[arg-type]
-                server = mcp._lowlevel_server
-                await server.run(read, write, server.create_initialization_options())
+            await serve_lines(mcp, PipeLines(reader, max_request_bytes), PipeWriter(writer))
         finally:
             read_transport.close()
             write_transport.close()
+
+
+async def serve_lines(mcp: MCPServer, lines: AsyncIterator[str | Oversized], out: PipeWriter) -> None:
+    """`MCPServer.run_stdio_async` over our framing: every line read gets a message to the server or
+    an error answer; every message the server sends is written, or an error answer in its place."""
+    read_in, read_stream = create_context_streams[SessionMessage | Exception](0)
+    write_stream, write_out = create_context_streams[SessionMessage](0)
+
+    async def read() -> None:
+        async with read_in:
+            async for line in lines:
+                if isinstance(line, Oversized):
+                    answer = refuse_oversized(line)
+                else:
+                    message, answer = parse_line(line)
+                    if message is not None:
+                        await read_in.send(SessionMessage(message))
+                        continue
+                if answer is not None:
+                    await write_stream.send(SessionMessage(answer))
+
+    async def write() -> None:
+        async with write_out:
+            async for session_message in write_out:
+                await out.write(encode(session_message.message))
+                await out.flush()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(read)
+        tg.start_soon(write)
+        server = mcp._lowlevel_server
+        await server.run(read_stream, write_stream, server.create_initialization_options())
+        write_stream.close()  # the writer ends once it has written what is left
 
 
 @contextmanager
@@ -79,28 +115,51 @@ def wire_fds() -> Iterator[tuple[int, int]]:
 
 
 class PipeLines:
-    """The lines of a pipe, decoded as the SDK decodes stdin (UTF-8, bad bytes replaced); no length
-    limit, as there is none there."""
+    """The lines of a pipe, decoded as the SDK decodes stdin (UTF-8, bad bytes replaced). A line
+    longer than `max_bytes` is not kept: its first bytes (to find its id) and its length come as an
+    `Oversized`, so a 100 MB line costs no more memory than a read."""
 
-    def __init__(self, reader: asyncio.StreamReader) -> None:
+    def __init__(self, reader: asyncio.StreamReader, max_bytes: int | None = None) -> None:
         self._reader = reader
+        self._max = max_bytes
 
-    async def __aiter__(self) -> AsyncIterator[str]:
+    async def __aiter__(self) -> AsyncIterator[str | Oversized]:
         partial: list[bytes] = []  # the unfinished line, in chunks (joined once: no quadratic copy)
+        size = 0
+        oversized: Oversized | None = None
         while chunk := await self._reader.read(CHUNK):
-            *ended, rest = chunk.split(b"\n")
-            for line in ended:
-                partial.append(line)
-                yield b"".join(partial).decode("utf-8", "replace")
-                partial = []
-            if rest:
-                partial.append(rest)
-        if partial:
-            yield b"".join(partial).decode("utf-8", "replace")
+            start = 0
+            while True:
+                end = chunk.find(b"\n", start)
+                piece = chunk[start:] if end < 0 else chunk[start:end]
+                size += len(piece)
+                if oversized is not None:
+                    oversized.size = size
+                elif self._max is not None and size > self._max:
+                    oversized = Oversized(first_bytes([*partial, piece], HEAD), size, self._max)
+                    partial = []
+                elif piece:
+                    partial.append(piece)
+                if end < 0:
+                    break
+                yield oversized or b"".join(partial).decode("utf-8", "replace")
+                partial, size, oversized, start = [], 0, None, end + 1
+        if oversized is not None or partial:
+            yield oversized or b"".join(partial).decode("utf-8", "replace")
+
+
+def first_bytes(parts: list[bytes], n: int) -> bytes:
+    head, size = [], 0
+    for part in parts:
+        if size >= n:
+            break
+        head.append(part[:n - size])
+        size += len(head[-1])
+    return b"".join(head)
 
 
 class PipeWriter:
-    """What the SDK's stdout writer calls: `write` buffers, `flush` waits while the pipe is full."""
+    """What the transport's writer calls: `write` buffers, `flush` waits while the pipe is full."""
 
     def __init__(self, writer: asyncio.StreamWriter) -> None:
         self._writer = writer

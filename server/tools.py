@@ -58,25 +58,25 @@ def register_history_tools(mcp: MCPServer, pool: TractPool) -> None:
             branch: Annotated[str | None, Field(description="Default: the current branch")] = None,
             tract: TractName = "default") -> LogResult:
         """The commits of a branch, newest first."""
-        return LogResult(commits=pool.get(tract).log(limit, branch))
+        return LogResult(commits=pool.read(tract).log(limit, branch))
 
     @mcp.tool(annotations=READ)
     @tool_errors
     def show(hash: Hash, tract: TractName = "default") -> CommitInfo:
         """One commit with its content, priority, parents and metadata."""
-        return pool.get(tract).show(hash)
+        return pool.read(tract).show(hash)
 
     @mcp.tool(annotations=READ)
     @tool_errors
     def status(tract: TractName = "default") -> Status:
         """Current branch, HEAD, commit and token counts, pending compressions."""
-        return pool.get(tract).status()
+        return pool.read(tract).status()
 
     @mcp.tool(annotations=READ)
     @tool_errors
     def diff(a: Hash, b: Hash, tract: TractName = "default") -> DiffResult:
         """How the compiled context at `b` differs from the one at `a`."""
-        return pool.get(tract).diff(a, b)
+        return pool.read(tract).diff(a, b)
 
     @mcp.tool(annotations=ADDS)
     @tool_errors
@@ -95,14 +95,14 @@ def register_history_tools(mcp: MCPServer, pool: TractPool) -> None:
     def switch(name: Annotated[str, Field(description="An existing branch (list_branches shows them)")],
                tract: TractName = "default", idempotency_key: IdempotencyKey = None) -> BranchInfo:
         """Make `name` the current branch."""
-        t = pool.get(tract)
+        t = pool.read(tract)
         return pool.once(tract, idempotency_key, "switch", dict(name=name), BranchInfo, lambda: t.switch(name))
 
     @mcp.tool(annotations=MOVES)
     @tool_errors
     def checkout(hash: Hash, tract: TractName = "default", idempotency_key: IdempotencyKey = None) -> HeadResult:
         """Detach HEAD at a commit to look at the past (a branch name switches to it instead)."""
-        t = pool.get(tract)
+        t = pool.read(tract)
         return pool.once(tract, idempotency_key, "checkout", dict(hash=hash), HeadResult,
                          lambda: HeadResult(head=t.checkout(hash)))
 
@@ -110,7 +110,7 @@ def register_history_tools(mcp: MCPServer, pool: TractPool) -> None:
     @tool_errors
     def list_branches(tract: TractName = "default") -> BranchList:
         """All branches with their heads; `current` marks HEAD's branch."""
-        return BranchList(branches=pool.get(tract).list_branches())
+        return BranchList(branches=pool.read(tract).list_branches())
 
     @mcp.tool(annotations=ADDS)
     @tool_errors
@@ -121,7 +121,7 @@ def register_history_tools(mcp: MCPServer, pool: TractPool) -> None:
               tract: TractName = "default", idempotency_key: IdempotencyKey = None) -> MergeResult:
         """Merge a branch into the current branch: fast-forward or a merge commit. Conflicts are
         reported as an error and nothing is written."""
-        t = pool.get(tract)
+        t = pool.read(tract)
         result = pool.once(tract, idempotency_key, "merge", dict(branch=branch, strategy=strategy,
                                                                  message=message),
                            MergeResult, lambda: t.merge(branch, strategy, message))
@@ -136,7 +136,7 @@ def register_history_tools(mcp: MCPServer, pool: TractPool) -> None:
               branch: BranchName = None, tract: TractName = "default",
               idempotency_key: IdempotencyKey = None) -> HeadResult:
         """Move the current branch (or `branch`, or a detached HEAD) to `target`."""
-        t = pool.get(tract)
+        t = pool.read(tract)
         return pool.once(tract, idempotency_key, "reset", dict(target=target, mode=mode, branch=branch),
                          HeadResult, lambda: HeadResult(head=t.reset(target, mode, branch)))
 
@@ -147,7 +147,7 @@ def register_history_tools(mcp: MCPServer, pool: TractPool) -> None:
                  branch: BranchName = None,
                  tract: TractName = "default", idempotency_key: IdempotencyKey = None) -> CommitInfo:
         """Set a commit's priority: pinned (always kept), normal, or skip (left out of compile)."""
-        t = pool.get(tract)
+        t = pool.read(tract)
         return pool.once(tract, idempotency_key, "annotate", dict(hash=hash, priority=priority,
                                                                   reason=reason, branch=branch),
                          CommitInfo, lambda: t.annotate(hash, priority, reason, branch))
@@ -164,7 +164,7 @@ def register_history_tools(mcp: MCPServer, pool: TractPool) -> None:
                                                           "context later")] = False,
                 tract: TractName = "default", idempotency_key: IdempotencyKey = None) -> CompileResult:
         """The exact message list the current branch sends to a model."""
-        t = pool.get(tract)
+        t = pool.read(tract)
         options = {"record": True} if record else {}
         request = dict(at_commit=at_commit, at_time=at_time, budget=budget, format=format, record=record)
         return pool.once(tract, idempotency_key, "compile", request, CompileResult,

@@ -116,3 +116,25 @@ class StoreBusyError(StorageError):
 
 class CorruptStoreError(StorageError):
     """The store's data is damaged; `tract check` says where, a backup restores it."""
+
+
+class InvalidTractNameError(InvalidOperationError):
+    """A tract name that cannot be used (empty, too long, or holding invisible or control characters)."""
+
+
+KNOWN_SHOWN = 10  # tracts named by a TractNotFoundError
+
+
+class TractNotFoundError(TractError, LookupError):
+    """A tract that was never written, asked for by a read."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        shown = ", ".join(repr(k) for k in known[:KNOWN_SHOWN]) + (", …" if len(known) > KNOWN_SHOWN else "")
+        super().__init__(f"no tract {name!r} in this store; known tracts: {shown or 'none yet'} "
+                         "(a commit creates a tract)")
+        self.name = name
+        self.known = known
+
+
+class ContentTooLargeError(ContentValidationError):
+    """A commit's content, message or metadata is larger than the tract's limit."""

@@ -8,10 +8,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from tract_core.errors import CommitNotFoundError, InvalidOperationError
+from tract_core.errors import KNOWN_SHOWN, CommitNotFoundError, InvalidOperationError, TractNotFoundError
 from tract_core.models.commit import BranchInfo, CommitInfo, DiffResult, MergeResult, Status
 from tract_core.models.compiled import CompiledContext
 from tract_core.models.enums import Operation, Priority, parse_enum
+from tract_core.models.names import check_tract_name
 from tract_core.models.registry import ContentRegistry
 from tract_core.models.check import CheckReport
 from tract_core.models.audit import GCResult, OperationEvent, ReorderWarning
@@ -25,14 +26,13 @@ from tract_core.storage import pending as pending_q
 from tract_core.operations.compiler import Compiler
 from tract_core.operations.history import at_time as commit_at_time, tip_before_moves
 from tract_core.operations.merge import merge as merge_branches
-from tract_core.operations.refs import HEAD, RefView, branch_ref, resolve
-from tract_core.operations.repo import DEFAULT_PRIORITIES, Repo
+from tract_core.operations.refs import DEFAULT_BRANCH, HEAD, RefView, resolve  # noqa: F401 (DEFAULT_BRANCH: public)
+from tract_core.operations.repo import DEFAULT_MAX_CONTENT_BYTES, DEFAULT_PRIORITIES, Repo, TractStore
 from tract_core.storage import Store
 from tract_core.storage.store import without_waiting
 from tract_core.storage.turns import TurnLock
 from tract_core.tokens import TiktokenCounter, TokenCounter
 
-DEFAULT_BRANCH = "main"
 
 
 class Tract:
@@ -49,36 +49,42 @@ class Tract:
 
     def __init__(self, store: Store, tract_id: str = "default", *, counter: TokenCounter | None = None,
                  default_priorities: dict[str, Priority | str] | None = None, summarizer: Any = None,
-                 compile_snapshots: bool = True, owns_store: bool = False) -> None:
-        if not isinstance(tract_id, str) or not tract_id.strip() or len(tract_id) > 255 or "\x00" in tract_id:
-            raise InvalidOperationError("tract_id must be a non-empty string of at most 255 characters "
-                                        "(no NUL)")
+                 compile_snapshots: bool = True, owns_store: bool = False, create: bool = True,
+                 max_content_bytes: int | None = DEFAULT_MAX_CONTENT_BYTES) -> None:
+        check_tract_name(tract_id)
         if default_priorities is not None and not isinstance(default_priorities, dict):
             raise InvalidOperationError("default_priorities must map content types to priorities, "
                                         "e.g. {'reasoning': 'skip'}")
+        if max_content_bytes is not None and (not isinstance(max_content_bytes, int) or max_content_bytes <= 0):
+            raise InvalidOperationError("max_content_bytes must be a positive number of bytes, or None")
         priorities = dict(DEFAULT_PRIORITIES)
         for kind, p in (default_priorities or {}).items():
             priorities[kind] = parse_enum(Priority, p, "priority")
         self.store = store
         self.tract_id = tract_id
-        self.repo = Repo(store, tract_id, ContentRegistry(), counter or TiktokenCounter(), priorities)
+        self.repo = Repo(TractStore(store, tract_id), tract_id, ContentRegistry(), counter or TiktokenCounter(),
+                         priorities, max_content_bytes=max_content_bytes)
         self.summarizer = summarizer
         self._compiler = Compiler(self.repo, snapshots=bool(compile_snapshots))
         self._lock = TurnLock()  # let go while a write waits for the store (storage/turns.py)
         self._owns_store = owns_store
-        # on its own, not joined to a call's one transaction: a failed call must not leave this
-        # object behind without its tract's rows
-        with store.write(join=False) as tx:
-            if tx.ensure_tract(tract_id) or tx.get_ref(tract_id, HEAD) is None:
-                tx.create_ref(tract_id, branch_ref(DEFAULT_BRANCH), None)
-                tx.create_ref(tract_id, HEAD, None, branch_ref(DEFAULT_BRANCH))
+        # nothing is written here: the tract is created by its first write (see TractStore)
+        with store.read() as tx:
+            if not self.repo.store.found(tx) and not create:
+                raise TractNotFoundError(tract_id, tx.list_tracts(limit=KNOWN_SHOWN + 1))
             for name, schema in tx.content_types(tract_id).items():
                 self.repo.registry.add_schema(name, schema)
+
+    @property
+    def exists(self) -> bool:
+        """Whether the tract is in the store (a tract is created by its first write)."""
+        return self.repo.store.exists()
 
     @classmethod
     def open(cls, path_or_url: str = ":memory:", tract_id: str = "default", *, timeout: float | None = None,
              **options: Any) -> Tract:
-        """Open (creating if needed) a store and a tract in it.
+        """Open a store (created if needed) and a tract in it. The tract itself is created by its
+        first write; with `create=False`, a tract never written raises TractNotFoundError.
 
         `path_or_url`: ":memory:", a SQLite file path, or a `postgresql+psycopg://…` URL.
         `timeout`: the longest any call waits on the store (a lock, an unreachable database), in
@@ -111,7 +117,7 @@ class Tract:
         """Teach this tract a new content kind; it is remembered in the store."""
         with self._lock:
             schema = self.repo.registry.schema_for(name, model)
-            with self.store.write() as tx:
+            with self.repo.store.write() as tx:
                 tx.save_content_type(self.tract_id, name, schema)
             self.repo.registry.add_model(name, model)  # only once the store has it
 
@@ -158,7 +164,8 @@ class Tract:
         one side of what the other side EDITed."""
         prio = parse_enum(Priority, priority, "priority")
         committing.check_text(reason, "reason")
-        with self._lock, self.store.write() as tx:
+        committing.check_size(self.repo, reason, "reason")
+        with self._lock, self.repo.store.write() as tx:
             view = RefView.read(tx, self.tract_id)
             full = resolve(tx, self.tract_id, hash, view)
             row = tx.get_commit(self.tract_id, full)

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 
+import mcp_types as types
 import pytest
 from mcp import Client
 from server_helpers import WordCounter, call, fails, user
@@ -15,6 +16,7 @@ from server_helpers import WordCounter, call, fails, user
 from server.app import build_server
 from server.pool import TractPool
 from server.stdio import PipeLines, PipeWriter
+from server.wire import HEAD, Oversized, encode, id_in, refuse_oversized
 
 pytestmark = pytest.mark.anyio
 
@@ -92,3 +94,36 @@ def test_a_print_while_serving_goes_to_stderr_not_the_wire(tmp_path):
     assert [a["id"] for a in answers] == [1, 2] and rest == b""
     assert not answers[1]["result"].get("isError") and answers[1]["result"]["structuredContent"]["hash"]
     assert "stray print while serving" in err.decode()
+
+
+async def test_a_line_over_the_limit_comes_as_its_head_and_size_only():
+    reader = asyncio.StreamReader()
+    big = b'{"jsonrpc":"2.0","id":7,"method":"tools/call","params":' + b"x" * 300_000
+    for i in range(0, len(big), 1000):  # in many small reads
+        reader.feed_data(big[i:i + 1000])
+    reader.feed_data(b'\n{"a":1}\n' + b"y" * 200 + b"\n")
+    reader.feed_eof()
+    lines = [line async for line in PipeLines(reader, max_bytes=100)]
+    assert isinstance(lines[0], Oversized) and lines[0].size == len(big) and lines[0].limit == 100
+    assert lines[0].head == big[:HEAD]
+    assert lines[1] == '{"a":1}'
+    assert isinstance(lines[2], Oversized) and lines[2].size == 200
+    assert refuse_oversized(lines[0]).id == 7
+    assert len(lines) == 3
+
+
+def test_an_answer_that_cannot_be_encoded_becomes_an_error_answer_to_the_same_request():
+    reply = types.JSONRPCResponse(jsonrpc="2.0", id=3, result={"text": "bad \ud800"})
+    sent = json.loads(encode(reply))
+    assert sent["id"] == 3 and sent["error"]["code"] == types.INTERNAL_ERROR
+    note = types.JSONRPCNotification(jsonrpc="2.0", method="notifications/message", params={"x": "\ud800"})
+    assert encode(note) == ""  # a notification nobody waits for is dropped
+
+
+@pytest.mark.parametrize("head, id", [(b'{"jsonrpc":"2.0","id":12,"method":"x","params":{}', 12),
+                                      (b'{"id" : "abc", "params":', "abc"),
+                                      (b'{"method":"x","params":{"id":5}', None),  # the arguments' id
+                                      (b'{"params":{},"id":5', None), (b"garbage", None),
+                                      (b'{"jsonrpc":"2.0","id":1', None)])  # cut short: maybe 10, 100…
+def test_the_id_of_an_unreadable_request_is_found_only_before_its_params(head, id):
+    assert id_in(head) == id

@@ -29,12 +29,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(transport: str, db: str, *extra: str, program: str | None = None):
+def serving(transport: str, db: str, *extra: str, program: str | None = None, env: dict | None = None):
     """Run `python -m server` (or `program`) on a free loopback port; yield its base URL."""
     port = free_port()
     command = [program] if program else [sys.executable, "-m", "server"]
     proc = subprocess.Popen([*command, "--transport", transport, "--port", str(port),
-                             "--db", db, *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                             "--db", db, *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, **(env or {})})
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -66,7 +67,7 @@ async def test_stdio_subprocess_serves_and_logs_only_to_stderr(tmp_path):
 
 
 async def test_streamable_http_with_token(tmp_path):
-    with serving("http", str(tmp_path / "t.db"), "--token", TOKEN) as base:
+    with serving("http", str(tmp_path / "t.db"), env={"TRACT_MCP_TOKEN": TOKEN}) as base:
         auth = httpx2.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"})
         async with Client(streamable_http_client(f"{base}/mcp", http_client=auth)) as c:
             await call(c, "commit", content=user("over http"))
@@ -80,6 +81,19 @@ async def test_streamable_http_with_token(tmp_path):
             assert resp.status_code == 401 and "Bearer" in resp.headers["www-authenticate"]
             evil = {**headers, "Authorization": f"Bearer {TOKEN}", "Origin": "http://evil.example"}
             assert (await raw.post(f"{base}/mcp", json=init, headers=evil)).status_code == 403
+
+
+async def test_http_refuses_a_request_over_the_limit_and_the_content_limit_applies(tmp_path):
+    with serving("http", str(tmp_path / "t.db"), "--max-request-bytes", "64K",
+                 "--max-content-bytes", "8K") as base:
+        async with httpx2.AsyncClient() as raw:
+            big = {"jsonrpc": "2.0", "id": 1, "method": "ping", "params": {"pad": "x" * (70 << 10)}}
+            resp = await raw.post(f"{base}/mcp", json=big,
+                                  headers={"Accept": "application/json, text/event-stream"})
+            assert resp.status_code == 413
+        async with Client(f"{base}/mcp") as c:
+            result = await c.call_tool("commit", {"content": user("y" * (9 << 10))})
+            assert result.is_error and "over this tract's limit of 8,192 bytes" in result.content[0].text
 
 
 async def test_streamable_http_rejects_a_foreign_origin_without_token(tmp_path):
@@ -102,7 +116,8 @@ async def test_streamable_http_rejects_a_foreign_origin_without_token(tmp_path):
 
 
 async def test_sse_with_token_origin_and_401(tmp_path):
-    with serving("sse", str(tmp_path / "t.db"), "--token", TOKEN) as base:
+    (tmp_path / "token").write_text(TOKEN + "\n")
+    with serving("sse", str(tmp_path / "t.db"), "--token-file", str(tmp_path / "token")) as base:
         async with Client(sse_client(f"{base}/sse", headers={"Authorization": f"Bearer {TOKEN}"}),
                           mode="legacy") as c:
             await call(c, "commit", content=user("over sse"))

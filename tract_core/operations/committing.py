@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic_core import PydanticSerializationError
 
-from tract_core.errors import (CommitNotFoundError, ContentValidationError, DetachedHeadError,
+from tract_core.errors import (CommitNotFoundError, ContentTooLargeError, ContentValidationError, DetachedHeadError,
                                InvalidOperationError, RefConflictError, TractError, WriteConflictError)
 from tract_core.models.enums import Operation, Priority, parse_enum
 from tract_core.models.registry import canonical_json
@@ -57,6 +57,18 @@ def check_utf8(value: Any, what: str, error: type[TractError] = InvalidOperation
         pass  # not JSON at all: reported where it is serialised
 
 
+def check_size(repo: Repo, text: str | None, what: str) -> None:
+    """Refuse a text over the tract's limit before it reaches the store (and every later read)."""
+    limit = repo.max_content_bytes
+    if text is None or limit is None or len(text) * 4 <= limit:  # 4 bytes per character at most
+        return
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > limit:
+        raise ContentTooLargeError(
+            f"{what} is {size:,} bytes, over this tract's limit of {limit:,} bytes; commit it in smaller "
+            "pieces, or store the large data elsewhere and commit a reference to it", field=what)
+
+
 def prepare_blob(repo: Repo, content: Any) -> BlobRow:
     """Validate content and count its tokens once, before any transaction opens."""
     model = repo.registry.validate(content)
@@ -71,6 +83,7 @@ def prepare_blob(repo: Repo, content: Any) -> BlobRow:
     except UnicodeEncodeError:
         check_utf8(data, "content", ContentValidationError)  # raises, naming the character
         raise
+    check_size(repo, body, "content")
     return BlobRow(chash, data["content_type"], body, count_tokens(data, repo.counter))
 
 
@@ -92,10 +105,12 @@ def new_commit_row(repo: Repo, *, parents: list[str], generation: int, operation
                    blob: BlobRow | None, edit_target: str | None, message: str | None,
                    metadata: dict | None) -> CommitRow:
     check_text(message, "message")
+    check_size(repo, message, "message")
     try:
         meta = json.dumps(metadata, sort_keys=True) if metadata else None
     except (TypeError, ValueError) as err:
         raise InvalidOperationError(f"metadata must be a JSON object with string keys ({err})") from None
+    check_size(repo, meta, "metadata")
     created = now_us()
     h = commit_hash(tract_id=repo.tract_id, content_hash=blob.hash if blob else None, parents=parents,
                     operation=operation, edit_target=edit_target, message=message,

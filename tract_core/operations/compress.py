@@ -25,7 +25,7 @@ from tract_core.compression.summarizers import ManualSummarizer, resolve_summari
 from tract_core.errors import (CompressionError, CompressionNotFoundError, InvalidOperationError,
                                StaleCompressionError)
 from tract_core.models.compression import CompressResult, PendingCompression
-from tract_core.operations.committing import check_text, prepare_blob
+from tract_core.operations.committing import check_size, check_text, prepare_blob
 from tract_core.operations.compress_plan import Plan, check_later, locate, make_plan
 from tract_core.operations.events import record_event
 from tract_core.operations.refs import RefView
@@ -71,6 +71,7 @@ def compress(repo: Repo, summarizer: Any, *, commits: Sequence[str] | None = Non
             isinstance(content, (list, tuple)) and all(isinstance(c, str) for c in content))):
         raise CompressionError("content= takes the summary text, or a list of texts (one per group)")
     check_text(instructions, "instructions", CompressionError)
+    check_size(repo, instructions, "instructions")
     if deferred and (mode != "collaborative" or content is not None):
         raise CompressionError("deferred=True makes a pending compression whose summaries come at "
                                "approval; it needs mode='collaborative' and no content=")
@@ -223,6 +224,7 @@ def approve(repo: Repo, pending_id: str, summaries: Sequence[str] | None = None)
 
 def reject(repo: Repo, pending_id: str, reason: str | None = None) -> PendingCompression:
     check_text(reason, "reason", CompressionError)
+    check_size(repo, reason, "reason")
     with repo.store.write() as tx:
         row, data = _load(tx, repo, pending_id)
         data["reason"] = reason

@@ -10,6 +10,7 @@ from tract_core.errors import (AmbiguousPrefixError, BranchNotFoundError, Commit
 from tract_core.storage import RefRow, Txn
 
 HEAD = "HEAD"
+DEFAULT_BRANCH = "main"
 ORIG_HEAD = "ORIG_HEAD"
 BRANCH_PREFIX = "refs/heads/"
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._/-]{0,199}$")
@@ -40,7 +41,13 @@ class RefView:
 
     @classmethod
     def read(cls, tx: Txn, tract_id: str) -> RefView:
-        return cls({r.name: r for r in tx.list_refs(tract_id)})
+        """A tract not written yet reads as it will be created: HEAD on an empty main."""
+        return cls({r.name: r for r in tx.list_refs(tract_id)} or cls.unborn())
+
+    @staticmethod
+    def unborn() -> dict[str, RefRow]:
+        main = branch_ref(DEFAULT_BRANCH)
+        return {HEAD: RefRow(HEAD, None, main), main: RefRow(main, None, None)}
 
     @property
     def branch(self) -> str | None:

@@ -4,22 +4,62 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from tract_core.models.commit import CommitInfo
 from tract_core.models.enums import Operation, Priority
 from tract_core.models.registry import ContentRegistry
-from tract_core.storage import CommitRow, Store
+from tract_core.operations.refs import DEFAULT_BRANCH, HEAD, branch_ref
+from tract_core.storage import CommitRow, Store, Txn, joined
 from tract_core.tokens import TokenCounter
 
 DEFAULT_PRIORITIES = {"instruction": Priority.PINNED}
 RECENT_ROWS = 256
+DEFAULT_MAX_CONTENT_BYTES = 1 << 20  # one commit's content, message or metadata, as UTF-8 JSON
+
+
+class TractStore:
+    """The store as one tract's operations use it: the same, except that a write transaction creates
+    the tract first if it is not there yet. So reading a tract never creates it, and a first write
+    that fails rolls the tract's creation back with the rest."""
+
+    def __init__(self, store: Store, tract_id: str) -> None:
+        self._store = store
+        self._tract_id = tract_id
+        self._exists = False
+
+    def found(self, tx: Txn) -> bool:
+        """Whether the tract is in the store, as `tx` sees it (remembered once true)."""
+        self._exists = self._exists or tx.get_ref(self._tract_id, HEAD) is not None
+        return self._exists
+
+    def exists(self) -> bool:
+        if not self._exists:
+            with self._store.read() as tx:
+                self.found(tx)
+        return self._exists
+
+    @contextmanager
+    def write(self, *args, **options) -> Iterator[Txn]:
+        with self._store.write(*args, **options) as tx:
+            if not self._exists:
+                create_tract(tx, self._tract_id)
+            yield tx
+        # inside a call's one transaction (idempotent calls) nothing is committed yet, and a failure
+        # later in the call rolls the tract's creation back: remember it only once committed
+        if options.get("join") is False or joined.current(self._store) is None:
+            self._exists = True
+
+    def __getattr__(self, name: str):
+        return getattr(self._store, name)  # read(), dialect, close(), …: the store's own
 
 
 @dataclass
 class Repo:
-    store: Store
+    store: TractStore
     tract_id: str
     registry: ContentRegistry
     counter: TokenCounter
@@ -30,6 +70,7 @@ class Repo:
     # the commits this process wrote lately (commits never change): the next commit needs its
     # parent's generation and the next compile the new rows, without reading them back
     recent: OrderedDict[str, CommitRow] = field(default_factory=OrderedDict)
+    max_content_bytes: int | None = DEFAULT_MAX_CONTENT_BYTES
 
     def generation(self, tx, commit_hash: str) -> int | None:
         known = self.recent.get(commit_hash)
@@ -63,3 +104,11 @@ class Repo:
             metadata=json.loads(row.meta) if row.meta else {},
             created_at=datetime.fromtimestamp(row.created_us / 1e6, tz=timezone.utc),
             priority=self.priority(row.edit_target or row.hash, row.content_type))
+
+
+def create_tract(tx: Txn, tract_id: str) -> None:
+    """The tract's row, its first branch and a HEAD on it (each left alone if there already)."""
+    tx.ensure_tract(tract_id)
+    if tx.get_ref(tract_id, HEAD) is None:
+        tx.create_ref(tract_id, branch_ref(DEFAULT_BRANCH), None)
+        tx.create_ref(tract_id, HEAD, None, branch_ref(DEFAULT_BRANCH))

@@ -245,8 +245,8 @@ class Txn:
                                 .returning(s.tracts.c.id))
         return res.first() is not None
 
-    def list_tracts(self) -> list[str]:
-        return list(self.conn.scalars(select(s.tracts.c.id).order_by(s.tracts.c.id)))
+    def list_tracts(self, limit: int | None = None) -> list[str]:
+        return list(self.conn.scalars(select(s.tracts.c.id).order_by(s.tracts.c.id).limit(limit)))
 
     def save_content_type(self, tract_id: str, name: str, schema: dict) -> None:
         self._upsert(s.content_types, {"tract_id": tract_id, "name": name},
