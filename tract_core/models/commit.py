@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tract_core.models.enums import Operation, Priority
 from tract_core.models.ids import short_id
+from tract_core.models.json_object import JsonObject
 
 
 class CommitInfo(BaseModel):
@@ -26,7 +27,7 @@ class CommitInfo(BaseModel):
     content_hash: str | None = None
     token_count: int = 0
     message: str | None = None
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    metadata: JsonObject = Field(default_factory=dict)
     created_at: datetime
     priority: Priority = Priority.NORMAL
     tags: list[str] = Field(default_factory=list)
