@@ -53,11 +53,23 @@ def test_only_commits_the_branch_reaches_are_hits(t):
 def test_compressed_turns_leave_the_branch_and_their_summary_is_found(t):
     for i in range(4):
         t.user(f"turn {i} about kangaroos")
+    assert len(t.search("kangaroos")) == 4
     t.compress(from_commit="HEAD~3", to_commit="HEAD~1", content="summary: marsupials discussed",
                mode="manual")
     hits = t.search("kangaroos")
     assert len(hits) == 1 and "turn 3" in hits[0].snippet
     assert len(t.search("marsupials")) == 1
+    after = t.user("kangaroos again")
+    assert [h.hash for h in t.search("kangaroos")][0] == after.hash
+
+
+def test_commits_from_another_process_are_seen_by_the_next_search(store_url):
+    with Tract.open(store_url, counter=WordCounter()) as one, Tract.open(store_url, counter=WordCounter()) as two:
+        one.user("wombats burrow")
+        assert len(two.search("wombats")) == 1
+        one.user("wombats again")
+        two.user("wombats from two")
+        assert len(two.search("wombats")) == 3 and len(one.search("wombats")) == 3
 
 
 def test_filters_by_kind_role_and_tag_without_text(t):
