@@ -112,9 +112,10 @@ def _split(rev: str) -> tuple[str, list[tuple[str, int]]]:
     while pos < len(rest):
         m = _SUFFIX.match(rest, pos)
         if m is None or m.end() == pos:
-            raise UnknownRevisionError(f"cannot read revision {rev!r}: after the name only ~N and ^N may follow")
-        n = int(m.group(2)) if m.group(2) else 1
-        if m.group(1) == "~" and n > MAX_STEPS:
+            raise UnknownRevisionError(f"cannot read revision {rev!r}: after the name only ~N and ^N "
+                                       "may follow")
+        n = int(m.group(2)[:9]) if m.group(2) else 1
+        if len(m.group(2)) > 9 or n > MAX_STEPS:
             raise UnknownRevisionError(f"revision {rev!r} goes back further than any history here")
         steps.append((m.group(1), n))
         pos = m.end()

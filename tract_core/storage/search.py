@@ -1,8 +1,9 @@
 """Full-text search over commit contents: each blob's words, indexed when the blob is written (in the
 commit's own transaction). SQLite: an FTS5 table; PostgreSQL: a tsvector column with a GIN index.
 
-Both engines index the same words, split here (runs of letters and digits, lower-cased), so a
-query matches the same commits on either.
+Both engines index the same words, split here (runs of letters and digits, lower-cased), and take
+them as they are (PostgreSQL's lexemes come from `array_to_tsvector`, not its text parser, which
+drops or splits some characters), so a query matches the same commits on either.
 """
 
 from __future__ import annotations
@@ -22,8 +23,11 @@ _STRUCTURAL = frozenset({"content_type", "role", "direction", "call_id", "mime_t
 MAX_CHARS = 400_000  # PostgreSQL refuses a tsvector over 1 MB; the start of a huge output is enough
 
 
+MAX_WORD = 200  # longer runs (a base64 blob) are not words anyone searches for; PostgreSQL refuses them
+
+
 def words(text_: str) -> list[str]:
-    return _WORD.findall(text_.lower())
+    return [w for w in _WORD.findall(text_.lower()) if len(w) <= MAX_WORD]
 
 
 def _strings(value: Any, out: list[str]) -> None:
@@ -59,8 +63,8 @@ def index_blob(tx: Txn, blob_hash: str, body: str, blob_words: str | None = None
 
 
 # built once: compiling a textual statement on every commit costs more than running it
-_PG_INSERT = text("INSERT INTO blob_search (hash, tsv) VALUES (:h, to_tsvector('simple', :w)) "
-                  "ON CONFLICT (hash) DO NOTHING")
+_PG_INSERT = text("INSERT INTO blob_search (hash, tsv) "
+                  "VALUES (:h, array_to_tsvector(string_to_array(:w, ' '))) ON CONFLICT (hash) DO NOTHING")
 _ID_INSERT = text("INSERT INTO blob_search_ids (hash) VALUES (:h) ON CONFLICT (hash) DO NOTHING RETURNING id")
 _FTS_INSERT = text("INSERT INTO blob_fts (rowid, words) VALUES (:id, :w)")
 
@@ -80,13 +84,14 @@ def matching_commits(tx: Txn, tract_id: str, query_words: list[str]) -> list[tup
     if tx.dialect == "postgresql":
         sql = ("SELECT c.hash, b.content_type, c.created_us FROM blob_search s "
                "JOIN commits c ON c.content_hash = s.hash JOIN blobs b ON b.hash = s.hash "
-               "WHERE s.tsv @@ to_tsquery('simple', :q) AND c.tract_id = :t")
-        q = " & ".join(query_words)
+               "WHERE s.tsv @@ CAST(:q AS tsquery) AND c.tract_id = :t")
+        q = " & ".join(f"'{w}'" for w in query_words)  # quoted lexemes, taken as they are
     else:
         # CROSS JOIN fixes the order (SQLite's planner may otherwise scan the tract's commits and
         # probe the full-text index for each: seconds instead of milliseconds)
         sql = ("SELECT c.hash, b.content_type, c.created_us FROM blob_fts f "
-               "CROSS JOIN blob_search_ids i ON i.id = f.rowid CROSS JOIN commits c ON c.content_hash = i.hash "
+               "CROSS JOIN blob_search_ids i ON i.id = f.rowid "
+               "CROSS JOIN commits c ON c.content_hash = i.hash "
                "CROSS JOIN blobs b ON b.hash = i.hash WHERE blob_fts MATCH :q AND c.tract_id = :t")
         q = " ".join(f'"{w}"' for w in query_words)
     rows = tx.conn.execute(text(sql + " ORDER BY c.created_us DESC, c.hash"), {"q": q, "t": tract_id})
