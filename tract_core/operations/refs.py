@@ -94,8 +94,8 @@ def _base(tx: Txn, tract_id: str, rev: str, view: RefView) -> str:
     low = rev.lower()
     if not _HEX.match(low):
         raise UnknownRevisionError(
-            f"unknown revision {rev!r}: give HEAD, a branch name, a hash prefix of 4+ hex digits, "
-            "optionally followed by ~N (N first parents back) or ^N (the Nth parent)")
+            f"{rev!r} is neither a branch nor a commit hash: give HEAD, a branch name or 4 to 64 hex "
+            "digits, optionally followed by ~N (N first parents back) or ^N (the Nth parent)")
     found = tx.find_prefix(tract_id, low)
     if not found:
         raise UnknownRevisionError(f"no commit matches {rev!r} in this tract; log() lists commits")
