@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from tract_core.errors import InvalidOperationError
 from tract_core.models.commit import SearchHit
 from tract_core.models.ids import short_id
+from tract_core.operations.inspect import ROLES
 from tract_core.operations.refs import RefView
 from tract_core.operations.render import render, token_text
 from tract_core.operations.repo import Repo
@@ -17,7 +18,6 @@ from tract_core.operations.tags import check_tag
 from tract_core.storage import search as search_q
 from tract_core.storage import tags as tags_q
 
-ROLES = ("system", "user", "assistant", "tool")
 SNIPPET = 120   # characters of context a hit shows
 CHUNK = 200     # commits read at a time while filtering
 
