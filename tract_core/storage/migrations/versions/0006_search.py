@@ -1,5 +1,5 @@
 """Search and tags: a full-text index over blob contents (SQLite FTS5, PostgreSQL tsvector + GIN),
-filled for the blobs already stored; tags on commits.
+filled for the blobs already stored; tags on commits; commits indexed newest first per tract.
 
 Revision ID: 0006
 Revises: 0005
@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("created_us", sa.BigInteger, nullable=False),
     )
     op.create_index("ix_tags_tract_name", "tags", ["tract_id", "name"])
+    op.create_index("ix_commits_tract_created", "commits", ["tract_id", "created_us", "hash"])
     conn = op.get_bind()
     if conn.dialect.name == "postgresql":
         op.execute("CREATE TABLE blob_search (hash VARCHAR(64) PRIMARY KEY REFERENCES blobs (hash) "
