@@ -68,17 +68,12 @@ def index_blob(tx: Txn, blob_hash: str, body: str, blob_words: str | None = None
 # built once: compiling a textual statement on every commit costs more than running it
 _PG_INSERT = text("INSERT INTO blob_search (hash, tsv) "
                   "VALUES (:h, array_to_tsvector(string_to_array(:w, ' '))) ON CONFLICT (hash) DO NOTHING")
-_ID_INSERT = text("INSERT INTO blob_search_ids (hash) VALUES (:h) ON CONFLICT (hash) DO NOTHING RETURNING id")
-_FTS_INSERT = text("INSERT INTO blob_fts (rowid, words) VALUES (:id, :w)")
+_SQLITE_INSERT = text("INSERT INTO blob_search_ids (hash, words) VALUES (:h, :w) ON CONFLICT (hash) DO NOTHING")
 
 
 def index_words(conn, dialect: str, blob_hash: str, blob_words: str) -> None:
-    if dialect == "postgresql":
-        conn.execute(_PG_INSERT, {"h": blob_hash, "w": blob_words})
-        return
-    row_id = conn.execute(_ID_INSERT, {"h": blob_hash}).scalar()
-    if row_id is not None:
-        conn.execute(_FTS_INSERT, {"id": row_id, "w": blob_words})
+    """(A trigger adds the words to SQLite's FTS5 index, in the same statement.)"""
+    conn.execute(_PG_INSERT if dialect == "postgresql" else _SQLITE_INSERT, {"h": blob_hash, "w": blob_words})
 
 
 def matching_commits(tx: Txn, tract_id: str, query_words: list[str], kind: str | None = None,
