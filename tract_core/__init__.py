@@ -15,6 +15,7 @@ from tract_core.tract import Tract
 from tract_core.models.ids import short_id
 from tract_core.models.commit import BranchHead, SearchHit, TractSummary
 from tract_core.operations.tracts import list_tracts
+from tract_core.models.content import Settings, Tools, ToolSpec
 
 __all__ = [
     "AnthropicSummarizer", "CallableSummarizer", "CompressResult", "GCResult", "ManualSummarizer",
@@ -24,6 +25,7 @@ __all__ = [
     "TiktokenCounter", "TokenCounter", "ToolCall", "ToolIO", "Tract", "TractError",
     "BranchHead", "SearchHit", "TractSummary", "list_tracts", "short_id",
     "DroppedCommit", "Omission",
+    "Settings", "Tools", "ToolSpec",
 ]
 
 from tract_core.models.check import CheckProblem, CheckReport  # noqa: E402 - what Tract.check() returns

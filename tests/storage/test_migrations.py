@@ -141,7 +141,7 @@ def test_expiring_idempotency_keys_uses_an_index(sqlite_url):
 
 
 def test_a_store_from_before_search_is_indexed_by_the_upgrade(store_url):
-    old = Store(store_url, migrate_to="0005")
+    old = Store(store_url, migrate_to="0007")
     write_revision_0001_data(old)
     old.close()
 
@@ -157,7 +157,7 @@ def test_a_store_from_before_search_is_indexed_by_the_upgrade(store_url):
 
 def test_the_search_upgrade_indexes_every_blob_past_its_first_batch(store_url):
     """The upgrade reads blobs 500 at a time: a store of more than two batches is indexed whole."""
-    old = Store(store_url, migrate_to="0005")
+    old = Store(store_url, migrate_to="0007")
     n = 1_234
     body = '{{"content_type":"dialogue","role":"user","text":"word{} common"}}'
     with old.engine.connect().execution_options(tract_write=True) as conn, conn.begin():

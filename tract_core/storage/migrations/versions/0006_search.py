@@ -2,7 +2,7 @@
 filled for the blobs already stored; tags on commits; commits indexed newest first per tract.
 
 Revision ID: 0006
-Revises: 0005
+Revises: 0007
 """
 import sqlalchemy as sa
 from alembic import op
@@ -10,7 +10,7 @@ from alembic import op
 from tract_core.storage.search import index_words, search_words
 
 revision = "0006"
-down_revision = "0005"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 BATCH = 500
