@@ -12,6 +12,9 @@ from tract_core.models.compression import CompressResult, PendingCompression
 from tract_core.models.compiled import DroppedCommit, Omission
 from tract_core.tokens import TiktokenCounter, TokenCounter
 from tract_core.tract import Tract
+from tract_core.models.ids import short_id
+from tract_core.models.commit import BranchHead, SearchHit, TractSummary
+from tract_core.operations.tracts import list_tracts
 from tract_core.models.content import Settings, Tools, ToolSpec
 
 __all__ = [
@@ -20,6 +23,7 @@ __all__ = [
     "Artifact", "BranchInfo", "CommitInfo", "CompiledContext", "Dialogue", "DiffResult", "Freeform",
     "Instruction", "Message", "MergeResult", "Operation", "Output", "Priority", "Reasoning", "Status",
     "TiktokenCounter", "TokenCounter", "ToolCall", "ToolIO", "Tract", "TractError",
+    "BranchHead", "SearchHit", "TractSummary", "list_tracts", "short_id",
     "DroppedCommit", "Omission",
     "Settings", "Tools", "ToolSpec",
 ]

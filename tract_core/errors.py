@@ -29,10 +29,10 @@ class CommitNotFoundError(TractError, LookupError):
 class AmbiguousPrefixError(TractError, LookupError):
     """A hash prefix matches more than one commit."""
 
-    def __init__(self, prefix: str, candidates: list[str]) -> None:
+    def __init__(self, prefix: str, candidates: list[str], what: str = "commits") -> None:
         shown = ", ".join(c[:12] for c in candidates[:5])
         super().__init__(
-            f"hash prefix {prefix!r} is ambiguous: it matches {len(candidates)} commits ({shown}…); "
+            f"prefix {prefix!r} is ambiguous: it matches {len(candidates)} {what} ({shown}…); "
             "give more characters"
         )
         self.prefix = prefix
@@ -138,3 +138,15 @@ class TractNotFoundError(TractError, LookupError):
 
 class ContentTooLargeError(ContentValidationError):
     """A commit's content, message or metadata is larger than the tract's limit."""
+
+
+class UnknownRevisionError(CommitNotFoundError):
+    """A revision (`HEAD`, `HEAD~N`, `<branch>~N`, `<branch>`, a hash prefix) that names no commit."""
+
+
+class InvalidTagError(TractError, ValueError):
+    """A tag name that cannot be used."""
+
+
+class EventNotFoundError(TractError, LookupError):
+    """No operation event with that id (or prefix)."""

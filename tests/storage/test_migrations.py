@@ -138,3 +138,43 @@ def test_expiring_idempotency_keys_uses_an_index(sqlite_url):
             "EXPLAIN QUERY PLAN DELETE FROM idempotency_keys WHERE created_us < 5"))
     store.close()
     assert "ix_idempotency_created" in plan
+
+
+def test_a_store_from_before_search_is_indexed_by_the_upgrade(store_url):
+    old = Store(store_url, migrate_to="0007")
+    write_revision_0001_data(old)
+    old.close()
+
+    with Tract.open(store_url, "old", counter=WordCounter()) as t:
+        assert current_revision(t.store.engine) == head_revision()
+        assert [h.hash for h in t.search("old world")] == [CHILD, ROOT]  # both commits share the blob
+        assert t.search("hello", tag="kept") == []
+        assert t.tag(ROOT[:8], "kept").tags == ["kept"]
+        assert [h.hash for h in t.search("hello", tag="kept")] == [ROOT]
+        new = t.user("indexed when written")
+        assert [h.hash for h in t.search("indexed")] == [new.hash]
+
+
+def test_the_search_upgrade_indexes_every_blob_past_its_first_batch(store_url):
+    """The upgrade reads blobs 500 at a time: a store of more than two batches is indexed whole."""
+    old = Store(store_url, migrate_to="0007")
+    n = 1_234
+    body = '{{"content_type":"dialogue","role":"user","text":"word{} common"}}'
+    with old.engine.connect().execution_options(tract_write=True) as conn, conn.begin():
+        conn.execute(text("INSERT INTO tracts (id, created_us) VALUES ('old', 1000)"))
+        conn.execute(text("INSERT INTO blobs (hash, content_type, body, token_count) "
+                          "VALUES (:h, 'dialogue', :b, 2)"),
+                     [{"h": f"{i:064x}", "b": body.format(i)} for i in range(n)])
+        conn.execute(text("INSERT INTO commits (hash, tract_id, operation, edit_target, content_hash, message,"
+                          " meta, created_us, generation) VALUES (:h, 'old', 'append', NULL, :b, NULL, NULL,"
+                          " :t, 0)"),
+                     [{"h": f"{i + n:064x}", "b": f"{i:064x}", "t": 2000 + i} for i in range(n)])
+        conn.execute(text("INSERT INTO refs (tract_id, name, commit_hash, symbolic) VALUES "
+                          "('old', 'refs/heads/main', NULL, NULL), ('old', 'HEAD', NULL, 'refs/heads/main')"))
+    old.close()
+    with Tract.open(store_url, "old", counter=WordCounter()) as t:
+        with t.store.read() as tx:
+            from tract_core.storage.search import matching_commits
+
+            assert len(matching_commits(tx, "old", ["common"])) == n
+            assert [h for h, _ in matching_commits(tx, "old", [f"word{n - 1}"])] == [f"{2 * n - 1:064x}"]

@@ -8,6 +8,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from tract_core.models.enums import Operation, Priority
+from tract_core.models.ids import short_id
+from tract_core.models.json_object import JsonObject
 
 
 class CommitInfo(BaseModel):
@@ -25,15 +27,16 @@ class CommitInfo(BaseModel):
     content_hash: str | None = None
     token_count: int = 0
     message: str | None = None
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    metadata: JsonObject = Field(default_factory=dict)
     created_at: datetime
     priority: Priority = Priority.NORMAL
+    tags: list[str] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list, description="What the commit leaves wrong, "
                                 "e.g. a tool result that answers no call (it is not sent).")
 
     @property
     def short(self) -> str:
-        return self.hash[:10]
+        return short_id(self.hash)
 
 
 class BranchInfo(BaseModel):
@@ -84,3 +87,31 @@ class MergeResult(BaseModel):
     head: str | None
     conflicts: list[MergeConflict] = Field(default_factory=list)
     merge_base: str | None = None
+
+
+class SearchHit(BaseModel):
+    """One commit a search found: what it is, and its words around the match."""
+
+    hash: str
+    short: str
+    kind: str | None = Field(description="the content type (dialogue, tool_io, …); None for a merge")
+    role: str | None = Field(
+        description="the role its message has when compiled (system, user, assistant, tool)")
+    snippet: str
+    created_at: datetime
+    tags: list[str] = Field(default_factory=list)
+
+
+class BranchHead(BaseModel):
+    name: str
+    head: str | None
+
+
+class TractSummary(BaseModel):
+    """One tract of a store: its branches' heads, how many commits and how much content it holds."""
+
+    tract_id: str
+    branches: list[BranchHead]
+    commit_count: int
+    token_count: int
+    size_bytes: int

@@ -71,6 +71,8 @@ class Repo:
     # parent's generation and the next compile the new rows, without reading them back
     recent: OrderedDict[str, CommitRow] = field(default_factory=OrderedDict)
     max_content_bytes: int | None = DEFAULT_MAX_CONTENT_BYTES
+    # the commits one head reaches (what search last needed), grown as this process commits on it
+    reachable: tuple[str, set[str]] | None = None
 
     def generation(self, tx, commit_hash: str) -> int | None:
         known = self.recent.get(commit_hash)
@@ -95,7 +97,7 @@ class Repo:
             self.annotation_id = r.id
         return [(r.id, r.commit_hash) for r in rows]
 
-    def info(self, row: CommitRow) -> CommitInfo:
+    def info(self, row: CommitRow, tags: list[str] | None = None) -> CommitInfo:
         content = self.registry.load(json.loads(row.body)) if row.body is not None else None
         return CommitInfo(
             hash=row.hash, tract_id=row.tract_id, parents=row.parents, operation=Operation(row.operation),
@@ -103,7 +105,7 @@ class Repo:
             content_hash=row.content_hash, token_count=row.token_count, message=row.message,
             metadata=json.loads(row.meta) if row.meta else {},
             created_at=datetime.fromtimestamp(row.created_us / 1e6, tz=timezone.utc),
-            priority=self.priority(row.edit_target or row.hash, row.content_type))
+            priority=self.priority(row.edit_target or row.hash, row.content_type), tags=tags or [])
 
 
 def create_tract(tx: Txn, tract_id: str) -> None:

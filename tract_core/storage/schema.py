@@ -36,6 +36,7 @@ commits = Table(
     Index("ix_commits_tract_hash", "tract_id", "hash"),
     Index("ix_commits_content", "content_hash"),
     Index("ix_commits_edit_target", "edit_target"),
+    Index("ix_commits_tract_created", "tract_id", "created_us", "hash"),  # revision 0006: search order
 )
 
 commit_parents = Table(
@@ -153,4 +154,14 @@ usage_observations = Table(
     Column("provider_tokens", Integer, nullable=False),
     Column("created_us", BigInteger, nullable=False),
     Index("ix_usage_tract_id", "tract_id", "id"),
+)
+
+# --- revision 0006 (applied after 0007): tags; search's index tables depend on the engine (storage/search.py)
+tags = Table(
+    "tags", metadata,
+    Column("tract_id", String(255), primary_key=True),
+    Column("commit_hash", H, ForeignKey("commits.hash", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(100), primary_key=True),
+    Column("created_us", BigInteger, nullable=False),
+    Index("ix_tags_tract_name", "tract_id", "name"),
 )
