@@ -12,7 +12,7 @@ from tests.conftest import WordCounter
 from tests.reliability.harness import assert_intact, start_together
 from tract_core import Tract
 
-SECONDS = 2.0
+SECONDS = 1.5
 WRITERS = 2
 ANNOTATORS = 1
 

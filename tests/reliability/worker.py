@@ -24,8 +24,14 @@ import traceback
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.conftest import WordCounter
 from tract_core import Tract, TractError
+
+
+class WordCounter:
+    """tests.conftest's counter, without importing pytest into every worker."""
+
+    def count(self, text: str) -> int:
+        return len(text.split())
 
 
 def say(**line) -> None:
@@ -59,6 +65,8 @@ def gc(t: Tract, count: str = "1000000") -> None:
             t.gc(orphan_retention_days=0)
         except TractError:
             pass  # a typed refusal (a conflicting writer) is fine; a lost commit is not
+        except Exception as err:  # reported, and go on: what it does next matters too
+            say(error=f"{type(err).__name__}: {err}")
         say(gc=True)
 
 
