@@ -68,6 +68,7 @@ def gc(t: Tract, count: str = "1000000") -> None:
         except Exception as err:  # reported, and go on: what it does next matters too
             say(error=f"{type(err).__name__}: {err}")
         say(gc=True)
+        time.sleep(0.005)  # a breath between runs: SQLite's lock waiters are not queued fairly
 
 
 def annotate(t: Tract, share: str) -> None:
