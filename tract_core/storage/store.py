@@ -185,7 +185,8 @@ def _join_writers(conn, wait_ms: int | None, exclusive: bool) -> None:
     """Take the writers' lock at the start of a PostgreSQL write transaction (shared, or exclusive),
     waiting at most `wait_ms` for a transaction that holds it the other way."""
     if wait_ms is not None:
-        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(wait_ms)}")
+        # at least 1 ms: PostgreSQL reads a lock_timeout of 0 as "wait for ever"
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {max(int(wait_ms), 1)}")
     how = "" if exclusive else "_shared"
     conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock{how}({WRITERS_LOCK})")
 
