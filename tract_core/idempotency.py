@@ -3,7 +3,7 @@ nothing more. Keys live in the store (so they survive restarts) for 24 hours.
 
 The key, the call's writes and its answer commit in one transaction (`Store.one_transaction`): a
 retry after a crash finds either the answer, or nothing written at all. A retry racing the first
-call waits for it (the key's row is locked until that transaction ends) and gets its answer.
+call waits for it (the first call's transaction holds the key until it ends) and gets its answer.
 """
 
 from __future__ import annotations

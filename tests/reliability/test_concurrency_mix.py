@@ -12,7 +12,7 @@ from tests.conftest import WordCounter
 from tests.reliability.harness import assert_intact, start_together
 from tract_core import Tract
 
-SECONDS = 2.0
+SECONDS = 1.5
 WRITERS = 2
 ANNOTATORS = 1
 
@@ -26,7 +26,7 @@ def test_writers_gc_annotators_and_a_reader_together(store_url, tmp_path):
     reader, *others = start_together(
         tmp_path / "go", (("compile", store_url), last), (("gc", store_url), work),
         *((("commit", store_url, "1000"), {**work, "TRACT_TEST_LABEL": f"w{i}"}) for i in range(WRITERS)),
-        *((("annotate", store_url, str(i)), work) for i in range(ANNOTATORS)))
+        *((("annotate", store_url, f"{i}/{ANNOTATORS}"), work) for i in range(ANNOTATORS)))
     time.sleep(SECONDS)
     (tmp_path / "stop").touch()
     for w in others:

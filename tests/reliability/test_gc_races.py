@@ -8,7 +8,7 @@ import pytest
 from tests.reliability.harness import assert_intact, start
 from tract_core import Tract
 
-COMMITS = 80
+COMMITS = 50
 
 pytestmark = pytest.mark.slow
 
@@ -22,7 +22,8 @@ def test_gc_in_a_loop_never_deletes_a_commit_reported_done(store_url, tmp_path):
     stop.touch()
     collector.read_all()
 
-    assert not writer.errors() and not collector.errors(), (writer.errors() + collector.errors())[0]
+    assert not writer.errors(), writer.errors()[0]
     assert len(writer.done()) == COMMITS
     assert sum("gc" in line for line in collector.lines) > 1  # it did run alongside
     assert_intact(store_url, writer.done())
+    assert not collector.errors(), f"{len(collector.errors())} gc runs failed: {collector.errors()[0]}"

@@ -40,3 +40,18 @@ def test_nothing_opens_before_the_first_write(store_url):
             t.user("one")
             assert len(opened) == 1
         assert len(t.log()) == 1
+
+
+def test_gc_inside_one_transaction_holds_off_other_writers(store_url):
+    """gc's exclusive write joins the one transaction (opening it, or upgrading it after a commit)."""
+    with Tract.open(store_url, counter=WordCounter()) as t:
+        t.branch("scratch", switch=True)
+        t.user("garbage")
+        t.switch("main")
+        t.delete_branch("scratch", force=True)
+        with t.store.one_transaction():
+            assert t.gc(orphan_retention_days=0).commits_removed == 1
+        with t.store.one_transaction():
+            t.user("kept")
+            assert t.gc(orphan_retention_days=0).commits_removed == 0
+        assert [c.content.text for c in t.log()] == ["kept"]

@@ -38,10 +38,6 @@ def update_key(tx: Txn, tract_id: str, key: str, result: str, created_us: int | 
     tx.conn.execute(update(k).where(k.c.tract_id == tract_id, k.c.key == key).values(**values))
 
 
-def delete_key(tx: Txn, tract_id: str, key: str) -> None:
-    tx.conn.execute(delete(k).where(k.c.tract_id == tract_id, k.c.key == key))
-
-
 def purge_keys(tx: Txn, older_than_us: int) -> int:
     """Forget every key created before `older_than_us`; return how many."""
     return tx.conn.execute(delete(k).where(k.c.created_us < older_than_us)).rowcount

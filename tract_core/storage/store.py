@@ -26,11 +26,13 @@ from tract_core.storage.failures import DATA_ERRORS, damaged_data, is_busy, loca
 from tract_core.storage.rows import AnnotationRow, BlobRow, CommitRow, EventRow, RefRow
 from tract_core.storage.search import index_blob
 
-# PostgreSQL advisory lock every write transaction holds shared and garbage collection exclusive, so
+# PostgreSQL advisory lock (with the store's schema: stores in other schemas of the database go
+# their own way) every write transaction holds shared and garbage collection exclusive, so
 # gc sees no write in flight: nothing lands between its reading the refs and the commit graph, and no
 # writer builds on a commit gc is deleting (SQLite's BEGIN IMMEDIATE serializes writers already)
 WRITERS_LOCK = 7210532
-# the class of PostgreSQL advisory locks (with a tract's hash) that orders a tract's annotations
+# the class of PostgreSQL advisory locks (with the schema's and tract's hash) that orders a tract's
+# annotations
 ANNOTATIONS_LOCK = 7210533
 
 
@@ -186,9 +188,10 @@ def _join_writers(conn, wait_ms: int | None, exclusive: bool) -> None:
     """Take the writers' lock at the start of a PostgreSQL write transaction (shared, or exclusive),
     waiting at most `wait_ms` for a transaction that holds it the other way."""
     if wait_ms is not None:
-        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(wait_ms)}")
+        # at least 1 ms: PostgreSQL reads a lock_timeout of 0 as "wait for ever"
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {max(int(wait_ms), 1)}")
     how = "" if exclusive else "_shared"
-    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock{how}({WRITERS_LOCK})")
+    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock{how}({WRITERS_LOCK}, hashtext(current_schema()))")
 
 
 @contextmanager
@@ -225,7 +228,7 @@ class Txn:
     def exclude_writers(self) -> None:
         """Make this write transaction exclusive from here on (see `Store.write`)."""
         if self.dialect == "postgresql":
-            self.conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITERS_LOCK})")
+            self.conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITERS_LOCK}, hashtext(current_schema()))")
 
     def _insert_ignore(self, table):
         ins = (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)
@@ -495,7 +498,8 @@ class Txn:
         transaction that also locks a ref takes this one first, as every writer does, or two could
         each hold the lock the other waits for."""
         if self.dialect == "postgresql":
-            self.conn.execute(select(func.pg_advisory_xact_lock(ANNOTATIONS_LOCK, func.hashtext(tract_id))))
+            key = func.hashtext(func.current_schema().concat("/").concat(tract_id))
+            self.conn.execute(select(func.pg_advisory_xact_lock(ANNOTATIONS_LOCK, key)))
 
     def annotations_after(self, tract_id: str, after_id: int = 0) -> list[AnnotationRow]:
         a = s.annotations.c
