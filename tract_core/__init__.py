@@ -11,6 +11,7 @@ from tract_core.models.audit import GCResult, OperationEvent, ReorderWarning
 from tract_core.models.compression import CompressResult, PendingCompression
 from tract_core.tokens import TiktokenCounter, TokenCounter
 from tract_core.tract import Tract
+from tract_core.models.ids import short_id
 
 __all__ = [
     "AnthropicSummarizer", "CallableSummarizer", "CompressResult", "GCResult", "ManualSummarizer",
@@ -18,4 +19,5 @@ __all__ = [
     "Artifact", "BranchInfo", "CommitInfo", "CompiledContext", "Dialogue", "DiffResult", "Freeform",
     "Instruction", "Message", "MergeResult", "Operation", "Output", "Priority", "Reasoning", "Status",
     "TiktokenCounter", "TokenCounter", "ToolCall", "ToolIO", "Tract", "TractError",
+    "short_id",
 ]

@@ -29,10 +29,10 @@ class CommitNotFoundError(TractError, LookupError):
 class AmbiguousPrefixError(TractError, LookupError):
     """A hash prefix matches more than one commit."""
 
-    def __init__(self, prefix: str, candidates: list[str]) -> None:
+    def __init__(self, prefix: str, candidates: list[str], what: str = "commits") -> None:
         shown = ", ".join(c[:12] for c in candidates[:5])
         super().__init__(
-            f"hash prefix {prefix!r} is ambiguous: it matches {len(candidates)} commits ({shown}…); "
+            f"prefix {prefix!r} is ambiguous: it matches {len(candidates)} {what} ({shown}…); "
             "give more characters"
         )
         self.prefix = prefix
@@ -103,3 +103,11 @@ class IdempotencyKeyError(TractError):
 class WriteConflictError(RefConflictError, StorageError):
     """A concurrent writer's transaction collided with ours (on PostgreSQL: a serialization failure,
     deadlock or unique violation); nothing was written and the call can simply be repeated."""
+
+
+class UnknownRevisionError(CommitNotFoundError):
+    """A revision (`HEAD`, `HEAD~N`, `<branch>~N`, `<branch>`, a hash prefix) that names no commit."""
+
+
+class InvalidTagError(TractError, ValueError):
+    """A tag name that cannot be used."""

@@ -115,6 +115,13 @@ class Tract:
         # the annotation was written with the commit; the cached priorities have not read it yet
         return info.model_copy(update={"priority": parse_enum(Priority, priority, "priority")})
 
+    def commit_many(self, contents: list[Any], *, branch: str | None = None) -> list[CommitInfo]:
+        """Commit several contents in order, atomically: all are written or none (e.g. a tool call
+        and its result). Returns one CommitInfo per content, oldest first."""
+        with self._lock:
+            rows = committing.append_many(self.repo, contents, branch=branch)
+            return [self.repo.info(r) for r in rows]
+
     def system(self, text: str, **kw: Any) -> CommitInfo:
         return self.commit({"content_type": "instruction", "text": text}, **kw)
 

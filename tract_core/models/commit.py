@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from tract_core.models.enums import Operation, Priority
+from tract_core.models.ids import short_id
 
 
 class CommitInfo(BaseModel):
@@ -31,7 +32,7 @@ class CommitInfo(BaseModel):
 
     @property
     def short(self) -> str:
-        return self.hash[:10]
+        return short_id(self.hash)
 
 
 class BranchInfo(BaseModel):

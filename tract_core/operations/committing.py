@@ -90,13 +90,14 @@ def _edit_target(tx: Txn, repo: Repo, target: str | None, parent: str | None, vi
 
 def new_commit_row(repo: Repo, *, parents: list[str], generation: int, operation: str,
                    blob: BlobRow | None, edit_target: str | None, message: str | None,
-                   metadata: dict | None) -> CommitRow:
+                   metadata: dict | None, after_us: int = 0) -> CommitRow:
+    """`after_us`: a time the commit must come after (a batch's commits get distinct, rising times)."""
     check_text(message, "message")
     try:
         meta = json.dumps(metadata, sort_keys=True) if metadata else None
     except (TypeError, ValueError) as err:
         raise InvalidOperationError(f"metadata must be a JSON object with string keys ({err})") from None
-    created = now_us()
+    created = max(now_us(), after_us + 1)
     h = commit_hash(tract_id=repo.tract_id, content_hash=blob.hash if blob else None, parents=parents,
                     operation=operation, edit_target=edit_target, message=message,
                     metadata=metadata, created_us=created)
@@ -110,6 +111,65 @@ def write_on_branch(tx: Txn, repo: Repo, branch: str, row: CommitRow, old_tip: s
     tx.insert_commit(row)
     if not tx.cas_ref(repo.tract_id, branch_ref(branch), old_tip, row.hash):
         raise _LostRace
+
+
+def _branch_tip(tx: Txn, repo: Repo, branch: str | None) -> tuple[RefView, str, str | None]:
+    """The branch to write on and its tip, held against other writers (PostgreSQL)."""
+    view = RefView.read(tx, repo.tract_id)
+    name = branch or view.branch
+    if name is None:
+        raise DetachedHeadError(
+            "HEAD is detached (checked out at a commit): switch to a branch, or create one "
+            "with branch(name, switch=True), before committing")
+    tip = view.branch_head(name)  # raises when there is no such branch
+    if tx.dialect != "sqlite":  # SQLite's BEGIN IMMEDIATE holds the database already
+        tip = tx.lock_ref(repo.tract_id, branch_ref(name))
+    return view, name, tip
+
+
+def append_many(repo: Repo, contents: list[Any], *, branch: str | None = None) -> list[CommitRow]:
+    """Commit several contents in order, as one transaction: all of them or none (a tool call and
+    its result, say). Retried whole on a lost race."""
+    if isinstance(contents, (str, bytes, dict)) or not isinstance(contents, (list, tuple)):
+        raise InvalidOperationError("commit_many takes a list of contents (each a content model or a "
+                                    "dict with content_type)")
+    if not contents:
+        raise InvalidOperationError("commit_many needs at least one content")
+    blobs = []
+    for i, content in enumerate(contents):
+        try:
+            blobs.append(prepare_blob(repo, content))
+        except ContentValidationError as err:
+            raise type(err)(f"content #{i} of the batch: {err}; nothing was committed",
+                            field=err.field) from None
+    name = branch
+    for attempt in range(MAX_ATTEMPTS):
+        if attempt:
+            _backoff(attempt)
+        try:
+            with repo.store.write() as tx:
+                _, name, old_tip = _branch_tip(tx, repo, branch)
+                tip, rows = old_tip, []
+                generation = repo.generation(tx, tip) if tip else -1
+                for blob in blobs:
+                    generation += 1
+                    row = new_commit_row(repo, parents=[tip] if tip else [], generation=generation,
+                                         operation=Operation.APPEND.value, blob=blob, edit_target=None,
+                                         message=None, metadata=None,
+                                         after_us=rows[-1].created_us if rows else 0)
+                    tx.put_blob(blob)
+                    tx.insert_commit(row)
+                    rows.append(row)
+                    tip = row.hash
+                if not tx.cas_ref(repo.tract_id, branch_ref(name), old_tip, tip):
+                    raise _LostRace
+            for row in rows:
+                repo.remember(row)  # only once they are committed
+            return rows
+        except (_LostRace, WriteConflictError):
+            continue
+    raise RefConflictError(f"another writer moved branch {name or 'HEAD'} first; "
+                           "nothing of the batch was written, try again")
 
 
 def append(repo: Repo, content: Any, *, operation: str | Operation = Operation.APPEND,
@@ -133,15 +193,7 @@ def append(repo: Repo, content: Any, *, operation: str | Operation = Operation.A
             _backoff(attempt)
         try:
             with repo.store.write() as tx:
-                view = RefView.read(tx, repo.tract_id)
-                name = branch or view.branch
-                if name is None:
-                    raise DetachedHeadError(
-                        "HEAD is detached (checked out at a commit): switch to a branch, or create one "
-                        "with branch(name, switch=True), before committing")
-                tip = view.branch_head(name)  # raises when there is no such branch
-                if tx.dialect != "sqlite":  # SQLite's BEGIN IMMEDIATE holds the database already
-                    tip = tx.lock_ref(repo.tract_id, branch_ref(name))
+                view, name, tip = _branch_tip(tx, repo, branch)
                 target = (_edit_target(tx, repo, edit_target, tip, view)
                           if op is Operation.EDIT else None)
                 parent_generation = repo.generation(tx, tip) if tip else None

@@ -28,7 +28,7 @@ from tract_core.models.compression import CompressResult, PendingCompression
 from tract_core.operations.committing import check_text, prepare_blob
 from tract_core.operations.compress_plan import Plan, check_later, locate, make_plan
 from tract_core.operations.events import record_event
-from tract_core.operations.refs import RefView
+from tract_core.operations.refs import RefView, expand_id
 from tract_core.operations.render import token_text
 from tract_core.operations.repo import Repo
 from tract_core.operations.rewrite import Rewriter, latest_annotations, read_chain, retry_lost_race
@@ -184,6 +184,7 @@ def edit_summary(repo: Repo, pending_id: str, i: int, text: str) -> PendingCompr
     if not isinstance(text, str) or not text.strip():
         raise CompressionError("a summary cannot be empty")
     with repo.store.write() as tx:
+        pending_id = expand_id(tx, repo.tract_id, "compression", pending_id)
         row, data = _load(tx, repo, pending_id)
         if not isinstance(i, int) or not 0 <= i < len(data["summaries"]):
             raise InvalidOperationError(f"summary index {i!r} out of range: this compression has "
@@ -195,6 +196,7 @@ def edit_summary(repo: Repo, pending_id: str, i: int, text: str) -> PendingCompr
 
 def approve(repo: Repo, pending_id: str, summaries: Sequence[str] | None = None) -> CompressResult:
     with repo.store.read() as tx:
+        pending_id = expand_id(tx, repo.tract_id, "compression", pending_id)
         _, data = _load(tx, repo, pending_id)
     if summaries is not None and not isinstance(summaries, (list, tuple)):
         raise CompressionError("summaries= takes a list of texts, one per summary group")
@@ -224,6 +226,7 @@ def approve(repo: Repo, pending_id: str, summaries: Sequence[str] | None = None)
 def reject(repo: Repo, pending_id: str, reason: str | None = None) -> PendingCompression:
     check_text(reason, "reason", CompressionError)
     with repo.store.write() as tx:
+        pending_id = expand_id(tx, repo.tract_id, "compression", pending_id)
         row, data = _load(tx, repo, pending_id)
         data["reason"] = reason
         if not pending_q.update_pending(tx, repo.tract_id, pending_id, "rejected", json.dumps(data)):

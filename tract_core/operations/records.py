@@ -10,6 +10,7 @@ from tract_core.errors import RecordNotFoundError, StorageError
 from tract_core.models.compiled import CompiledContext, Message
 from tract_core.models.registry import canonical_json
 from tract_core.operations.hashing import sha256_hex
+from tract_core.operations.refs import expand_id
 from tract_core.operations.render import render
 from tract_core.operations.repo import Repo
 from tract_core.storage import records as records_q
@@ -32,6 +33,7 @@ def replay(repo: Repo, record_id: str) -> CompiledContext:
     """The messages a recorded compile produced, rebuilt from the store, byte for byte."""
     with repo.store.read() as tx:
         # an id holding NUL matches nothing (and PostgreSQL would refuse the query)
+        record_id = expand_id(tx, repo.tract_id, "record", record_id)
         found = isinstance(record_id, str) and "\x00" not in record_id
         rec = records_q.get_record(tx, repo.tract_id, record_id) if found else None
         if rec is None:

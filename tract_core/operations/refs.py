@@ -1,13 +1,15 @@
-"""Refs: branches under `refs/heads/`, a symbolic or detached HEAD, ORIG_HEAD; hash prefixes."""
+"""Refs: branches under `refs/heads/`, a symbolic or detached HEAD, ORIG_HEAD; revisions
+(`HEAD~2`, `main^2`, hash prefixes) resolved to commits."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from tract_core.errors import (AmbiguousPrefixError, BranchNotFoundError, CommitNotFoundError,
-                               InvalidRefNameError)
+from tract_core.errors import (AmbiguousPrefixError, BranchNotFoundError, InvalidRefNameError,
+                               UnknownRevisionError)
 from tract_core.storage import RefRow, Txn
+from tract_core.storage.ids import ids_with_prefix
 
 HEAD = "HEAD"
 ORIG_HEAD = "ORIG_HEAD"
@@ -72,26 +74,104 @@ class RefView:
         return ref.commit_hash
 
 
-def resolve(tx: Txn, tract_id: str, rev: str, view: RefView | None = None) -> str:
-    """A full hash from a hash, an unambiguous prefix (4+ hex digits), a branch name or HEAD."""
-    if not isinstance(rev, str) or not rev.strip():
-        raise CommitNotFoundError("a commit hash (or prefix, or branch name) is required")
-    rev = rev.strip()
-    view = view or RefView.read(tx, tract_id)
+_SUFFIX = re.compile(r"(~|\^)(\d*)")
+MAX_STEPS = 100_000
+
+
+def _base(tx: Txn, tract_id: str, rev: str, view: RefView) -> str:
+    """The commit a revision without `~`/`^` suffixes names: HEAD, ORIG_HEAD, a branch, a hash prefix."""
     if rev in (HEAD, ORIG_HEAD):
         h = view.head if rev == HEAD else (view.refs.get(ORIG_HEAD).commit_hash
                                            if ORIG_HEAD in view.refs else None)
         if h is None:
-            raise CommitNotFoundError(f"{rev} points at no commit yet")
+            raise UnknownRevisionError(f"{rev} points at no commit yet")
         return h
-    if branch_ref(rev) in view.refs and view.refs[branch_ref(rev)].commit_hash:
-        return view.refs[branch_ref(rev)].commit_hash
+    if branch_ref(rev) in view.refs:
+        h = view.refs[branch_ref(rev)].commit_hash
+        if h is None:
+            raise UnknownRevisionError(f"branch {rev!r} has no commits yet")
+        return h
     low = rev.lower()
     if not _HEX.match(low):
-        raise CommitNotFoundError(f"{rev!r} is neither a branch nor a commit hash (4 to 64 hex digits)")
+        raise UnknownRevisionError(
+            f"unknown revision {rev!r}: give HEAD, a branch name, a hash prefix of 4+ hex digits, "
+            "optionally followed by ~N (N first parents back) or ^N (the Nth parent)")
     found = tx.find_prefix(tract_id, low)
     if not found:
-        raise CommitNotFoundError(f"no commit matches {rev!r} in this tract; log() lists commits")
+        raise UnknownRevisionError(f"no commit matches {rev!r} in this tract; log() lists commits")
     if len(found) > 1:
         raise AmbiguousPrefixError(rev, found)
+    return found[0]
+
+
+def _split(rev: str) -> tuple[str, list[tuple[str, int]]]:
+    """`main~2^2` → ("main", [("~", 2), ("^", 2)]); a bare `~` or `^` means 1."""
+    cut = min((i for i in (rev.find("~"), rev.find("^")) if i >= 0), default=len(rev))
+    base, rest = rev[:cut], rev[cut:]
+    steps, pos = [], 0
+    while pos < len(rest):
+        m = _SUFFIX.match(rest, pos)
+        if m is None or m.end() == pos:
+            raise UnknownRevisionError(f"cannot read revision {rev!r}: after the name only ~N and ^N may follow")
+        n = int(m.group(2)) if m.group(2) else 1
+        if m.group(1) == "~" and n > MAX_STEPS:
+            raise UnknownRevisionError(f"revision {rev!r} goes back further than any history here")
+        steps.append((m.group(1), n))
+        pos = m.end()
+    return base, steps
+
+
+def _walk(tx: Txn, tract_id: str, rev: str, start: str, steps: list[tuple[str, int]]) -> str:
+    """Follow `~N` (N first parents) and `^N` (the Nth parent; `^0` is the commit itself) steps."""
+    h = start
+    for op, n in steps:
+        if n == 0:
+            continue
+        moves = [0] * n if op == "~" else [n - 1]
+        rows = {r.hash: r for r in tx.ancestors(tract_id, h, depth=len(moves))}  # one query per step
+        for k in moves:
+            parents = rows[h].parents if h in rows else []
+            if len(parents) <= k:
+                raise UnknownRevisionError(
+                    f"revision {rev!r} goes back past the first commit (or names a parent that commit "
+                    f"{h[:12]} does not have)")
+            h = parents[k]
+    return h
+
+
+def resolve(tx: Txn, tract_id: str, rev: str, view: RefView | None = None) -> str:
+    """A full hash from a revision: `HEAD`, `ORIG_HEAD`, a branch name, a full hash or an
+    unambiguous prefix (4+ hex digits), each optionally followed by `~N` (N first parents back) and
+    `^N` (the Nth parent), as in git: `HEAD~3`, `main~1`, `3fa2b1c9^2`."""
+    if not isinstance(rev, str) or not rev.strip():
+        raise UnknownRevisionError("a revision is required: a commit hash (or prefix), a branch name, "
+                                   "HEAD or HEAD~N")
+    rev = rev.strip()
+    view = view or RefView.read(tx, tract_id)
+    if branch_ref(rev) in view.refs:  # a whole branch name, even one that looks like a suffix
+        return _base(tx, tract_id, rev, view)
+    base, steps = _split(rev)
+    if not base:
+        raise UnknownRevisionError(f"revision {rev!r} names no commit before its ~/^ suffix")
+    h = _base(tx, tract_id, base, view)
+    return _walk(tx, tract_id, rev, h, steps) if steps else h
+
+
+_ID_WORDS = {"compression": "pending compressions", "record": "compile records", "event": "operation events"}
+
+
+def expand_id(tx: Txn, tract_id: str, kind: str, given: str) -> str:
+    """The full id of a pending compression, compile record or operation event (`kind`) from an
+    unambiguous prefix of 4+ hex digits; anything matching nothing is returned as given, for the
+    caller's own not-found error."""
+    if not isinstance(given, str):
+        return given
+    low = given.strip().lower()
+    if not _HEX.match(low):
+        return given
+    found = ids_with_prefix(tx, kind, tract_id, low)
+    if low in found or not found:
+        return low if low in found else given
+    if len(found) > 1:
+        raise AmbiguousPrefixError(given, found, _ID_WORDS[kind])
     return found[0]

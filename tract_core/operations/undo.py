@@ -9,7 +9,7 @@ from tract_core.errors import CompressionError, CompressionNotFoundError, StaleC
 from tract_core.models.audit import OperationEvent
 from tract_core.operations.audit import event_model
 from tract_core.operations.events import record_event
-from tract_core.operations.refs import RefView
+from tract_core.operations.refs import RefView, expand_id
 from tract_core.operations.repo import Repo
 from tract_core.operations.rewrite import Rewriter, latest_annotations, read_chain, retry_lost_race
 
@@ -20,6 +20,7 @@ def undo_compression(repo: Repo, event_id: str) -> OperationEvent:
 
 def _undo(repo: Repo, event_id: str) -> OperationEvent:
     with repo.store.write() as tx:
+        event_id = expand_id(tx, repo.tract_id, "event", event_id)
         events = tx.events(repo.tract_id)
         found = next((e for e in events if e.id == event_id), None)
         params = json.loads(found.params) if found else {}

@@ -1,0 +1,71 @@
+"""commit_many: several turns committed in order as one transaction, all or nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import WordCounter
+from tract_core import ContentValidationError, InvalidOperationError, Tract
+from tract_core.storage.store import Txn
+
+CALL = {"content_type": "tool_io", "tool_name": "grep", "call_id": "c1", "direction": "call",
+        "arguments": {"pattern": "TODO"}}
+RESULT = {"content_type": "tool_io", "tool_name": "grep", "call_id": "c1", "direction": "result",
+          "result": "3 matches"}
+
+
+def _count(t: Tract) -> int:
+    with t.store.read() as tx:
+        return tx.count_commits(t.tract_id)
+
+
+def test_a_batch_is_committed_in_order_on_the_branch(store_url):
+    with Tract.open(store_url, counter=WordCounter()) as t:
+        first = t.user("find the TODOs")
+        made = t.commit_many([CALL, RESULT, {"content_type": "dialogue", "role": "assistant",
+                                             "text": "three"}])
+        assert [c.parents for c in made] == [[first.hash], [made[0].hash], [made[1].hash]]
+        assert [c.hash for c in t.log()] == [c.hash for c in made[::-1]] + [first.hash]
+        assert made[0].created_at < made[1].created_at < made[2].created_at
+        assert [m.role for m in t.compile().messages] == ["user", "assistant", "tool", "assistant"]
+
+
+def test_a_batch_on_another_branch_leaves_the_current_one_alone(store_url):
+    with Tract.open(store_url, counter=WordCounter()) as t:
+        base = t.user("start")
+        t.branch("side")
+        made = t.commit_many([CALL, RESULT], branch="side")
+        assert t.status().head == base.hash
+        assert [c.hash for c in t.log(branch="side")][:2] == [made[1].hash, made[0].hash]
+
+
+def test_a_failure_mid_batch_writes_nothing(store_url, monkeypatch):
+    with Tract.open(store_url, counter=WordCounter()) as t:
+        before = t.user("before").hash
+        real, calls = Txn.insert_commit, []
+
+        def failing(self, row):
+            calls.append(row.hash)
+            if len(calls) == 2:
+                raise RuntimeError("the disk went away")
+            return real(self, row)
+
+        monkeypatch.setattr(Txn, "insert_commit", failing)
+        with pytest.raises(RuntimeError, match="disk went away"):
+            t.commit_many([CALL, RESULT, {"content_type": "reasoning", "text": "never"}])
+        monkeypatch.undo()
+        assert len(calls) == 2
+        assert t.status().head == before and _count(t) == 1
+        with t.store.read() as tx:
+            assert tx.get_commit(t.tract_id, calls[0]) is None
+        assert len(t.commit_many([CALL, RESULT])) == 2 and _count(t) == 3
+
+
+def test_bad_content_anywhere_in_the_batch_is_refused_before_writing(mem):
+    mem.user("before")
+    with pytest.raises(ContentValidationError, match="#1 of the batch"):
+        mem.commit_many([CALL, {"content_type": "dialogue", "role": "robot", "text": "x"}])
+    for bad in ([], "text", {"content_type": "reasoning", "text": "x"}, None):
+        with pytest.raises(InvalidOperationError):
+            mem.commit_many(bad)
+    assert len(mem.log()) == 1
