@@ -194,7 +194,10 @@ async def coding_session(s: Session, steps: int) -> dict[str, Any]:
 
 
 async def run_session(db: str, steps: int) -> tuple[Session, dict[str, Any], int]:
-    command, args = tract_command(db)
+    """The session needs undo, gc and replay: every toolset (`--tools all`; before toolsets, the only one)."""
+    command, args = tract_command(db, "--tools", "all")
+    if subprocess.run([command, *args, "--help"], capture_output=True).returncode:
+        command, args = tract_command(db)
     async with Client(StdioServerParameters(command=command, args=args), read_timeout_seconds=120) as client:
         listed = tools_list_tokens((await client.list_tools()).tools)
         s = Session(client)
@@ -308,9 +311,11 @@ def main(argv: list[str] | None = None, out=print) -> dict[str, Any]:
     rows.append([f"compile budget=2000: result - context ({context:,})", over, f"<= {TARGETS['compile_over']}",
                  verdict(over, TARGETS["compile_over"])])
     made = seen["compress"]
-    text = sum(tokens(p) for p in pick(made, "pending.prompts", "prompts"))
+    prompts = pick(made, "pending.prompts", "prompts")
+    text = tokens(prompts)  # the text to summarize as the result carries it (a JSON list of strings)
     over = tokens(made) - text
-    rows.append([f"compress, agent-written: result - text ({text:,})", f"{over:,}",
+    rows.append([f"compress, agent-written: result - text ({text:,}; {sum(map(tokens, prompts)):,} unescaped)",
+                 f"{over:,}",
                  f"<= {TARGETS['compress_over']}", verdict(over, TARGETS["compress_over"])])
     approve_n = tokens(seen["approve"])
     rows.append(["approve result", f"{approve_n:,}", f"<= {TARGETS['approve']}", verdict(approve_n, TARGETS["approve"])])
