@@ -36,7 +36,7 @@ def register(ts) -> None:
         return result
 
     @ts.tool("Operations", READ)
-    def operations(limit: Annotated[int, Field(ge=0)] = 20,
+    def operations(limit: Annotated[int, Field(ge=0, description="At most")] = 20,
                    before: Annotated[str | None, Field(description="Older than this event (paging: `more`)")] = None,
                    tract: TractName = "default") -> Lines:
         """The audit trail (compress, approve, undo, merge, reset, gc), newest first, one line each."""

@@ -149,7 +149,8 @@ def register(ts) -> None:
                          lambda: applied(t.approve_compression(id, summaries=summary)))
 
     @ts.tool("Reject compression", ADDS)
-    def reject(id: PendingId, reason: str | None = None, tract: TractName = "default",
+    def reject(id: PendingId, reason: Annotated[str | None, Field(description="Why (kept)")] = None,
+               tract: TractName = "default",
                idempotency_key: IdempotencyKey = None) -> PendingView:
         """Drop a pending compression; the branch stays as it is."""
         t = pool.get(tract)

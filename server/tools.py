@@ -19,6 +19,8 @@ from tract_core.models.ids import short_id
 from tract_core.operations.refs import RefView
 
 Kind = Annotated[str | None, Field(description="Only this content_type")]
+Limit = Annotated[int, Field(ge=0, description="At most")]
+Reason = Annotated[str | None, Field(description="Why (kept)")]
 Role = Annotated[Literal["system", "user", "assistant", "tool"] | None, Field(description="Only this role")]
 
 
@@ -57,7 +59,7 @@ def register(ts) -> None:
     pool = ts.pool
 
     @ts.tool("Commit", ADDS)
-    async def commit(content: ContentIn | None = None,
+    async def commit(content: Annotated[ContentIn | None, Field(description="One turn")] = None,
                      turns: Annotated[list[ContentIn] | None, Field(
                          description="Several turns (e.g. a tool call and its result), all or none")] = None,
                      message: Annotated[str | None, Field(description="Why (not sent to the model)")] = None,
@@ -90,7 +92,7 @@ def register(ts) -> None:
         return await pool.run(lambda: pool.once(tract, idempotency_key, "commit", request, Committed, run))
 
     @ts.tool("Log", READ)
-    def log(limit: Annotated[int, Field(ge=0)] = 20,
+    def log(limit: Limit = 20,
             before: Annotated[str | None, Field(description="Older than this commit (paging: `more`)")] = None,
             kind: Kind = None, role: Role = None,
             full: Annotated[bool, Field(description="Whole commits with content")] = False,
@@ -154,20 +156,24 @@ def register(ts) -> None:
         return Lines(lines=[branch_line(b) for b in pool.get(tract).list_branches()])
 
     @ts.tool("Delete branch", REMOVES)
-    def delete_branch(name: str, force: Annotated[bool, Field(description="Even if not merged")] = False,
-                      tract: TractName = "default") -> BranchView:
+    def delete_branch(name: Annotated[str, Field(description="Branch to delete")],
+                      force: Annotated[bool, Field(description="Even if not merged")] = False,
+                      tract: TractName = "default", idempotency_key: IdempotencyKey = None) -> BranchView:
         """Delete a dead branch (its commits stay until gc)."""
         t = pool.get(tract)
-        head = next((b.head for b in t.list_branches() if b.name == name), None)
-        t.delete_branch(name, force)
-        return BranchView(name=name, head=short_id(head))
+
+        def run() -> BranchView:
+            head = next((b.head for b in t.list_branches() if b.name == name), None)
+            t.delete_branch(name, force)
+            return BranchView(name=name, head=short_id(head))
+        return pool.once(tract, idempotency_key, "delete_branch", dict(name=name, force=force), BranchView, run)
 
     @ts.tool("Merge branch", ADDS)
     def merge(branch: Annotated[str, Field(description="Branch to merge into the current one")],
               strategy: Annotated[Literal["auto", "ours", "theirs"], Field(
                   description="auto stops on conflicts")] = "auto",
-              message: str | None = None, tract: TractName = "default",
-              idempotency_key: IdempotencyKey = None) -> MergeView:
+              message: Annotated[str | None, Field(description="Merge commit message")] = None,
+              tract: TractName = "default", idempotency_key: IdempotencyKey = None) -> MergeView:
         """Bring a branch's turns into the current branch (fast-forward or merge commit)."""
         t = pool.get(tract)
         result = pool.once(tract, idempotency_key, "merge", dict(branch=branch, strategy=strategy, message=message),
@@ -188,7 +194,7 @@ def register(ts) -> None:
 
     @ts.tool("Set priority", ADDS)
     def annotate(hash: Rev, priority: Annotated[PriorityName, Field(description=PRIORITY)],
-                 reason: str | None = None, branch: BranchName = None, tract: TractName = "default",
+                 reason: Reason = None, branch: BranchName = None, tract: TractName = "default",
                  idempotency_key: IdempotencyKey = None) -> Annotation:
         """Pin a commit (always kept) or skip it (left out of compile)."""
         t = pool.get(tract)
@@ -197,18 +203,22 @@ def register(ts) -> None:
                          lambda: annotation(t.annotate(hash, priority, reason, branch)))
 
     @ts.tool("Tag commit", ADDS)
-    def tag(hash: Rev, names: list[str],
-            remove: Annotated[bool, Field(description="Remove these tags")] = False,
-            tract: TractName = "default") -> Tagged:
+    def tag(hash: Rev, names: Annotated[list[str], Field(description="Tags to add")],
+            remove: Annotated[bool, Field(description="Remove them instead")] = False,
+            tract: TractName = "default", idempotency_key: IdempotencyKey = None) -> Tagged:
         """Name a commit with tags that log shows and search finds."""
         t = pool.get(tract)
-        info = t.untag(hash, *names) if remove else t.tag(hash, *names)
-        return Tagged(hash=short_id(info.hash), tags=list(info.tags))
+
+        def run() -> Tagged:
+            info = t.untag(hash, *names) if remove else t.tag(hash, *names)
+            return Tagged(hash=short_id(info.hash), tags=list(info.tags))
+        return pool.once(tract, idempotency_key, "tag", dict(hash=hash, names=names, remove=remove), Tagged, run)
 
     @ts.tool("Search", READ)
     def search(text: Annotated[str | None, Field(description="Words to find")] = None, kind: Kind = None,
-               role: Role = None, tag: str | None = None, branch: BranchName = None,
-               all_branches: bool = False, limit: Annotated[int, Field(ge=0)] = 20,
+               role: Role = None, tag: Annotated[str | None, Field(description="Only with this tag")] = None,
+               branch: BranchName = None,
+               all_branches: Annotated[bool, Field(description="Every branch")] = False, limit: Limit = 20,
                tract: TractName = "default") -> Lines:
         """Find old turns by words, kind, role or tag; newest first, the match in context."""
         hits = pool.get(tract).search(text, kind=kind, role=role, tag=tag, branch=branch,

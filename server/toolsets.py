@@ -128,6 +128,7 @@ def lean_tool(tool: Any) -> None:
     tool.fn_metadata = LeanMetadata.model_construct(arg_model=strict, output_schema=output and lean_output(output),
                                                     output_model=meta.output_model, wrap_output=meta.wrap_output)
     tool.parameters = lean_schema(strict.model_json_schema(by_alias=True))
+    tool.parameters.get("properties", {}).get("tract", {}).pop("default", None)  # optional says as much
 
 
 def lean_output(schema: dict[str, Any]) -> dict[str, Any]:

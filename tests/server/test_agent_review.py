@@ -81,7 +81,7 @@ async def test_an_idempotency_key_with_nul_is_a_readable_error_on_both_engines(s
     from server.pool import TractPool
 
     pool = TractPool.open(store_url, counter=WordCounter())
-    async with _Client(build_server(pool)) as c:
+    async with _Client(build_server(pool, tools="all")) as c:
         assert "NUL" in await fails(c, "commit", content=user("hi"), idempotency_key="k\x00")
         assert (await call(c, "status"))["commit_count"] == 0
     pool.close()

@@ -122,14 +122,14 @@ async def test_manual_reject_replay_gc_and_errors(server):
 
 async def test_compress_then_restart_then_approve(sqlite_url):
     pool = TractPool.open(sqlite_url, counter=WordCounter())
-    async with Client(build_server(pool)) as c:
+    async with Client(build_server(pool, tools="all")) as c:
         a, b = await three_turns(c)
         made = await call(c, "compress", from_commit=a, to_commit=b, idempotency_key="squash-1")
         assert (await call(c, "compress", from_commit=a, to_commit=b,
                            idempotency_key="squash-1"))["pending"]["id"] == made["pending"]["id"]
     pool.close()
     pool = TractPool.open(sqlite_url, counter=WordCounter())
-    async with Client(build_server(pool)) as c:
+    async with Client(build_server(pool, tools="all")) as c:
         assert len((await call(c, "pending"))["pending"]) == 1
         done = await call(c, "approve", id=made["pending"]["id"], summary=SUMMARY, idempotency_key="ok-1")
         assert (await call(c, "approve", id=made["pending"]["id"], summary=SUMMARY,
