@@ -35,7 +35,7 @@ def register_prompts(mcp: MCPServer, pool: TractPool) -> None:
         messages: list[Message] = [UserMessage(COMPRESS_REVIEW.replace("{tract}", tract))]
         if id:
             try:
-                found = [p for p in pool.get(tract).pending_compressions() if p.id == id]
+                found = [p for p in pool.get(tract).pending_compressions() if p.id.startswith(id)]  # short ids too
             except TractError as err:
                 raise MCPError(INVALID_PARAMS, str(err)) from err
             if not found:

@@ -36,7 +36,7 @@ async def test_claude_desktop_entry(tmp_path):
     entry = config["mcpServers"]["tract"]
     async with Client(launch(entry["command"], entry["args"], tmp_path)) as c:
         await call(c, "commit", content=user("from Claude Desktop"))
-        assert (await call(c, "status"))["commit_count"] == 1
+        assert (await call(c, "status"))["commits"] == 1
     assert (tmp_path / ".local" / "share" / "tract-mcp" / "tract.db").exists()
 
 

@@ -27,7 +27,7 @@ async def test_commit_run_inline_behaves_as_on_a_thread(sqlite_url):
             again = await call(c, "commit", content=user("inline"), idempotency_key="k1")
             assert again["hash"] == made["hash"]  # the retried write happened once
             assert "edit_target" in await fails(c, "commit", content=user("x"), operation="edit")
-            assert (await call(c, "status"))["commit_count"] == 1
+            assert (await call(c, "status"))["commits"] == 1
     finally:
         pool.close()
 
