@@ -26,6 +26,16 @@ def cmd_show(t: Tract, a) -> None:
     _print_json(t.show(a.hash))
 
 
+def cmd_search(t: Tract, a) -> None:
+    hits = t.search(a.text, kind=a.kind, role=a.role, tag=a.tag, branch=a.branch, all_branches=a.all,
+                    limit=a.limit)
+    for h in hits:
+        tags = f" [{', '.join(h.tags)}]" if h.tags else ""
+        print(f"{h.short} {h.kind or 'merge'}/{h.role or '-'}{tags} {h.snippet}")
+    if not hits:
+        print("no matching commits")
+
+
 def cmd_status(t: Tract, a) -> None:
     s = t.status()
     where = f"HEAD detached at {s.head[:7]}" if s.detached else f"On branch {s.branch}"
@@ -100,6 +110,15 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("-n", "--limit", type=int, default=None)
     s.add_argument("--branch", default=None)
     s.set_defaults(run=cmd_log)
+    s = sub.add_parser("search", help="commits whose content has every word of TEXT, newest first")
+    s.add_argument("text", nargs="?", default=None, help="words to find (omit to filter only)")
+    s.add_argument("--kind", default=None, help="content type, e.g. dialogue, tool_io")
+    s.add_argument("--role", default=None, choices=["system", "user", "assistant", "tool"])
+    s.add_argument("--tag", default=None)
+    s.add_argument("--branch", default=None, help="search this branch (default: the current one)")
+    s.add_argument("--all", action="store_true", help="search every branch")
+    s.add_argument("-n", "--limit", type=int, default=20)
+    s.set_defaults(run=cmd_search)
     s = sub.add_parser("show", help="one commit as JSON")
     s.add_argument("hash")
     s.set_defaults(run=cmd_show)

@@ -12,6 +12,8 @@ from tract_core.models.compression import CompressResult, PendingCompression
 from tract_core.tokens import TiktokenCounter, TokenCounter
 from tract_core.tract import Tract
 from tract_core.models.ids import short_id
+from tract_core.models.commit import BranchHead, SearchHit, TractSummary
+from tract_core.operations.tracts import list_tracts
 
 __all__ = [
     "AnthropicSummarizer", "CallableSummarizer", "CompressResult", "GCResult", "ManualSummarizer",
@@ -19,5 +21,5 @@ __all__ = [
     "Artifact", "BranchInfo", "CommitInfo", "CompiledContext", "Dialogue", "DiffResult", "Freeform",
     "Instruction", "Message", "MergeResult", "Operation", "Output", "Priority", "Reasoning", "Status",
     "TiktokenCounter", "TokenCounter", "ToolCall", "ToolIO", "Tract", "TractError",
-    "short_id",
+    "BranchHead", "SearchHit", "TractSummary", "list_tracts", "short_id",
 ]

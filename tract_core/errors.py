@@ -111,3 +111,7 @@ class UnknownRevisionError(CommitNotFoundError):
 
 class InvalidTagError(TractError, ValueError):
     """A tag name that cannot be used."""
+
+
+class EventNotFoundError(TractError, LookupError):
+    """No operation event with that id (or prefix)."""

@@ -9,7 +9,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from tract_core.errors import CommitNotFoundError, InvalidOperationError
-from tract_core.models.commit import BranchInfo, CommitInfo, DiffResult, MergeResult, Status
+from tract_core.models.commit import (BranchInfo, CommitInfo, DiffResult, MergeResult, SearchHit, Status,
+                                      TractSummary)
 from tract_core.models.compiled import CompiledContext
 from tract_core.models.enums import Operation, Priority, parse_enum
 from tract_core.models.registry import ContentRegistry
@@ -17,7 +18,9 @@ from tract_core.models.audit import GCResult, OperationEvent, ReorderWarning
 from tract_core.models.compression import CompressResult, PendingCompression
 from tract_core.operations import audit, branches, committing, compress as compression, inspect
 from tract_core.operations import gc as collect
-from tract_core.operations import records, reorder
+from tract_core.operations import records, reorder, tags
+from tract_core.operations.search import search as search_commits
+from tract_core.operations.tracts import list_tracts
 from tract_core.operations.undo import undo_compression as undo_event
 from tract_core.storage import pending as pending_q
 from tract_core.operations.compiler import Compiler
@@ -166,12 +169,35 @@ class Tract:
         view = RefView.read(tx, self.tract_id)
         return view.branch_head(branch) if branch else view.head
 
-    def log(self, limit: int | None = None, branch: str | None = None) -> list[CommitInfo]:
+    def log(self, limit: int | None = None, branch: str | None = None, *, before: str | None = None,
+            kind: str | None = None, role: str | None = None) -> list[CommitInfo]:
+        """Commits newest first. `before` (a revision): the commits older than it, i.e. the next
+        page after one that ended there; `kind` / `role`: only commits of that content type / role."""
         if limit is not None and (not isinstance(limit, int) or limit < 0):
             raise InvalidOperationError("limit must be a non-negative integer")
         with self._lock, self.store.read() as tx:
             self._compiler.refresh(tx)
-            return inspect.log(self.repo, tx, self._head(tx, branch), limit)
+            return inspect.log(self.repo, tx, self._head(tx, branch), limit, before=before, kind=kind,
+                               role=role)
+
+    def search(self, text: str | None = None, *, kind: str | None = None, role: str | None = None,
+               tag: str | None = None, branch: str | None = None, all_branches: bool = False,
+               limit: int = 20) -> list[SearchHit]:
+        """Commits of the current branch (or `branch`, or every branch) whose content holds every
+        word of `text`, and/or of a kind, role or tag; newest first, each with a snippet."""
+        return search_commits(self.repo, text, kind=kind, role=role, tag=tag, branch=branch,
+                              all_branches=all_branches, limit=limit)
+
+    def tag(self, hash: str, *names: str) -> CommitInfo:
+        """Put tags on a commit (any revision: a hash prefix, HEAD~2, …); `search(tag=…)` finds it."""
+        return tags.tag(self.repo, hash, names)
+
+    def untag(self, hash: str, *names: str) -> CommitInfo:
+        return tags.untag(self.repo, hash, names)
+
+    def tracts(self) -> list[TractSummary]:
+        """Every tract in this tract's store, with its branches' heads and sizes."""
+        return list_tracts(self.store)
 
     def show(self, hash: str) -> CommitInfo:
         with self._lock, self.store.read() as tx:
@@ -327,9 +353,10 @@ class Tract:
         return value
 
     # --- audit and gc ---
-    def operations(self, limit: int | None = None) -> list[OperationEvent]:
-        """Operation events (compress, approve, reject, undo, merge, reset, gc), newest first."""
-        return audit.operations(self.repo, limit)
+    def operations(self, limit: int | None = None, *, before: str | None = None) -> list[OperationEvent]:
+        """Operation events (compress, approve, reject, undo, merge, reset, gc), newest first;
+        `before` (an event id or prefix): the events older than it (the next page)."""
+        return audit.operations(self.repo, limit, before=before)
 
     def gc(self, orphan_retention_days: float = 7, archive_retention_days: float | None = None) -> GCResult:
         """Remove commits nothing reaches any more and blobs no commit uses (see operations/gc.py)."""

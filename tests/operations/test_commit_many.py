@@ -58,7 +58,9 @@ def test_a_failure_mid_batch_writes_nothing(store_url, monkeypatch):
         assert t.status().head == before and _count(t) == 1
         with t.store.read() as tx:
             assert tx.get_commit(t.tract_id, calls[0]) is None
+        assert t.search("TODO", all_branches=True) == []  # nor its index entry
         assert len(t.commit_many([CALL, RESULT])) == 2 and _count(t) == 3
+        assert len(t.search("TODO")) == 1
 
 
 def test_bad_content_anywhere_in_the_batch_is_refused_before_writing(mem):

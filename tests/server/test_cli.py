@@ -99,3 +99,15 @@ async def test_tract_serve_runs_the_mcp_server_on_the_same_store(db):
     async with Client(StdioServerParameters(command=tract, args=["--db", path, "serve"])) as c:
         shown = await c.call_tool("show", {"hash": q})
         assert shown.structured_content["content"]["text"] == "Population of Lyon?"
+
+
+def test_search_prints_one_line_per_hit(db, capsys):
+    path, q = db
+    with Tract.open(path) as t:
+        t.tag(q, "question")
+    lines = run(capsys, "--db", path, "search", "lyon").splitlines()
+    assert lines == [f"{q[:12]} dialogue/user [question] Population of Lyon?"]
+    assert "522,000" in run(capsys, "--db", path, "search", "about", "--all")
+    assert "522,000" not in run(capsys, "--db", path, "search", "about", "--branch", "main", "-n", "1")
+    assert run(capsys, "--db", path, "search", "--tag", "question").startswith(q[:12])
+    assert run(capsys, "--db", path, "search", "zeppelin") == "no matching commits\n"

@@ -138,3 +138,18 @@ def test_expiring_idempotency_keys_uses_an_index(sqlite_url):
             "EXPLAIN QUERY PLAN DELETE FROM idempotency_keys WHERE created_us < 5"))
     store.close()
     assert "ix_idempotency_created" in plan
+
+
+def test_a_store_from_before_search_is_indexed_by_the_upgrade(store_url):
+    old = Store(store_url, migrate_to="0005")
+    write_revision_0001_data(old)
+    old.close()
+
+    with Tract.open(store_url, "old", counter=WordCounter()) as t:
+        assert current_revision(t.store.engine) == head_revision()
+        assert [h.hash for h in t.search("old world")] == [CHILD, ROOT]  # both commits share the blob
+        assert t.search("hello", tag="kept") == []
+        assert t.tag(ROOT[:8], "kept").tags == ["kept"]
+        assert [h.hash for h in t.search("hello", tag="kept")] == [ROOT]
+        new = t.user("indexed when written")
+        assert [h.hash for h in t.search("indexed")] == [new.hash]

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tract_core.models.enums import Operation, Priority
 from tract_core.models.ids import short_id
+from tract_core.models.json_object import JsonObject
 
 
 class CommitInfo(BaseModel):
@@ -26,9 +27,10 @@ class CommitInfo(BaseModel):
     content_hash: str | None = None
     token_count: int = 0
     message: str | None = None
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    metadata: JsonObject = Field(default_factory=dict)
     created_at: datetime
     priority: Priority = Priority.NORMAL
+    tags: list[str] = Field(default_factory=list)
 
     @property
     def short(self) -> str:
@@ -83,3 +85,30 @@ class MergeResult(BaseModel):
     head: str | None
     conflicts: list[MergeConflict] = Field(default_factory=list)
     merge_base: str | None = None
+
+
+class SearchHit(BaseModel):
+    """One commit a search found: what it is, and its words around the match."""
+
+    hash: str
+    short: str
+    kind: str | None = Field(description="the content type (dialogue, tool_io, …); None for a merge")
+    role: str | None = Field(description="the role its message has when compiled (system, user, assistant, tool)")
+    snippet: str
+    created_at: datetime
+    tags: list[str] = Field(default_factory=list)
+
+
+class BranchHead(BaseModel):
+    name: str
+    head: str | None
+
+
+class TractSummary(BaseModel):
+    """One tract of a store: its branches' heads, how many commits and how much content it holds."""
+
+    tract_id: str
+    branches: list[BranchHead]
+    commit_count: int
+    token_count: int
+    size_bytes: int

@@ -6,6 +6,8 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tract_core.models.json_object import JsonObject
+
 
 class ContentBase(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -33,7 +35,7 @@ class ToolIO(ContentBase):
     tool_name: str
     call_id: str = Field(min_length=1)
     direction: Literal["call", "result"]
-    arguments: dict[str, Any] | None = None
+    arguments: JsonObject | None = None
     result: Any = None
     is_error: bool = False
 
@@ -65,7 +67,7 @@ class Freeform(ContentBase):
     """Anything else, as a JSON object."""
 
     content_type: Literal["freeform"] = "freeform"
-    payload: dict[str, Any]
+    payload: JsonObject
 
 
 BuiltinContent = Annotated[

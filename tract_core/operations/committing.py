@@ -13,6 +13,7 @@ from pydantic_core import PydanticSerializationError
 from tract_core.errors import (CommitNotFoundError, ContentValidationError, DetachedHeadError,
                                InvalidOperationError, RefConflictError, TractError, WriteConflictError)
 from tract_core.models.enums import Operation, Priority, parse_enum
+from tract_core.models.json_object import parse_json_object
 from tract_core.models.registry import canonical_json
 from tract_core.operations.hashing import commit_hash, content_body
 from tract_core.operations.refs import RefView, branch_ref, resolve
@@ -183,6 +184,11 @@ def append(repo: Repo, content: Any, *, operation: str | Operation = Operation.A
     if op is Operation.APPEND and edit_target:
         raise InvalidOperationError("edit_target is only for operation='edit'")
     prio = parse_enum(Priority, priority, "priority") if priority is not None else None
+    if isinstance(metadata, str):  # JSON text of an object: what strict-schema clients can send
+        try:
+            metadata = parse_json_object(metadata)
+        except ValueError as err:
+            raise InvalidOperationError(f"metadata: {err}") from None
     if metadata is not None and not isinstance(metadata, dict):
         raise InvalidOperationError("metadata must be a JSON object (dict)")
     check_utf8(metadata, "metadata")

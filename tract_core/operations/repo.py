@@ -54,7 +54,7 @@ class Repo:
             self.annotation_id = r.id
         return [(r.id, r.commit_hash) for r in rows]
 
-    def info(self, row: CommitRow) -> CommitInfo:
+    def info(self, row: CommitRow, tags: list[str] | None = None) -> CommitInfo:
         content = self.registry.load(json.loads(row.body)) if row.body is not None else None
         return CommitInfo(
             hash=row.hash, tract_id=row.tract_id, parents=row.parents, operation=Operation(row.operation),
@@ -62,4 +62,4 @@ class Repo:
             content_hash=row.content_hash, token_count=row.token_count, message=row.message,
             metadata=json.loads(row.meta) if row.meta else {},
             created_at=datetime.fromtimestamp(row.created_us / 1e6, tz=timezone.utc),
-            priority=self.priority(row.edit_target or row.hash, row.content_type))
+            priority=self.priority(row.edit_target or row.hash, row.content_type), tags=tags or [])

@@ -39,11 +39,13 @@ def _chunks(items: list[str]) -> Iterable[list[str]]:
 
 
 def delete_commits(tx: Txn, tract_id: str, hashes: list[str]) -> None:
-    """Remove commits with their parent links and annotations (blobs are handled separately)."""
+    """Remove commits with their parent links, annotations and tags (blobs are handled separately;
+    their search index rows go with them)."""
     for part in _chunks(hashes):
         tx.conn.execute(delete(s.commit_parents).where(s.commit_parents.c.child.in_(part)))
         tx.conn.execute(delete(s.annotations).where(s.annotations.c.tract_id == tract_id,
                                                     s.annotations.c.commit_hash.in_(part)))
+        tx.conn.execute(delete(s.tags).where(s.tags.c.tract_id == tract_id, s.tags.c.commit_hash.in_(part)))
         tx.conn.execute(delete(s.commits).where(s.commits.c.tract_id == tract_id,
                                                 s.commits.c.hash.in_(part)))
 

@@ -139,3 +139,13 @@ compile_snapshots = Table(
     Index("ix_snapshots_head", "head"),
     Index("ix_snapshots_tract_created", "tract_id", "created_us"),
 )
+
+# --- revision 0006: tags (search's index tables depend on the engine: see storage/search.py) ---
+tags = Table(
+    "tags", metadata,
+    Column("tract_id", String(255), primary_key=True),
+    Column("commit_hash", H, ForeignKey("commits.hash", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(100), primary_key=True),
+    Column("created_us", BigInteger, nullable=False),
+    Index("ix_tags_tract_name", "tract_id", "name"),
+)

@@ -21,6 +21,7 @@ from tract_core.errors import StorageError, WriteConflictError
 from tract_core.storage import schema as s
 from tract_core.storage.engine import BUSY_OPTION, WRITE_OPTION, make_engine, migrate
 from tract_core.storage.rows import AnnotationRow, BlobRow, CommitRow, EventRow, RefRow
+from tract_core.storage.search import index_blob
 
 
 # PostgreSQL errors that mean "a concurrent transaction got in the way", never bad data:
@@ -138,9 +139,12 @@ class Txn:
         return _prepared_stmt(self.dialect, name, build)
 
     def put_blob(self, blob: BlobRow) -> None:
-        self.conn.execute(self._stmt("put_blob", lambda: self._insert_ignore(s.blobs)), {
-            "hash": blob.hash, "content_type": blob.content_type, "body": blob.body,
-            "token_count": blob.token_count})
+        """Store a blob unless it exists; a new blob is indexed for search in this transaction."""
+        inserted = self.conn.execute(self._stmt("put_blob", lambda: self._insert_ignore(s.blobs).returning(
+            s.blobs.c.hash)), {"hash": blob.hash, "content_type": blob.content_type, "body": blob.body,
+                               "token_count": blob.token_count}).first()
+        if inserted is not None:
+            index_blob(self, blob.hash, blob.body)
 
     def blob_token_count(self, content_hash: str) -> int | None:
         return self.conn.scalar(select(s.blobs.c.token_count).where(s.blobs.c.hash == content_hash))

@@ -1,0 +1,99 @@
+"""Search: the commits of a branch (or of every branch) whose content holds some words, or that
+have a kind, role or tag; newest first, each with its words around the match."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timezone
+
+from tract_core.errors import InvalidOperationError
+from tract_core.models.commit import SearchHit
+from tract_core.models.ids import short_id
+from tract_core.operations.refs import RefView
+from tract_core.operations.render import render, token_text
+from tract_core.operations.repo import Repo
+from tract_core.operations.tags import check_tag
+from tract_core.storage import search as search_q
+from tract_core.storage import tags as tags_q
+
+ROLES = ("system", "user", "assistant", "tool")
+SNIPPET = 120   # characters of context a hit shows
+CHUNK = 200     # commits read at a time while filtering
+
+
+def _check(text, kind, role, limit) -> list[str]:
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
+        raise InvalidOperationError("limit must be a non-negative integer")
+    if kind is not None and (not isinstance(kind, str) or not kind):
+        raise InvalidOperationError("kind must be a content type name, e.g. 'dialogue' or 'tool_io'")
+    if role is not None and role not in ROLES:
+        raise InvalidOperationError(f"role must be one of {', '.join(ROLES)}")
+    if text is None:
+        return []
+    if not isinstance(text, str):
+        raise InvalidOperationError("search text must be a string")
+    found = search_q.words(text)
+    if not found:
+        raise InvalidOperationError(f"search text {text!r} has no words to look for (letters or digits)")
+    return found
+
+
+def snippet(text: str, query_words: list[str], width: int = SNIPPET) -> str:
+    """`text` on one line, cut to `width` characters around the first query word it holds."""
+    flat = " ".join(text.split())
+    starts = [m.start() for w in query_words
+              if (m := re.search(rf"(?<![^\W_]){re.escape(w)}(?![^\W_])", flat, re.IGNORECASE))]
+    lo = max(0, min(starts, default=0) - width // 3)
+    out = flat[lo:lo + width]
+    return ("…" if lo > 0 else "") + out + ("…" if lo + width < len(flat) else "")
+
+
+def search(repo: Repo, text: str | None = None, *, kind: str | None = None, role: str | None = None,
+           tag: str | None = None, branch: str | None = None, all_branches: bool = False,
+           limit: int = 20) -> list[SearchHit]:
+    query_words = _check(text, kind, role, limit)
+    if tag is not None:
+        check_tag(tag)
+    with repo.store.read() as tx:
+        view = RefView.read(tx, repo.tract_id)
+        if all_branches:
+            heads = [h for h in view.branches().values() if h]
+        else:
+            heads = [view.branch_head(branch) if branch is not None else view.head]
+        reachable: set[str] = set()
+        for h in heads:
+            if h is not None and h not in reachable:
+                reachable |= tx.ancestor_hashes(h)
+        if not reachable or limit == 0:
+            return []
+        found = (search_q.matching_commits(tx, repo.tract_id, query_words) if query_words
+                 else search_q.all_commits(tx, repo.tract_id))
+        with_tag = tags_q.tagged(tx, repo.tract_id, tag) if tag is not None else None
+        keep = [(h, us) for h, ct, us in found if h in reachable and (kind is None or ct == kind)
+                and (with_tag is None or h in with_tag)]
+        hits: list[SearchHit] = []
+        for i in range(0, len(keep), CHUNK):
+            part = keep[i:i + CHUNK]
+            rows = tx.get_commits(repo.tract_id, [h for h, _ in part])
+            for h, us in part:
+                hit = _hit(rows[h], query_words, us)
+                if role is None or hit.role == role:
+                    hits.append(hit)
+                if len(hits) == limit:
+                    break
+            if len(hits) == limit:
+                break
+        tags = tags_q.tags_by_commit(tx, repo.tract_id, (hit.hash for hit in hits))
+    return [hit.model_copy(update={"tags": tags.get(hit.hash, [])}) for hit in hits]
+
+
+def _hit(row, query_words: list[str], created_us: int) -> SearchHit:
+    if row.body is None:  # a merge commit
+        kind, role, shown = None, None, row.message or ""
+    else:
+        data = json.loads(row.body)
+        kind, role, shown = data["content_type"], render(data).role, token_text(data)
+    return SearchHit(hash=row.hash, short=short_id(row.hash), kind=kind, role=role,
+                     snippet=snippet(shown, query_words),
+                     created_at=datetime.fromtimestamp(created_us / 1e6, tz=timezone.utc))

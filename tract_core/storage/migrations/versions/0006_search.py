@@ -1,0 +1,55 @@
+"""Search and tags: a full-text index over blob contents (SQLite FTS5, PostgreSQL tsvector + GIN),
+filled for the blobs already stored; tags on commits.
+
+Revision ID: 0006
+Revises: 0005
+"""
+import sqlalchemy as sa
+from alembic import op
+
+from tract_core.storage.search import index_words, search_words
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+BATCH = 500
+
+
+def upgrade() -> None:
+    op.create_table(
+        "tags",
+        sa.Column("tract_id", sa.String(255), primary_key=True),
+        sa.Column("commit_hash", sa.String(64), sa.ForeignKey("commits.hash", ondelete="CASCADE"),
+                  primary_key=True),
+        sa.Column("name", sa.String(100), primary_key=True),
+        sa.Column("created_us", sa.BigInteger, nullable=False),
+    )
+    op.create_index("ix_tags_tract_name", "tags", ["tract_id", "name"])
+    conn = op.get_bind()
+    if conn.dialect.name == "postgresql":
+        op.execute("CREATE TABLE blob_search (hash VARCHAR(64) PRIMARY KEY REFERENCES blobs (hash) "
+                   "ON DELETE CASCADE, tsv tsvector NOT NULL)")
+        op.execute("CREATE INDEX ix_blob_search_tsv ON blob_search USING gin (tsv)")
+    else:
+        # FTS5 rows are found by rowid: a table of its own maps blobs to rowids (an INTEGER PRIMARY
+        # KEY, which VACUUM keeps) and deletes the FTS row when its blob goes
+        op.execute("CREATE TABLE blob_search_ids (id INTEGER PRIMARY KEY, hash VARCHAR(64) NOT NULL "
+                   "UNIQUE REFERENCES blobs (hash) ON DELETE CASCADE)")
+        op.execute("CREATE VIRTUAL TABLE blob_fts USING fts5(words, tokenize='unicode61 remove_diacritics 0')")
+        op.execute("CREATE TRIGGER blob_search_ids_gone AFTER DELETE ON blob_search_ids BEGIN "
+                   "DELETE FROM blob_fts WHERE rowid = old.id; END")
+    _index_existing(conn)
+
+
+def _index_existing(conn) -> None:
+    """Index every blob already stored, a batch at a time (keyset paging on the hash)."""
+    after = ""
+    while True:
+        rows = conn.execute(sa.text("SELECT hash, body FROM blobs WHERE hash > :a ORDER BY hash LIMIT :n"),
+                            {"a": after, "n": BATCH}).all()
+        for h, body in rows:
+            index_words(conn, conn.dialect.name, h, search_words(body))
+        if len(rows) < BATCH:
+            return
+        after = rows[-1][0]
