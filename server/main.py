@@ -49,10 +49,20 @@ def serve(args: argparse.Namespace) -> None:
     from server.app import build_server
     from server.pool import TractPool
 
+    if args.transport == "stdio" and sys.stdin.isatty():
+        print("tract-mcp speaks MCP on stdio: start it from an MCP client, e.g. "
+              "`claude mcp add tract -- tract-mcp --db PATH` (README: Connect an MCP client); Ctrl-C quits.",
+              file=sys.stderr)
     location = store_location(args)
     pool = TractPool.open(location, run_inline=args.transport == "stdio")
     logging.getLogger("tract.server").info("store: %s", location)
-    mcp = build_server(pool, log_level=args.log_level, tools=args.tools)
+    try:
+        mcp = build_server(pool, log_level=args.log_level, tools=args.tools)
+    except ValueError as err:  # an unknown toolset
+        pool.close()
+        print(f"tract-mcp: {err}", file=sys.stderr)
+        sys.exit(2)
+    prefetch_tokenizer()
     try:
         if args.transport == "stdio":
             from server.stdio import run_stdio
@@ -65,6 +75,16 @@ def serve(args: argparse.Namespace) -> None:
             serve_http(app, args.host, args.port, args.log_level)
     finally:
         pool.close()
+
+
+def prefetch_tokenizer() -> None:
+    """Load the tokenizer (~0.8 s) on a thread while the client connects, so the first commit does not
+    wait for it; `initialize` never does."""
+    import threading
+
+    from tract_core.tokens import load_encoding
+
+    threading.Thread(target=load_encoding, name="tokenizer", daemon=True).start()
 
 
 def main(argv: list[str] | None = None) -> None:
