@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from mcp.server import MCPServer
 
-from server.pool import TractPool
 from server.prompts import register_prompts
 from server.resources import register_resources
 from server.toolsets import DEFAULT, register_tools
+
+if TYPE_CHECKING:
+    from server.pool import TractPool
 
 INSTRUCTIONS = (
     "tract keeps your context window under version control. Commit each turn you want to keep "

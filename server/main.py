@@ -47,22 +47,32 @@ def serve(args: argparse.Namespace) -> None:
     logging.basicConfig(stream=sys.stderr, level=args.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from server.app import build_server
-    from server.pool import TractPool
+    from server.opening import OpeningPool
+
+    def open_pool(run_inline: bool):
+        from server.pool import TractPool  # the library's storage: SQLAlchemy and the schema check
+
+        return TractPool.open(location, run_inline=run_inline)
 
     if args.transport == "stdio" and sys.stdin.isatty():
         print("tract-mcp speaks MCP on stdio: start it from an MCP client, e.g. "
               "`claude mcp add tract -- tract-mcp --db PATH` (README: Connect an MCP client); Ctrl-C quits.",
               file=sys.stderr)
     location = store_location(args)
-    pool = TractPool.open(location, run_inline=args.transport == "stdio")
     logging.getLogger("tract.server").info("store: %s", location)
+    if args.transport == "stdio":  # answer `initialize` while the store opens
+        pool = OpeningPool(lambda: open_pool(run_inline=True))
+    else:
+        pool = open_pool(run_inline=False)
     try:
         mcp = build_server(pool, log_level=args.log_level, tools=args.tools)
     except ValueError as err:  # an unknown toolset
-        pool.close()
         print(f"tract-mcp: {err}", file=sys.stderr)
         sys.exit(2)
-    prefetch_tokenizer()
+    if isinstance(pool, OpeningPool):
+        pool.start()
+    else:
+        prefetch_tokenizer()
     try:
         if args.transport == "stdio":
             from server.stdio import run_stdio

@@ -4,7 +4,7 @@ their own summaries."""
 from __future__ import annotations
 
 import inspect
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from mcp.server import MCPServer
 from mcp.shared.exceptions import MCPError
@@ -15,8 +15,10 @@ from pydantic import Field
 
 from prompts import SUMMARIZE_SYSTEM, build_summarize_prompt
 from prompts.review import COMPRESS_REVIEW
-from server.pool import TractPool
 from tract_core import TractError
+
+if TYPE_CHECKING:
+    from server.pool import TractPool
 
 
 Tract = Annotated[str, Field(description="Which tract (one agent's context); default: default")]

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
-from server.pool import TractPool
 from server.tools import compile_result
 from tract_core import TractError
 from tract_core.errors import CommitNotFoundError
+
+if TYPE_CHECKING:
+    from server.pool import TractPool
 
 JSON = "application/json"
 

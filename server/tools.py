@@ -16,7 +16,6 @@ from server.models import (ADDS, MOVES, PRIORITY, READ, REMOVES, Annotation, Bra
                            PriorityName, Rev, StatusView, TractName)
 from tract_core.models.commit import MergeResult
 from tract_core.models.ids import short_id
-from tract_core.operations.refs import RefView
 
 Kind = Annotated[str | None, Field(description="Only this content_type")]
 Limit = Annotated[int, Field(ge=0, description="At most")]
@@ -51,6 +50,8 @@ def merge_conflict_error(result: MergeResult, branch: str) -> ToolError:
 
 
 def current_branch(t) -> str | None:
+    from tract_core.operations.refs import RefView  # the store's modules load after start-up
+
     with t.store.read() as tx:
         return RefView.read(tx, t.tract_id).branch
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -25,7 +25,9 @@ from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from server.errors import compact, describe, tool_errors
-from server.pool import TractPool
+
+if TYPE_CHECKING:
+    from server.pool import TractPool
 
 # group name -> module holding its `register(ts)`
 GROUPS: dict[str, str] = {

@@ -10,10 +10,8 @@ from tract_core.compression import (AnthropicSummarizer, CallableSummarizer, Man
 from tract_core.models.audit import GCResult, OperationEvent, ReorderWarning
 from tract_core.models.compression import CompressResult, PendingCompression
 from tract_core.tokens import TiktokenCounter, TokenCounter
-from tract_core.tract import Tract
 from tract_core.models.ids import short_id
 from tract_core.models.commit import BranchHead, SearchHit, TractSummary
-from tract_core.operations.tracts import list_tracts
 
 __all__ = [
     "AnthropicSummarizer", "CallableSummarizer", "CompressResult", "GCResult", "ManualSummarizer",
@@ -23,3 +21,18 @@ __all__ = [
     "TiktokenCounter", "TokenCounter", "ToolCall", "ToolIO", "Tract", "TractError",
     "BranchHead", "SearchHit", "TractSummary", "list_tracts", "short_id",
 ]
+
+# The facade and what touches the store load on first use (`from tract_core import Tract` works as
+# ever): importing the models, errors and counters stays free of SQLAlchemy, so the MCP server
+# answers `initialize` while the store opens.
+_LAZY = {"Tract": "tract_core.tract", "list_tracts": "tract_core.operations.tracts"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'tract_core' has no attribute {name!r}")
