@@ -22,6 +22,9 @@ BranchName = Annotated[str | None, Field(description="Default: current branch")]
 IdempotencyKey = Annotated[str | None, Field(max_length=255), WithJsonSchema(
     {"type": "string", "description": "Retry key"})]
 Rev = Annotated[str, Field(description="Commit: hash prefix, branch, HEAD~N, branch~N")]
+# an object, or its JSON text: strict schema transforms (OpenAI strict mode) close every object, which
+# would leave a free-form one empty; the text form stays usable (the library parses it)
+JsonArg = Annotated[dict[str, Any] | str, Field(description="object or its JSON text")]
 PRIORITY = "skip: left out of compile; pinned: always kept, never compressed"
 PriorityName = Literal["skip", "normal", "pinned"]
 Format = Annotated[Literal["anthropic", "openai"], Field(description="Message format")]
@@ -41,7 +44,7 @@ class ContentIn(BaseModel):
     tool_name: str | None = None
     call_id: str | None = None
     direction: Literal["call", "result"] | None = None
-    arguments: dict[str, Any] | None = None
+    arguments: JsonArg | None = None
     result: Any = None
     # is_error, name, payload, mime_type: allowed (extra), named in content_type's description
 

@@ -65,7 +65,8 @@ def register(ts) -> None:
                          description="Several turns (e.g. a tool call and its result), all or none")] = None,
                      message: Annotated[str | None, Field(description="Why (not sent to the model)")] = None,
                      priority: Annotated[PriorityName | None, Field(description=PRIORITY)] = None,
-                     metadata: Annotated[dict[str, Any] | None, Field(description="Kept, not sent")] = None,
+                     metadata: Annotated[dict[str, Any] | str | None, Field(
+                         description="Kept, not sent (object or JSON text)")] = None,
                      operation: Annotated[Literal["append", "edit"], Field(
                          description="edit: replace edit_target")] = "append",
                      edit_target: Rev | None = None, branch: BranchName = None, tract: TractName = "default",

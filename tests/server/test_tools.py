@@ -214,3 +214,13 @@ async def test_commit_turns_atomically_and_page_the_log(server):
         assert [x.split(" ", 1)[1] for x in rest["lines"]] == ["user: turn 1", "user: turn 0",
                                                                 'result grep: parser.py:3']
         assert (await call(c, "show", hash="HEAD~1"))["content"]["text"] == "turn 3"
+
+
+async def test_free_form_objects_may_come_as_json_text(server):
+    """What a client under a strict schema transform (OpenAI strict mode) can still send."""
+    async with Client(server) as c:
+        made = await call(c, "commit", content={"content_type": "tool_io", "tool_name": "grep", "call_id": "c1",
+                                                "direction": "call", "arguments": '{"q": "parse"}'},
+                          metadata='{"source": "ci"}')
+        shown = await call(c, "show", hash=made["hash"])
+        assert shown["content"]["arguments"] == {"q": "parse"} and shown["metadata"] == {"source": "ci"}
