@@ -24,7 +24,7 @@ IdempotencyKey = Annotated[str | None, Field(max_length=255), WithJsonSchema(
 Rev = Annotated[str, Field(description="Commit: hash prefix, branch, HEAD~N, branch~N")]
 # an object, or its JSON text: strict schema transforms (OpenAI strict mode) close every object, which
 # would leave a free-form one empty; the text form stays usable (the library parses it)
-JsonArg = Annotated[dict[str, Any] | str, Field(description="object or its JSON text")]
+JsonArg = dict[str, Any] | str
 PRIORITY = "skip: left out of compile; pinned: always kept, never compressed"
 PriorityName = Literal["skip", "normal", "pinned"]
 Format = Annotated[Literal["anthropic", "openai"], Field(description="Message format")]
@@ -36,9 +36,9 @@ class ContentIn(BaseModel):
 
     model_config = ConfigDict(extra="allow", json_schema_extra=lambda s: s.pop("description", None))
 
-    content_type: str = Field(description="dialogue(role,text), tool_io(tool_name,call_id,direction,arguments|"
-                                          "result,is_error), artifact(name,text), freeform(payload), instruction, "
-                                          "reasoning, output (text) or a registered kind")
+    content_type: str = Field(description="dialogue(role,text) tool_io(tool_name,call_id,direction,arguments|result,"
+                                          "is_error) artifact(name,text) freeform(payload) instruction|reasoning|"
+                                          "output(text), or a registered kind")
     role: Literal["user", "assistant"] | None = None
     text: str | None = None
     tool_name: str | None = None

@@ -62,11 +62,10 @@ def register(ts) -> None:
     @ts.tool("Commit", ADDS)
     async def commit(content: Annotated[ContentIn | None, Field(description="One turn")] = None,
                      turns: Annotated[list[ContentIn] | None, Field(
-                         description="Several turns (e.g. a tool call and its result), all or none")] = None,
-                     message: Annotated[str | None, Field(description="Why (not sent to the model)")] = None,
+                         description="Several turns (a tool call and result), all or none")] = None,
+                     message: Annotated[str | None, Field(description="Why (not sent)")] = None,
                      priority: Annotated[PriorityName | None, Field(description=PRIORITY)] = None,
-                     metadata: Annotated[dict[str, Any] | str | None, Field(
-                         description="Kept, not sent (object or JSON text)")] = None,
+                     metadata: Annotated[dict[str, Any] | str | None, Field(description="Kept, not sent")] = None,
                      operation: Annotated[Literal["append", "edit"], Field(
                          description="edit: replace edit_target")] = "append",
                      edit_target: Rev | None = None, branch: BranchName = None, tract: TractName = "default",

@@ -17,7 +17,10 @@ from tract_core.tokens import load_encoding
 pytestmark = pytest.mark.anyio
 README = Path(__file__).resolve().parents[2] / "README.md"
 CORE_BUDGET, ALL_BUDGET = 3000, 8000  # o200k_base tokens of name+description+inputSchema+outputSchema
-PER_TOOL = 460  # the largest tool's share (commit: content and turns); most take ~100-250
+# each tool's share: commit (content or turns), compress and compile take more; a tool past its share
+# fails here, so a longer description or a new argument is a decision, not an accident
+SHARE = {"commit": 470, "compress": 430, "compile": 300}
+DEFAULT_SHARE = 260
 
 
 def cost(tools) -> dict[str, int]:
@@ -38,14 +41,13 @@ async def test_the_default_toolset_is_core_and_within_its_budget(pool):
     assert {t.name for t in tools} == set(CORE)
     costs = cost(tools)
     assert sum(costs.values()) <= CORE_BUDGET, costs
-    assert max(costs.values()) <= PER_TOOL, costs
 
 
 async def test_all_toolsets_within_budget_and_each_tool_within_its_share(pool):
     tools = await listed(pool, "all")
     costs = cost(tools)
     assert sum(costs.values()) <= ALL_BUDGET, costs
-    over = {n: c for n, c in costs.items() if c > PER_TOOL}
+    over = {n: c for n, c in costs.items() if c > SHARE.get(n, DEFAULT_SHARE)}
     assert not over, f"tools past their share of tools/list: {over}"
     for t in tools:
         assert t.title and t.annotations is not None, t.name
