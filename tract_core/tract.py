@@ -185,8 +185,9 @@ class Tract:
                limit: int = 20) -> list[SearchHit]:
         """Commits of the current branch (or `branch`, or every branch) whose content holds every
         word of `text`, and/or of a kind, role or tag; newest first, each with a snippet."""
-        return search_commits(self.repo, text, kind=kind, role=role, tag=tag, branch=branch,
-                              all_branches=all_branches, limit=limit)
+        with self._lock:  # the reachable-commits cache is shared
+            return search_commits(self.repo, text, kind=kind, role=role, tag=tag, branch=branch,
+                                  all_branches=all_branches, limit=limit)
 
     def tag(self, hash: str, *names: str) -> CommitInfo:
         """Put tags on a commit (any revision: a hash prefix, HEAD~2, …); `search(tag=…)` finds it."""

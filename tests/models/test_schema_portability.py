@@ -34,7 +34,8 @@ def strict(schema):
         s["$defs"] = {k: strict(v) for k, v in s["$defs"].items()}
     notes = [f"{k}={s.pop(k)}" for k in MOVED_TO_DESCRIPTION if k in s]
     if notes:
-        s["description"] = ", ".join(notes) if "description" not in s else f"{s['description']} ({', '.join(notes)})"
+        joined = ", ".join(notes)
+        s["description"] = f"{s['description']} ({joined})" if "description" in s else joined
     if "oneOf" in s:
         s["anyOf"] = s.pop("oneOf")
     if s.get("type") == "object":

@@ -71,3 +71,32 @@ def test_bad_content_anywhere_in_the_batch_is_refused_before_writing(mem):
         with pytest.raises(InvalidOperationError):
             mem.commit_many(bad)
     assert len(mem.log()) == 1
+
+
+def test_concurrent_batches_never_interleave(store_url):
+    """Writers racing on one branch: every batch lands whole, its turns next to each other."""
+    import threading
+
+    Tract.open(store_url, counter=WordCounter()).close()
+    errors: list[BaseException] = []
+
+    def writer(k: int) -> None:
+        try:
+            with Tract.open(store_url, counter=WordCounter()) as t:
+                for i in range(8):
+                    call = dict(CALL, call_id=f"w{k}-{i}")
+                    t.commit_many([call, dict(RESULT, call_id=f"w{k}-{i}")])
+        except BaseException as err:  # reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(3)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == []
+    with Tract.open(store_url, counter=WordCounter()) as t:
+        ids = [(c.content.direction, c.content.call_id) for c in t.log()][::-1]
+    assert len(ids) == 48
+    for j in range(0, 48, 2):
+        assert ids[j][0] == "call" and ids[j + 1] == ("result", ids[j][1])

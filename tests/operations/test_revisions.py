@@ -32,7 +32,7 @@ def test_head_and_branch_with_tilde_walk_back_first_parents(four):
 
 def test_a_revision_past_the_root_or_badly_formed_is_an_unknown_revision(four):
     t, _ = four
-    for rev in ("HEAD~4", "HEAD~99999999999", "main~x", "nobranch~1", "HEAD^2", "~1", "zzzz", "", "  "):
+    for rev in ("HEAD~4", "HEAD~99999999999", "HEAD~" + "9" * 5000, "HEAD^" + "9" * 50, "main~x", "nobranch~1", "HEAD^2", "~1", "zzzz", "", "  "):
         with pytest.raises(UnknownRevisionError):
             t.show(rev)
     assert issubclass(UnknownRevisionError, CommitNotFoundError)  # callers catching the old error still do

@@ -4,6 +4,8 @@ only, filters by kind, role and tag, a snippet around the match."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import WordCounter
 from tract_core import InvalidOperationError, InvalidTagError, Tract
@@ -53,11 +55,24 @@ def test_only_commits_the_branch_reaches_are_hits(t):
 def test_compressed_turns_leave_the_branch_and_their_summary_is_found(t):
     for i in range(4):
         t.user(f"turn {i} about kangaroos")
+    assert len(t.search("kangaroos")) == 4
     t.compress(from_commit="HEAD~3", to_commit="HEAD~1", content="summary: marsupials discussed",
                mode="manual")
     hits = t.search("kangaroos")
     assert len(hits) == 1 and "turn 3" in hits[0].snippet
     assert len(t.search("marsupials")) == 1
+    after = t.user("kangaroos again")
+    assert [h.hash for h in t.search("kangaroos")][0] == after.hash
+
+
+def test_commits_from_another_process_are_seen_by_the_next_search(store_url):
+    with Tract.open(store_url, counter=WordCounter()) as one, \
+            Tract.open(store_url, counter=WordCounter()) as two:
+        one.user("wombats burrow")
+        assert len(two.search("wombats")) == 1
+        one.user("wombats again")
+        two.user("wombats from two")
+        assert len(two.search("wombats")) == 3 and len(one.search("wombats")) == 3
 
 
 def test_filters_by_kind_role_and_tag_without_text(t):
@@ -102,3 +117,28 @@ def test_the_index_entry_goes_when_gc_removes_the_content(t):
         else:
             n = tx.conn.exec_driver_sql("SELECT count(*) FROM blob_search").scalar()
     assert n == 1
+
+
+def test_accented_and_non_latin_words_are_found(t):
+    c = t.user("Die Größe des Cafés: naïve 日本語 ключ")
+    for q in ("größe", "CAFÉS", "naïve", "日本語", "Ключ"):
+        assert [h.hash for h in t.search(q)] == [c.hash], q
+    assert t.search("cafes") == []  # accents are kept, on both engines
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(min_size=1, max_size=200), pick=st.integers(min_value=0))
+def test_every_word_of_any_text_finds_its_commit(t, text, pick):
+    """Messy text (any Unicode, punctuation, NULs refused by the store aside): each word the text
+    holds finds the commit, on both engines alike."""
+    from tract_core.storage.search import words
+
+    assume("\x00" not in text and words(text))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        assume(False)
+    c = t.user(text)
+    found = words(text)
+    word = found[pick % len(found)]
+    assert c.hash in {h.hash for h in t.search(word, limit=1000)}, (word, text)

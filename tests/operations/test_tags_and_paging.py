@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import WordCounter
-from tract_core import EventNotFoundError, InvalidTagError, Tract, UnknownRevisionError, list_tracts
+from tract_core import EventNotFoundError, InvalidOperationError, InvalidTagError, Tract, UnknownRevisionError, list_tracts
 
 
 @pytest.fixture
@@ -42,6 +42,8 @@ def test_log_pages_with_before_and_filters(t):
     assert [c.hash for c in t.log(limit=2, kind="dialogue", role="user", before="HEAD")] == [
         made[4].hash, made[2].hash]
     assert t.log(kind="tool_io") == []
+    with pytest.raises(InvalidOperationError):
+        t.log(role="robot")
 
 
 def test_log_before_a_merge_commit_continues_into_both_sides(t):

@@ -50,5 +50,5 @@ async def test_prompts_review_and_summarize(server):
         assert "third person" in filled.messages[0].content.text
         assert "Population of Lyon?" in filled.messages[1].content.text
         assert "50 tokens" in filled.messages[1].content.text
-        with pytest.raises(MCPError, match="unknown revision"):
+        with pytest.raises(MCPError, match="neither a branch nor a commit"):
             await c.get_prompt("summarize", {"commits": "zz"})

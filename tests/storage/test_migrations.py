@@ -181,3 +181,28 @@ def test_opening_a_current_store_does_not_import_alembic(tmp_path):
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "t.db")], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_search_upgrade_indexes_every_blob_past_its_first_batch(store_url):
+    """The upgrade reads blobs 500 at a time: a store of more than two batches is indexed whole."""
+    old = Store(store_url, migrate_to="0005")
+    n = 1_234
+    body = '{{"content_type":"dialogue","role":"user","text":"word{} common"}}'
+    with old.engine.connect().execution_options(tract_write=True) as conn, conn.begin():
+        conn.execute(text("INSERT INTO tracts (id, created_us) VALUES ('old', 1000)"))
+        conn.execute(text("INSERT INTO blobs (hash, content_type, body, token_count) "
+                          "VALUES (:h, 'dialogue', :b, 2)"),
+                     [{"h": f"{i:064x}", "b": body.format(i)} for i in range(n)])
+        conn.execute(text("INSERT INTO commits (hash, tract_id, operation, edit_target, content_hash, message,"
+                          " meta, created_us, generation) VALUES (:h, 'old', 'append', NULL, :b, NULL, NULL,"
+                          " :t, 0)"),
+                     [{"h": f"{i + n:064x}", "b": f"{i:064x}", "t": 2000 + i} for i in range(n)])
+        conn.execute(text("INSERT INTO refs (tract_id, name, commit_hash, symbolic) VALUES "
+                          "('old', 'refs/heads/main', NULL, NULL), ('old', 'HEAD', NULL, 'refs/heads/main')"))
+    old.close()
+    with Tract.open(store_url, "old", counter=WordCounter()) as t:
+        with t.store.read() as tx:
+            from tract_core.storage.search import matching_commits
+
+            assert len(matching_commits(tx, "old", ["common"])) == n
+            assert [h for h, _, _ in matching_commits(tx, "old", [f"word{n - 1}"])] == [f"{2 * n - 1:064x}"]

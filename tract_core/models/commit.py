@@ -93,7 +93,8 @@ class SearchHit(BaseModel):
     hash: str
     short: str
     kind: str | None = Field(description="the content type (dialogue, tool_io, …); None for a merge")
-    role: str | None = Field(description="the role its message has when compiled (system, user, assistant, tool)")
+    role: str | None = Field(
+        description="the role its message has when compiled (system, user, assistant, tool)")
     snippet: str
     created_at: datetime
     tags: list[str] = Field(default_factory=list)

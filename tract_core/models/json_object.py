@@ -33,4 +33,5 @@ def parse_json_object(value: Any) -> Any:
     return parsed
 
 
-JsonObject = Annotated[dict[str, Any], BeforeValidator(parse_json_object), WithJsonSchema(SCHEMA, mode="validation")]
+JsonObject = Annotated[dict[str, Any], BeforeValidator(parse_json_object),
+                       WithJsonSchema(SCHEMA, mode="validation")]

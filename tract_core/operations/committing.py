@@ -20,6 +20,7 @@ from tract_core.operations.refs import RefView, branch_ref, resolve
 from tract_core.operations.render import token_text
 from tract_core.operations.repo import Repo
 from tract_core.storage import BlobRow, CommitRow, Txn, now_us
+from tract_core.storage.search import content_words
 
 MAX_ATTEMPTS = 20
 
@@ -72,7 +73,8 @@ def prepare_blob(repo: Repo, content: Any) -> BlobRow:
     except UnicodeEncodeError:
         check_utf8(data, "content", ContentValidationError)  # raises, naming the character
         raise
-    return BlobRow(chash, data["content_type"], body, repo.counter.count(token_text(data)))
+    return BlobRow(chash, data["content_type"], body, repo.counter.count(token_text(data)),
+                   content_words(data))
 
 
 def _edit_target(tx: Txn, repo: Repo, target: str | None, parent: str | None, view: RefView) -> str:

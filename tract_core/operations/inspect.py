@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from tract_core.errors import InvalidOperationError
 from tract_core.models.commit import CommitInfo, DiffResult, EditedEntry
 from tract_core.operations.compiler import Compiler
 from tract_core.operations.history import linearize
@@ -14,6 +15,7 @@ from tract_core.operations.repo import Repo
 from tract_core.storage import Txn
 
 MAX_LIMIT = 2**31 - 1
+ROLES = ("system", "user", "assistant", "tool")
 
 
 def log(repo: Repo, tx: Txn, head: str | None, limit: int | None = None, *, before: str | None = None,
@@ -23,6 +25,8 @@ def log(repo: Repo, tx: Txn, head: str | None, limit: int | None = None, *, befo
     `before` (a revision): start after that commit, with the commits older than it (the next page
     after a page that ended there). `kind` / `role`: only commits of that content type / whose
     message has that role."""
+    if role is not None and role not in ROLES:
+        raise InvalidOperationError(f"role must be one of {', '.join(ROLES)}")
     if before is not None:
         head = resolve(tx, repo.tract_id, before)
     if head is None or limit == 0:

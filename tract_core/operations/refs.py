@@ -94,8 +94,8 @@ def _base(tx: Txn, tract_id: str, rev: str, view: RefView) -> str:
     low = rev.lower()
     if not _HEX.match(low):
         raise UnknownRevisionError(
-            f"unknown revision {rev!r}: give HEAD, a branch name, a hash prefix of 4+ hex digits, "
-            "optionally followed by ~N (N first parents back) or ^N (the Nth parent)")
+            f"{rev!r} is neither a branch nor a commit hash: give HEAD, a branch name or 4 to 64 hex "
+            "digits, optionally followed by ~N (N first parents back) or ^N (the Nth parent)")
     found = tx.find_prefix(tract_id, low)
     if not found:
         raise UnknownRevisionError(f"no commit matches {rev!r} in this tract; log() lists commits")
@@ -112,9 +112,10 @@ def _split(rev: str) -> tuple[str, list[tuple[str, int]]]:
     while pos < len(rest):
         m = _SUFFIX.match(rest, pos)
         if m is None or m.end() == pos:
-            raise UnknownRevisionError(f"cannot read revision {rev!r}: after the name only ~N and ^N may follow")
-        n = int(m.group(2)) if m.group(2) else 1
-        if m.group(1) == "~" and n > MAX_STEPS:
+            raise UnknownRevisionError(f"cannot read revision {rev!r}: after the name only ~N and ^N "
+                                       "may follow")
+        n = int(m.group(2)[:9]) if m.group(2) else 1
+        if len(m.group(2)) > 9 or n > MAX_STEPS:
             raise UnknownRevisionError(f"revision {rev!r} goes back further than any history here")
         steps.append((m.group(1), n))
         pos = m.end()

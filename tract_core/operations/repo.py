@@ -30,6 +30,8 @@ class Repo:
     # the commits this process wrote lately (commits never change): the next commit needs its
     # parent's generation and the next compile the new rows, without reading them back
     recent: OrderedDict[str, CommitRow] = field(default_factory=OrderedDict)
+    # the commits one head reaches (what search last needed), grown as this process commits on it
+    reachable: tuple[str, set[str]] | None = None
 
     def generation(self, tx, commit_hash: str) -> int | None:
         known = self.recent.get(commit_hash)

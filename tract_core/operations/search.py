@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from tract_core.errors import InvalidOperationError
 from tract_core.models.commit import SearchHit
 from tract_core.models.ids import short_id
+from tract_core.operations.inspect import ROLES
 from tract_core.operations.refs import RefView
 from tract_core.operations.render import render, token_text
 from tract_core.operations.repo import Repo
@@ -17,7 +18,6 @@ from tract_core.operations.tags import check_tag
 from tract_core.storage import search as search_q
 from tract_core.storage import tags as tags_q
 
-ROLES = ("system", "user", "assistant", "tool")
 SNIPPET = 120   # characters of context a hit shows
 CHUNK = 200     # commits read at a time while filtering
 
@@ -64,7 +64,7 @@ def search(repo: Repo, text: str | None = None, *, kind: str | None = None, role
         reachable: set[str] = set()
         for h in heads:
             if h is not None and h not in reachable:
-                reachable |= tx.ancestor_hashes(h)
+                reachable |= reachable_from(repo, tx, h)
         if not reachable or limit == 0:
             return []
         found = (search_q.matching_commits(tx, repo.tract_id, query_words) if query_words
@@ -86,6 +86,26 @@ def search(repo: Repo, text: str | None = None, *, kind: str | None = None, role
                 break
         tags = tags_q.tags_by_commit(tx, repo.tract_id, (hit.hash for hit in hits))
     return [hit.model_copy(update={"tags": tags.get(hit.hash, [])}) for hit in hits]
+
+
+def reachable_from(repo: Repo, tx, head: str) -> set[str]:
+    """Every commit `head` reaches. The last answer is kept: when `head` is a few commits this
+    process made on top of it, only those are added (an agent searching as it works pays the walk
+    of its history once)."""
+    cached = repo.reachable
+    if cached is not None:
+        known_head, known = cached
+        new, h = [], head
+        while h != known_head and h in repo.recent and len(repo.recent[h].parents) == 1:
+            new.append(h)
+            h = repo.recent[h].parents[0]
+        if h == known_head:
+            known.update(new)
+            repo.reachable = (head, known)
+            return known
+    found = tx.ancestor_hashes(head)
+    repo.reachable = (head, found)
+    return found
 
 
 def _hit(row, query_words: list[str], created_us: int) -> SearchHit:

@@ -45,7 +45,8 @@ def untag(repo: Repo, rev: str, names: tuple[str, ...]) -> CommitInfo:
 
 
 def _info(repo: Repo, tx, full: str) -> CommitInfo:
-    return repo.info(tx.get_commit(repo.tract_id, full), tags_q.tags_by_commit(tx, repo.tract_id, [full]).get(full))
+    tags = tags_q.tags_by_commit(tx, repo.tract_id, [full]).get(full)
+    return repo.info(tx.get_commit(repo.tract_id, full), tags)
 
 
 def with_tags(repo: Repo, tx, rows) -> list[CommitInfo]:

@@ -29,6 +29,7 @@ class BlobRow:
     content_type: str
     body: str
     token_count: int
+    words: str | None = None  # what search indexes, when computed before the transaction
 
 
 @dataclass(slots=True)

@@ -143,7 +143,7 @@ class Txn:
             s.blobs.c.hash)), {"hash": blob.hash, "content_type": blob.content_type, "body": blob.body,
                                "token_count": blob.token_count}).first()
         if inserted is not None:
-            index_blob(self, blob.hash, blob.body)
+            index_blob(self, blob.hash, blob.body, blob.words)
 
     def blob_token_count(self, content_hash: str) -> int | None:
         return self.conn.scalar(select(s.blobs.c.token_count).where(s.blobs.c.hash == content_hash))
