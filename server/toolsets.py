@@ -65,7 +65,24 @@ def register_tools(mcp: MCPServer, pool: TractPool, spec: str = DEFAULT) -> Tool
     if unknown:
         raise UnknownToolset(f"unknown toolset or tool {', '.join(sorted(unknown))}; choose core, all, "
                              f"or groups: {', '.join(GROUPS)}")
+    say_where_tools_are(mcp, ts, spec)
     return ts
+
+
+def say_where_tools_are(mcp: MCPServer, ts: Toolset, spec: str) -> None:
+    """A call to a tool this server does not offer (say `gc` under `--tools core`) answers which
+    toolset has it, instead of the SDK's bare "Unknown tool"."""
+    manager = mcp._tool_manager
+    group_of = {name: group for group, names in ts.known.items() for name in names}
+    call_tool = manager.call_tool
+
+    async def call(name: str, arguments: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        if manager.get_tool(name) is None and name in group_of:
+            raise ToolError(f"{name} is in the {group_of[name]} toolset, which this server does not offer: "
+                            f"restart tract-mcp with --tools {spec},{group_of[name]} (or --tools all)")
+        return await call_tool(name, arguments, *args, **kwargs)
+
+    manager.call_tool = call  # type: ignore[method-assign]
 
 
 class Toolset:

@@ -69,3 +69,9 @@ async def test_the_readme_table_matches_tools_list(pool):
     rows = re.findall(r"^\| `(\w+)` \| (\w+) \| (yes|) \| (.+) \|$", README.read_text(), flags=re.M)
     assert [(name, core == "yes", text) for name, _, core, text in rows] == [
         (t.name, t.name in CORE, t.description) for t in tools]
+
+
+async def test_a_tool_outside_the_toolset_says_which_toolset_has_it(pool):
+    async with Client(build_server(pool)) as c:
+        result = await c.call_tool("gc", {})
+    assert result.is_error and "--tools core,admin" in result.content[0].text
