@@ -224,3 +224,29 @@ async def test_free_form_objects_may_come_as_json_text(server):
                           metadata='{"source": "ci"}')
         shown = await call(c, "show", hash=made["hash"])
         assert shown["content"]["arguments"] == {"q": "parse"} and shown["metadata"] == {"source": "ci"}
+
+
+async def test_search_tag_delete_branch_operations_and_tracts(server):
+    async with Client(server) as c:
+        await call(c, "commit", content=user("The parser drops the last token"))
+        fact = await call(c, "commit", content=assistant("Lyon has 522,250 inhabitants"))
+        await call(c, "commit", content=user("thanks"))
+        hits = (await call(c, "search", text="inhabitants"))["lines"]
+        assert len(hits) == 1 and hits[0].startswith(fact["hash"]) and "522,250" in hits[0]
+        assert (await call(c, "tag", hash="HEAD~1", names=["population"]))["tags"] == ["population"]
+        assert (await call(c, "search", tag="population"))["lines"][0].startswith(fact["hash"])
+        assert "#population" in (await call(c, "log"))["lines"][1]
+        await call(c, "branch", name="dead-end")
+        gone = await call(c, "delete_branch", name="dead-end")
+        assert gone["name"] == "dead-end" and "dead-end" not in str(await call(c, "list_branches"))
+        for _ in range(3):
+            await call(c, "reset", target="HEAD~1")
+            await call(c, "reset", target=fact["hash"])
+        page = await call(c, "operations", limit=4)
+        assert len(page["lines"]) == 4 and all(" reset " in line for line in page["lines"])
+        rest = await call(c, "operations", limit=4, before=page["more"])
+        assert len(rest["lines"]) == 2 and "more" not in rest
+        await call(c, "commit", content=user("other agent"), tract="agent-2")
+        listed = (await call(c, "tracts"))["lines"]
+        assert [line.split(":")[0] for line in listed] == ["agent-2", "default"]
+        assert "1 commits" in listed[0] and "main=" in listed[0]
