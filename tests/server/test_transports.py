@@ -161,3 +161,19 @@ async def test_the_bearer_scheme_is_case_insensitive_the_token_is_not():
     assert await status(f"Bearer {TOKEN.upper()}x".encode()) == 401
     assert await status(b"Basic " + TOKEN.encode()) == 401
     assert await status(f"Bearer{TOKEN}".encode()) == 401
+
+
+def test_on_a_terminal_it_says_it_speaks_mcp_on_stdio(tmp_path):
+    import pty
+
+    primary, secondary = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "server", "--db", str(tmp_path / "t.db")], stdin=secondary,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stderr.readline()
+    finally:
+        proc.kill()
+        proc.wait()
+        os.close(primary)
+        os.close(secondary)
+    assert "speaks MCP on stdio" in line and "--db" in line
