@@ -79,7 +79,7 @@ class PendingList(BaseModel):
     pending: list[CompressOutcome]
 
 
-def outcome(made, source: str) -> CompressOutcome:
+def outcome(made, source: str | None) -> CompressOutcome:
     sources = made.source_hashes
     common = dict(source=source, range=f"{short_id(sources[0])}..{short_id(sources[-1])}" if sources else "",
                   commits=len(sources), tokens=made.original_tokens)
@@ -136,7 +136,7 @@ def register(ts) -> None:
     @ts.tool("Pending compressions", READ)
     def pending(tract: TractName = "default") -> PendingList:
         """Compressions waiting for approve or reject, with summaries and lost facts."""
-        return PendingList(pending=[outcome(p, "agent" if p.needs_summary else "anthropic")
+        return PendingList(pending=[outcome(p, "agent" if p.needs_summary else None)
                                     for p in pool.get(tract).pending_compressions()])
 
     @ts.tool("Approve compression", ADDS)

@@ -18,7 +18,7 @@ from tract_core import TractError
 
 log = logging.getLogger("tract.server")
 F = TypeVar("F", bound=Callable[..., Any])
-MAX_CHARS = 300  # about 70 tokens: an error must not cost the agent more than the call did
+MAX_CHARS = 260  # under 80 tokens even with hashes in it: an error must not cost more than the call did
 
 # the library's messages name Python methods; a client knows the tools
 TOOL_NAMES = {"pending_compressions": "pending", "approve_compression": "approve",

@@ -146,7 +146,7 @@ class CompressOutcome(BaseModel):
 
     id: str | None = None
     event_id: str | None = None
-    source: Literal["sampling", "anthropic", "agent", "manual"]
+    source: Literal["sampling", "anthropic", "agent", "manual"] | None = None  # who wrote it (pending: not kept)
     range: str
     commits: int
     tokens: int
