@@ -205,4 +205,4 @@ def test_the_search_upgrade_indexes_every_blob_past_its_first_batch(store_url):
             from tract_core.storage.search import matching_commits
 
             assert len(matching_commits(tx, "old", ["common"])) == n
-            assert [h for h, _, _ in matching_commits(tx, "old", [f"word{n - 1}"])] == [f"{2 * n - 1:064x}"]
+            assert [h for h, _ in matching_commits(tx, "old", [f"word{n - 1}"])] == [f"{2 * n - 1:064x}"]

@@ -67,25 +67,48 @@ def search(repo: Repo, text: str | None = None, *, kind: str | None = None, role
                 reachable |= reachable_from(repo, tx, h)
         if not reachable or limit == 0:
             return []
-        found = (search_q.matching_commits(tx, repo.tract_id, query_words) if query_words
-                 else search_q.all_commits(tx, repo.tract_id))
-        with_tag = tags_q.tagged(tx, repo.tract_id, tag) if tag is not None else None
-        keep = [(h, us) for h, ct, us in found if h in reachable and (kind is None or ct == kind)
-                and (with_tag is None or h in with_tag)]
         hits: list[SearchHit] = []
-        for i in range(0, len(keep), CHUNK):
-            part = keep[i:i + CHUNK]
-            rows = tx.get_commits(repo.tract_id, [h for h, _ in part])
-            for h, us in part:
-                hit = _hit(rows[h], query_words, us)
-                if role is None or hit.role == role:
-                    hits.append(hit)
+        batch: list[tuple[str, int]] = []
+        for h, us in _candidates(tx, repo.tract_id, query_words, kind, tag):
+            if h in reachable:
+                batch.append((h, us))
+            if len(batch) == CHUNK:
+                hits += _hits(tx, repo.tract_id, batch, query_words, role, limit - len(hits))
+                batch = []
                 if len(hits) == limit:
                     break
-            if len(hits) == limit:
-                break
+        if batch and len(hits) < limit:
+            hits += _hits(tx, repo.tract_id, batch, query_words, role, limit - len(hits))
         tags = tags_q.tags_by_commit(tx, repo.tract_id, (hit.hash for hit in hits))
     return [hit.model_copy(update={"tags": tags.get(hit.hash, [])}) for hit in hits]
+
+
+def _candidates(tx, tract_id: str, query_words: list[str], kind: str | None, tag: str | None):
+    """(hash, created_us) of the tract's commits that match, newest first, read lazily."""
+    if query_words:
+        yield from search_q.matching_commits(tx, tract_id, query_words, kind, tag)
+        return
+    after = None
+    while True:
+        page = search_q.commits_page(tx, tract_id, kind=kind, tag=tag, after=after)
+        yield from page
+        if len(page) < search_q.PAGE:
+            return
+        after = (page[-1][1], page[-1][0])
+
+
+def _hits(tx, tract_id: str, batch: list[tuple[str, int]], query_words: list[str], role: str | None,
+          room: int) -> list[SearchHit]:
+    """Hits for `batch` (read with content in one query), of `role` if given, at most `room`."""
+    rows = tx.get_commits(tract_id, [h for h, _ in batch])
+    out = []
+    for h, us in batch:
+        hit = _hit(rows[h], query_words, us)
+        if role is None or hit.role == role:
+            out.append(hit)
+            if len(out) == room:
+                break
+    return out
 
 
 def reachable_from(repo: Repo, tx, head: str) -> set[str]:

@@ -36,6 +36,7 @@ commits = Table(
     Index("ix_commits_tract_hash", "tract_id", "hash"),
     Index("ix_commits_content", "content_hash"),
     Index("ix_commits_edit_target", "edit_target"),
+    Index("ix_commits_tract_created", "tract_id", "created_us", "hash"),  # revision 0006: search order
 )
 
 commit_parents = Table(

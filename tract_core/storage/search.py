@@ -12,7 +12,9 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
+from sqlalchemy import and_, or_, select, text
+
+from tract_core.storage import schema as s
 
 if TYPE_CHECKING:
     from tract_core.storage.store import Txn
@@ -20,7 +22,8 @@ if TYPE_CHECKING:
 _WORD = re.compile(r"[^\W_]+")
 # fields that say what a content is rather than what it says
 _STRUCTURAL = frozenset({"content_type", "role", "direction", "call_id", "mime_type", "is_error"})
-MAX_CHARS = 400_000  # PostgreSQL refuses a tsvector over 1 MB; the start of a huge output is enough
+MAX_CHARS = 400_000
+PAGE = 500  # commits read at a time when searching by kind, role or tag alone  # PostgreSQL refuses a tsvector over 1 MB; the start of a huge output is enough
 
 
 MAX_WORD = 200  # longer runs (a base64 blob) are not words anyone searches for; PostgreSQL refuses them
@@ -65,43 +68,60 @@ def index_blob(tx: Txn, blob_hash: str, body: str, blob_words: str | None = None
 # built once: compiling a textual statement on every commit costs more than running it
 _PG_INSERT = text("INSERT INTO blob_search (hash, tsv) "
                   "VALUES (:h, array_to_tsvector(string_to_array(:w, ' '))) ON CONFLICT (hash) DO NOTHING")
-_ID_INSERT = text("INSERT INTO blob_search_ids (hash) VALUES (:h) ON CONFLICT (hash) DO NOTHING RETURNING id")
-_FTS_INSERT = text("INSERT INTO blob_fts (rowid, words) VALUES (:id, :w)")
+_SQLITE_INSERT = text("INSERT INTO blob_search_ids (hash, words) VALUES (:h, :w) ON CONFLICT (hash) DO NOTHING")
 
 
 def index_words(conn, dialect: str, blob_hash: str, blob_words: str) -> None:
-    if dialect == "postgresql":
-        conn.execute(_PG_INSERT, {"h": blob_hash, "w": blob_words})
-        return
-    row_id = conn.execute(_ID_INSERT, {"h": blob_hash}).scalar()
-    if row_id is not None:
-        conn.execute(_FTS_INSERT, {"id": row_id, "w": blob_words})
+    """(A trigger adds the words to SQLite's FTS5 index, in the same statement.)"""
+    conn.execute(_PG_INSERT if dialect == "postgresql" else _SQLITE_INSERT, {"h": blob_hash, "w": blob_words})
 
 
-def matching_commits(tx: Txn, tract_id: str, query_words: list[str]) -> list[tuple[str, str, int]]:
-    """(hash, content_type, created_us) of the tract's commits whose content has every word, newest
-    first (any commit of the tract: the caller keeps those its branches reach)."""
+def matching_commits(tx: Txn, tract_id: str, query_words: list[str], kind: str | None = None,
+                     tag: str | None = None) -> list[tuple[str, int]]:
+    """(hash, created_us) of the tract's commits whose content has every word (and the kind and tag,
+    when given), newest first; any commit of the tract: the caller keeps those its branches reach."""
     if tx.dialect == "postgresql":
-        sql = ("SELECT c.hash, b.content_type, c.created_us FROM blob_search s "
-               "JOIN commits c ON c.content_hash = s.hash JOIN blobs b ON b.hash = s.hash "
-               "WHERE s.tsv @@ CAST(:q AS tsquery) AND c.tract_id = :t")
+        sql = ("SELECT c.hash, c.created_us FROM blob_search s JOIN commits c ON c.content_hash = s.hash "
+               "JOIN blobs b ON b.hash = s.hash WHERE s.tsv @@ CAST(:q AS tsquery) AND c.tract_id = :t")
         q = " & ".join(f"'{w}'" for w in query_words)  # quoted lexemes, taken as they are
     else:
         # CROSS JOIN fixes the order (SQLite's planner may otherwise scan the tract's commits and
         # probe the full-text index for each: seconds instead of milliseconds)
-        sql = ("SELECT c.hash, b.content_type, c.created_us FROM blob_fts f "
+        sql = ("SELECT c.hash, c.created_us FROM blob_fts f "
                "CROSS JOIN blob_search_ids i ON i.id = f.rowid "
                "CROSS JOIN commits c ON c.content_hash = i.hash "
                "CROSS JOIN blobs b ON b.hash = i.hash WHERE blob_fts MATCH :q AND c.tract_id = :t")
         q = " ".join(f'"{w}"' for w in query_words)
-    rows = tx.conn.execute(text(sql + " ORDER BY c.created_us DESC, c.hash"), {"q": q, "t": tract_id})
-    return [tuple(r) for r in rows]
+    params: dict[str, Any] = {"q": q, "t": tract_id}
+    if kind is not None:
+        sql += " AND b.content_type = :kind"
+        params["kind"] = kind
+    if tag is not None:
+        sql += (" AND EXISTS (SELECT 1 FROM tags g WHERE g.tract_id = c.tract_id AND g.commit_hash = c.hash"
+                " AND g.name = :tag)")
+        params["tag"] = tag
+    rows = tx.conn.execute(text(sql + " ORDER BY c.created_us DESC, c.hash DESC"), params)
+    return [(h, us) for h, us in rows]
 
 
-def all_commits(tx: Txn, tract_id: str) -> list[tuple[str, str | None, int]]:
-    """(hash, content_type, created_us) of every commit of the tract, newest first."""
-    rows = tx.conn.execute(text(
-        "SELECT c.hash, b.content_type, c.created_us FROM commits c "
-        "LEFT JOIN blobs b ON b.hash = c.content_hash WHERE c.tract_id = :t "
-        "ORDER BY c.created_us DESC, c.hash"), {"t": tract_id})
-    return [tuple(r) for r in rows]
+def commits_page(tx: Txn, tract_id: str, *, kind: str | None = None, tag: str | None = None,
+                 after: tuple[int, str] | None = None, size: int = PAGE) -> list[tuple[str, int]]:
+    """(hash, created_us) of up to `size` commits of the tract (of that kind, with that tag), newest
+    first, starting after the (created_us, hash) a previous page ended at; the index on
+    (tract_id, created_us, hash) serves them in order, so a search stops reading when it has enough."""
+    c, b, g = s.commits, s.blobs, s.tags
+    base = c
+    if kind is not None:
+        base = base.join(b, b.c.hash == c.c.content_hash)
+    if tag is not None:
+        base = base.join(g, and_(g.c.tract_id == c.c.tract_id, g.c.commit_hash == c.c.hash))
+    q = select(c.c.hash, c.c.created_us).select_from(base).where(c.c.tract_id == tract_id)
+    if kind is not None:
+        q = q.where(b.c.content_type == kind)
+    if tag is not None:
+        q = q.where(g.c.name == tag)
+    if after is not None:
+        us, h = after
+        q = q.where(or_(c.c.created_us < us, and_(c.c.created_us == us, c.c.hash < h)))
+    q = q.order_by(c.c.created_us.desc(), c.c.hash.desc()).limit(size)
+    return [(h, us) for h, us in tx.conn.execute(q)]

@@ -36,8 +36,3 @@ def tags_by_commit(tx: Txn, tract_id: str, hashes: Iterable[str]) -> dict[str, l
         for h, name in rows:
             out.setdefault(h, []).append(name)
     return out
-
-
-def tagged(tx: Txn, tract_id: str, name: str) -> set[str]:
-    """The commits carrying tag `name`."""
-    return set(tx.conn.scalars(select(_t.c.commit_hash).where(_t.c.tract_id == tract_id, _t.c.name == name)))

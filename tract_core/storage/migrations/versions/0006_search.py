@@ -1,5 +1,5 @@
 """Search and tags: a full-text index over blob contents (SQLite FTS5, PostgreSQL tsvector + GIN),
-filled for the blobs already stored; tags on commits.
+filled for the blobs already stored; tags on commits; commits indexed newest first per tract.
 
 Revision ID: 0006
 Revises: 0005
@@ -26,19 +26,24 @@ def upgrade() -> None:
         sa.Column("created_us", sa.BigInteger, nullable=False),
     )
     op.create_index("ix_tags_tract_name", "tags", ["tract_id", "name"])
+    op.create_index("ix_commits_tract_created", "commits", ["tract_id", "created_us", "hash"])
     conn = op.get_bind()
     if conn.dialect.name == "postgresql":
         op.execute("CREATE TABLE blob_search (hash VARCHAR(64) PRIMARY KEY REFERENCES blobs (hash) "
                    "ON DELETE CASCADE, tsv tsvector NOT NULL)")
         op.execute("CREATE INDEX ix_blob_search_tsv ON blob_search USING gin (tsv)")
     else:
-        # FTS5 rows are found by rowid: a table of its own maps blobs to rowids (an INTEGER PRIMARY
-        # KEY, which VACUUM keeps) and deletes the FTS row when its blob goes
+        # an FTS5 index over a table of its own (external content): a blob's words under an INTEGER
+        # PRIMARY KEY (which VACUUM keeps), going with the blob by cascade; triggers keep the index
+        # in step, so indexing a blob is one INSERT
         op.execute("CREATE TABLE blob_search_ids (id INTEGER PRIMARY KEY, hash VARCHAR(64) NOT NULL "
-                   "UNIQUE REFERENCES blobs (hash) ON DELETE CASCADE)")
-        op.execute("CREATE VIRTUAL TABLE blob_fts USING fts5(words, tokenize='unicode61 remove_diacritics 0')")
+                   "UNIQUE REFERENCES blobs (hash) ON DELETE CASCADE, words TEXT NOT NULL)")
+        op.execute("CREATE VIRTUAL TABLE blob_fts USING fts5(words, content='blob_search_ids', "
+                   "content_rowid='id', tokenize='unicode61 remove_diacritics 0')")
+        op.execute("CREATE TRIGGER blob_search_ids_added AFTER INSERT ON blob_search_ids BEGIN "
+                   "INSERT INTO blob_fts (rowid, words) VALUES (new.id, new.words); END")
         op.execute("CREATE TRIGGER blob_search_ids_gone AFTER DELETE ON blob_search_ids BEGIN "
-                   "DELETE FROM blob_fts WHERE rowid = old.id; END")
+                   "INSERT INTO blob_fts (blob_fts, rowid, words) VALUES ('delete', old.id, old.words); END")
     _index_existing(conn)
 
 
