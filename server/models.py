@@ -21,7 +21,7 @@ TractName = Annotated[str, Field(min_length=1, max_length=255), WithJsonSchema(
 BranchName = Annotated[str | None, Field(description="Default: current branch")]
 IdempotencyKey = Annotated[str | None, Field(max_length=255), WithJsonSchema(
     {"type": "string", "description": "Retry key"})]
-Rev = Annotated[str, Field(description="Commit: hash prefix, branch, HEAD~N, branch~N")]
+Rev = Annotated[str, Field(description="Commit: hash prefix, branch[~N], HEAD~N")]
 # an object, or its JSON text: strict schema transforms (OpenAI strict mode) close every object, which
 # would leave a free-form one empty; the text form stays usable (the library parses it)
 JsonArg = dict[str, Any] | str
@@ -60,13 +60,15 @@ class Committed(BaseModel):
     hashes: list[str] | None = None
     branch: str | None = None
     tokens: int
+    warnings: list[str] | None = None  # what a commit leaves wrong, e.g. a result that answers no call
 
     @classmethod
     def of(cls, infos: list[CommitInfo], branch: str | None, many: bool) -> Committed:
         tokens = sum(i.token_count for i in infos)
+        warnings = [w for i in infos for w in getattr(i, "warnings", None) or ()] or None
         if many:
-            return cls(hashes=[short_id(i.hash) for i in infos], branch=branch, tokens=tokens)
-        return cls(hash=short_id(infos[0].hash), branch=branch, tokens=tokens)
+            return cls(hashes=[short_id(i.hash) for i in infos], branch=branch, tokens=tokens, warnings=warnings)
+        return cls(hash=short_id(infos[0].hash), branch=branch, tokens=tokens, warnings=warnings)
 
 
 class Lines(BaseModel):
@@ -136,7 +138,8 @@ class CompileResult(BaseModel):
     tokens: int
     head: str | None = None
     commits: int
-    dropped: int | list[Any] = 0
+    dropped: int | list[str] = 0  # with dropped=true: "<hash> <reason>" (budget, skip, unanswered_call, …)
+    renamed_call_ids: dict[str, str] | None = None  # rendered tool-call id -> stored one, when ids were reused
     record_id: str | None = None
 
 

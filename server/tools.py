@@ -70,7 +70,7 @@ def register(ts) -> None:
                          description="edit: replace edit_target")] = "append",
                      edit_target: Rev | None = None, branch: BranchName = None, tract: TractName = "default",
                      idempotency_key: IdempotencyKey = None) -> Committed:
-        """Record a turn (`content`) or several (`turns`) in the context; use after every turn to keep."""
+        """Record a turn (content) or several (turns) in the context; use after each turn worth keeping."""
         if (content is None) == (turns is None):
             raise ToolError("give either content (one turn) or turns (a list), not both or neither")
         if turns is not None and (operation != "append" or message or priority or metadata):
@@ -188,7 +188,7 @@ def register(ts) -> None:
                   description="hard: abandoned commits may be gc'd at once")] = "soft",
               branch: BranchName = None, tract: TractName = "default",
               idempotency_key: IdempotencyKey = None) -> Head:
-        """Move the current branch (or `branch`) back to `target`, dropping later turns from context."""
+        """Move the branch back to `target`, dropping later turns from the context."""
         t = pool.get(tract)
         return pool.once(tract, idempotency_key, "reset", dict(target=target, mode=mode, branch=branch), Head,
                          lambda: Head(head=short_id(t.reset(target, mode, branch))))
@@ -252,9 +252,15 @@ def annotation(c) -> Annotation:
     return Annotation(hash=short_id(c.hash), priority=c.priority.value)
 
 
+def dropped_line(d) -> str:
+    """`<hash12> <reason>` for a dropped commit (a bare hash before drops carried reasons)."""
+    return short_id(d) if isinstance(d, str) else f"{short_id(d.commit)} {d.reason}"
+
+
 def compile_result(ctx, format: str, list_dropped: bool = False) -> CompileResult:
-    dropped = [short_id(d) if isinstance(d, str) else d for d in ctx.dropped] if list_dropped else len(ctx.dropped)
+    dropped = [dropped_line(d) for d in ctx.dropped] if list_dropped else len(ctx.dropped)
     common = dict(tokens=ctx.token_count, head=short_id(ctx.head), commits=len(ctx.commit_hashes), dropped=dropped,
+                  renamed_call_ids=getattr(ctx, "renamed_call_ids", None) or None,
                   record_id=short_id(getattr(ctx, "record_id", None)))
     if format == "anthropic":
         request = ctx.to_anthropic()
