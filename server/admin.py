@@ -47,6 +47,8 @@ def register(ts) -> None:
     @ts.tool("List tracts", READ)
     def tracts() -> Lines:
         """The tracts in this store: branches with heads, commits, tokens, bytes."""
+        from tract_core import list_tracts  # the store's modules load after start-up
+
         return Lines(lines=[f"{s.tract_id}: {s.commit_count} commits, {s.token_count} tokens, {s.size_bytes} B; "
                             + " ".join(f"{b.name}={short_id(b.head) or '-'}" for b in s.branches)
-                            for s in pool.get().tracts()])
+                            for s in list_tracts(pool.store)])
