@@ -78,6 +78,12 @@ def run(name: str, url_factory, steps: int) -> list[list[object]]:
         for label, secs, n in searches(t):
             rows.append([name, f"search {label} ({steps * 4:,} commits, {n} hits)", common.ms(secs),
                          "≤ 100 ms"])
+        if name == "PostgreSQL":  # a fresh schema has no planner statistics until autovacuum runs
+            with t.store.engine.connect() as conn:
+                conn.exec_driver_sql("ANALYZE")
+                conn.commit()
+            for label, secs, n in searches(t):
+                rows.append([name, f"search {label}, after ANALYZE", common.ms(secs), "≤ 100 ms"])
         t.close()
     return rows
 

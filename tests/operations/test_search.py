@@ -144,3 +144,10 @@ def test_every_word_of_any_text_finds_its_commit(t, text, pick):
     found = words(text)
     word = found[pick % len(found)]
     assert c.hash in {h.hash for h in t.search(word, limit=1000)}, (word, text)
+
+
+def test_a_huge_output_is_committed_and_found_by_its_start(t):
+    words = " ".join(f"w{i}x{i * 7919 % 100003}" for i in range(200_000))  # 2.6 MB of distinct words
+    c = t.tool_result("c1", words, name="dump")
+    assert [h.hash for h in t.search("w0x0")] == [c.hash]
+    assert t.search("w199999x" + str(199_999 * 7919 % 100003)) == []  # past what is indexed

@@ -22,11 +22,12 @@ if TYPE_CHECKING:
 _WORD = re.compile(r"[^\W_]+")
 # fields that say what a content is rather than what it says
 _STRUCTURAL = frozenset({"content_type", "role", "direction", "call_id", "mime_type", "is_error"})
-MAX_CHARS = 400_000
-PAGE = 500  # commits read at a time when searching by kind, role or tag alone  # PostgreSQL refuses a tsvector over 1 MB; the start of a huge output is enough
-
-
+# PostgreSQL refuses a tsvector over 1 MB: a content's first 150,000 characters of words are indexed
+# (at most 600 KB of text plus 4 bytes a word), which holds any turn an agent writes; a huge tool
+# output is found by its start
+MAX_CHARS = 150_000
 MAX_WORD = 200  # longer runs (a base64 blob) are not words anyone searches for; PostgreSQL refuses them
+PAGE = 500  # commits read at a time when searching by kind, role or tag alone
 
 
 def words(text_: str) -> list[str]:
@@ -56,7 +57,8 @@ def content_words(data: Any) -> str:
     out: list[str] = []
     _strings({k: v for k, v in data.items() if k not in _STRUCTURAL} if isinstance(data, dict) else data,
              out)
-    return " ".join(words(" ".join(out)[:MAX_CHARS]))
+    joined = " ".join(words(" ".join(out)[:4 * MAX_CHARS]))
+    return joined if len(joined) <= MAX_CHARS else joined[:joined.rfind(" ", 0, MAX_CHARS + 1)]
 
 
 def index_blob(tx: Txn, blob_hash: str, body: str, blob_words: str | None = None) -> None:
