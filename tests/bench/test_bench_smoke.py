@@ -35,3 +35,14 @@ def test_agent_economy_prints_every_target_beside_its_figure():
                     "compile budget=2000", "compress, agent-written", "approve result", "errors (max of 5"):
         assert measure in text, measure
     assert figures["commit"] > 0 and figures["tools_default"] > 0
+
+
+def test_compile_fidelity_benchmark_prints_its_table():
+    printed: list[str] = []
+    stats = _load("compile_fidelity").main(["--quick"], out=printed.append)
+    text = "\n".join(printed)
+    assert "| measure" in text and "budget 80%: budget used (median, min)" in text
+    assert stats["same"] == stats["messages"] > 0 and stats["agree"] == stats["trajectories"]
+    for level in stats["levels"].values():  # validity is a rule, not a timing: it holds on any machine
+        ok = level["compiles"] - level["budget_error"]
+        assert level["anthropic"] == level["openai"] == ok and level["over"] == 0

@@ -53,10 +53,23 @@ async def test_commit_log_show_status_and_compile(server):
                                                                          "text": "Population of Lyon?"}]}
         openai = await call(c, "compile", format="openai")
         assert openai["messages"][0] == {"role": "system", "content": "Be terse."}
+        assert "only the system prompt fits" in await fails(c, "compile", budget=4)
+        await call(c, "commit", content=user("And Paris?"))
         small = await call(c, "compile", budget=4)
-        assert small["dropped"] >= 1 and small["tokens"] <= 4
+        assert small["dropped"] == 2 and small["tokens"] <= 4
         listed = await call(c, "compile", budget=4, dropped=True)
-        assert len(listed["dropped"]) == small["dropped"]
+        assert [d.split()[1] for d in listed["dropped"]] == ["budget", "budget"]
+
+
+async def test_an_orphan_tool_result_is_committed_with_a_warning_and_dropped_with_its_reason(server):
+    async with Client(server) as c:
+        await call(c, "commit", content=user("Weather in Oslo?"))
+        stray = await call(c, "commit", content={"content_type": "tool_io", "tool_name": "weather",
+                                                 "call_id": "w1", "direction": "result", "result": "snow"})
+        assert "answers no call" in stray["warnings"][0]
+        assert "warnings" not in await call(c, "commit", content=user("fine"))
+        ctx = await call(c, "compile", dropped=True)
+        assert ctx["dropped"] == [f"{stray['hash']} result_without_call"]
 
 
 async def test_branch_switch_merge_checkout_reset_annotate_diff(server):

@@ -31,6 +31,8 @@ class CommitInfo(BaseModel):
     created_at: datetime
     priority: Priority = Priority.NORMAL
     tags: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list, description="What the commit leaves wrong, "
+                                "e.g. a tool result that answers no call (it is not sent).")
 
     @property
     def short(self) -> str:

@@ -116,8 +116,10 @@ def write_on_branch(tx: Txn, repo: Repo, branch: str, row: CommitRow, old_tip: s
         raise _LostRace
 
 
-def _branch_tip(tx: Txn, repo: Repo, branch: str | None) -> tuple[RefView, str, str | None]:
-    """The branch to write on and its tip, held against other writers (PostgreSQL)."""
+def _branch_tip(tx: Txn, repo: Repo, branch: str | None, *,
+                lock_annotations: bool = False) -> tuple[RefView, str, str | None]:
+    """The branch to write on and its tip, held against other writers (PostgreSQL). A commit that
+    sets a priority takes the tract's annotation lock first, as rewrites do (no deadlock between them)."""
     view = RefView.read(tx, repo.tract_id)
     name = branch or view.branch
     if name is None:
@@ -126,6 +128,8 @@ def _branch_tip(tx: Txn, repo: Repo, branch: str | None) -> tuple[RefView, str, 
             "with branch(name, switch=True), before committing")
     tip = view.branch_head(name)  # raises when there is no such branch
     if tx.dialect != "sqlite":  # SQLite's BEGIN IMMEDIATE holds the database already
+        if lock_annotations:
+            tx.lock_annotations(repo.tract_id)  # before the ref, as rewrites take them
         tip = tx.lock_ref(repo.tract_id, branch_ref(name))
     return view, name, tip
 
@@ -201,7 +205,7 @@ def append(repo: Repo, content: Any, *, operation: str | Operation = Operation.A
             _backoff(attempt)
         try:
             with repo.store.write() as tx:
-                view, name, tip = _branch_tip(tx, repo, branch)
+                view, name, tip = _branch_tip(tx, repo, branch, lock_annotations=prio is not None)
                 target = (_edit_target(tx, repo, edit_target, tip, view)
                           if op is Operation.EDIT else None)
                 parent_generation = repo.generation(tx, tip) if tip else None
