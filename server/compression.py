@@ -92,6 +92,11 @@ def outcome(made, source: str | None) -> CompressOutcome:
                            lost_facts=made.lost_facts, next=NEXT_STEP["pending"], **common)
 
 
+def pending_outcome(p: PendingCompression) -> CompressOutcome:
+    """A stored pending compression: who wrote its summary is not kept, only whether one is missing."""
+    return outcome(p, "agent" if p.needs_summary else None)
+
+
 def applied(r: CompressResult) -> Applied:
     return Applied(event_id=short_id(r.event_id), branch=r.branch, head=short_id(r.new_head),
                    tokens_before=r.original_tokens, tokens_after=r.compressed_tokens, reapplied=len(r.reapplied))
@@ -136,8 +141,7 @@ def register(ts) -> None:
     @ts.tool("Pending compressions", READ)
     def pending(tract: TractName = "default") -> PendingList:
         """Compressions waiting for approve or reject, with summaries and lost facts."""
-        return PendingList(pending=[outcome(p, "agent" if p.needs_summary else None)
-                                    for p in pool.get(tract).pending_compressions()])
+        return PendingList(pending=[pending_outcome(p) for p in pool.get(tract).pending_compressions()])
 
     @ts.tool("Approve compression", ADDS)
     def approve(id: PendingId, summary: Annotated[str | list[str] | None, Field(

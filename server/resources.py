@@ -8,6 +8,10 @@ from typing import TYPE_CHECKING, Any
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
+from server.compression import pending_outcome
+from server.errors import compact
+from server.lines import commit_line
+from server.models import CommitView
 from server.tools import compile_result
 from tract_core import TractError
 from tract_core.errors import CommitNotFoundError
@@ -26,8 +30,15 @@ def _read(fn: Callable[[], Any]) -> str:
     except TractError as err:
         raise ResourceError(str(err)) from err
     if isinstance(value, list):
-        return "[" + ",".join(v.model_dump_json() for v in value) + "]"
-    return value.model_dump_json()
+        return "[" + ",".join(_json(v) for v in value) + "]"
+    return _json(value)
+
+
+def _json(value: Any) -> str:
+    """Compact, short hashes, no nulls: what the tools answer."""
+    if isinstance(value, str):
+        return compact(value)
+    return value.model_dump_json(exclude_none=True)
 
 
 def register_resources(mcp: MCPServer, pool: TractPool) -> None:
@@ -38,15 +49,15 @@ def register_resources(mcp: MCPServer, pool: TractPool) -> None:
 
     @mcp.resource("tract://{tract}/log", name="log", mime_type=JSON)
     def log(tract: str) -> str:
-        """The current branch's last 100 commits, newest first."""
-        return _read(lambda: pool.get(tract).log(100))
+        """The current branch's last 100 commits, newest first, one line each."""
+        return _read(lambda: [commit_line(c) for c in pool.get(tract).log(100)])
 
     @mcp.resource("tract://{tract}/commits/{hash}", name="commit", mime_type=JSON)
     def commit(tract: str, hash: str) -> str:
         """One commit with its content."""
-        return _read(lambda: pool.get(tract).show(hash))
+        return _read(lambda: CommitView.of(pool.get(tract).show(hash)))
 
     @mcp.resource("tract://{tract}/pending", name="pending", mime_type=JSON)
     def pending(tract: str) -> str:
         """Compressions waiting for approval, with the facts their summaries lost."""
-        return _read(lambda: pool.get(tract).pending_compressions())
+        return _read(lambda: [pending_outcome(p) for p in pool.get(tract).pending_compressions()])
