@@ -63,7 +63,8 @@ class Committed(BaseModel):
     warnings: list[str] | None = None  # what a commit leaves wrong, e.g. a result that answers no call
 
     @classmethod
-    def of(cls, infos: list[CommitInfo], branch: str | None, many: bool) -> Committed:
+    def of(cls, infos: CommitInfo | list[CommitInfo], branch: str | None = None, many: bool = False) -> Committed:
+        infos = [infos] if isinstance(infos, CommitInfo) else infos
         tokens = sum(i.token_count for i in infos)
         warnings = [w for i in infos for w in getattr(i, "warnings", None) or ()] or None
         if many:
