@@ -90,7 +90,7 @@ def register(ts) -> None:
             return Committed.of(infos, branch or current_branch(t), many=turns is not None)
 
         # the hot path: `pool.run` spares it the worker-thread hop on stdio
-        return await pool.run(lambda: pool.once(tract, idempotency_key, "commit", request, Committed, run))
+        return await pool.run(lambda: pool.once(tract, idempotency_key, "commit", request, Committed, run), tract)
 
     @ts.tool("Log", READ)
     def log(limit: Limit = 20,

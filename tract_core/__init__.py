@@ -9,6 +9,7 @@ from tract_core.compression import (AnthropicSummarizer, CallableSummarizer, Man
                                     Summarizer)
 from tract_core.models.audit import GCResult, OperationEvent, ReorderWarning
 from tract_core.models.compression import CompressResult, PendingCompression
+from tract_core.models.compiled import DroppedCommit, Omission
 from tract_core.tokens import TiktokenCounter, TokenCounter
 from tract_core.models.ids import short_id
 from tract_core.models.commit import BranchHead, SearchHit, TractSummary
@@ -20,7 +21,13 @@ __all__ = [
     "Instruction", "Message", "MergeResult", "Operation", "Output", "Priority", "Reasoning", "Status",
     "TiktokenCounter", "TokenCounter", "ToolCall", "ToolIO", "Tract", "TractError",
     "BranchHead", "SearchHit", "TractSummary", "list_tracts", "short_id",
+    "DroppedCommit", "Omission",
 ]
+
+from tract_core.models.check import CheckProblem, CheckReport  # noqa: E402 - what Tract.check() returns
+
+__all__ += ["CheckProblem", "CheckReport"]
+
 
 # The facade and what touches the store load on first use (`from tract_core import Tract` works as
 # ever): importing the models, errors and counters stays free of SQLAlchemy, so the MCP server

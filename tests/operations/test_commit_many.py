@@ -30,6 +30,12 @@ def test_a_batch_is_committed_in_order_on_the_branch(store_url):
         assert [m.role for m in t.compile().messages] == ["user", "assistant", "tool", "assistant"]
 
 
+def test_a_result_answering_no_call_in_the_batch_carries_a_warning(mem):
+    made = mem.commit_many([RESULT, CALL, RESULT])
+    assert "answers no call" in made[0].warnings[0]
+    assert made[1].warnings == [] and made[2].warnings == []
+
+
 def test_a_batch_on_another_branch_leaves_the_current_one_alone(store_url):
     with Tract.open(store_url, counter=WordCounter()) as t:
         base = t.user("start")

@@ -114,3 +114,12 @@ def test_search_prints_one_line_per_hit(db, capsys):
     assert "522,000" not in run(capsys, "--db", path, "search", "about", "--branch", "main", "-n", "1")
     assert run(capsys, "--db", path, "search", "--tag", "question").startswith(q[:12])
     assert run(capsys, "--db", path, "search", "zeppelin") == "no matching commits\n"
+
+
+def test_the_store_timeout_is_an_option_and_checked(sqlite_url, capsys):
+    main(["--store-timeout", "2", "--db", sqlite_url, "status"])
+    assert "On branch main" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as done:
+        main(["--db", sqlite_url, "--store-timeout", "0", "status"])
+    assert done.value.code == 1
+    assert "timeout must be a number of seconds" in capsys.readouterr().err

@@ -116,10 +116,10 @@ def write_on_branch(tx: Txn, repo: Repo, branch: str, row: CommitRow, old_tip: s
         raise _LostRace
 
 
-def _branch_tip(tx: Txn, repo: Repo, branch: str | None, *,
+def _branch_tip(tx: Txn, repo: Repo, branch: str | None,
                 lock_annotations: bool = False) -> tuple[RefView, str, str | None]:
-    """The branch to write on and its tip, held against other writers (PostgreSQL). A commit that
-    sets a priority takes the tract's annotation lock first, as rewrites do (no deadlock between them)."""
+    """The branch to write on and its tip, held against other writers (PostgreSQL); with
+    `lock_annotations`, the tract's annotation lock first (the order rewrites take them in)."""
     view = RefView.read(tx, repo.tract_id)
     name = branch or view.branch
     if name is None:
@@ -129,7 +129,7 @@ def _branch_tip(tx: Txn, repo: Repo, branch: str | None, *,
     tip = view.branch_head(name)  # raises when there is no such branch
     if tx.dialect != "sqlite":  # SQLite's BEGIN IMMEDIATE holds the database already
         if lock_annotations:
-            tx.lock_annotations(repo.tract_id)  # before the ref, as rewrites take them
+            tx.lock_annotations(repo.tract_id)
         tip = tx.lock_ref(repo.tract_id, branch_ref(name))
     return view, name, tip
 
