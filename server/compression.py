@@ -1,4 +1,4 @@
-"""The compression tools: compress, pending, approve, reject, undo_compression, replay, gc.
+"""The `compression` group: compress, pending, approve, reject, undo_compression, replay.
 
 Who writes a summary, so that `compress` works with any client: the client's model through MCP
 sampling when the client offers it; else Claude when ANTHROPIC_API_KEY is set; else the agent
@@ -10,22 +10,18 @@ from typing import Annotated, Literal
 
 import anyio
 import anyio.to_thread
-from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.shared.exceptions import MCPDeprecationWarning
 from mcp.types import ClientCapabilities, SamplingCapability, SamplingMessage, TextContent
-from pydantic import Field
+from pydantic import BaseModel, Field
 
-from prompts import SUMMARIZE_SYSTEM
-from server.errors import tool_errors
-from server.models import (ADDS, READ, REMOVES, SUMMARIZES, BranchName, CompileResult, CompressOutcome, Format,
-                           Hash, IdempotencyKey, PendingId, PendingList, TractName)
-from server.pool import TractPool
+from server.models import (ADDS, READ, SUMMARIZES, Applied, BranchName, CompileResult, CompressOutcome, EventView,
+                           Format, IdempotencyKey, PendingId, PendingView, Rev, TractName)
 from server.tools import compile_result
 from tract_core.compression import resolve_summarizer
 from tract_core.errors import CompressionError
-from tract_core.models.audit import GCResult, OperationEvent
 from tract_core.models.compression import CompressResult, PendingCompression
+from tract_core.models.ids import short_id
 
 SAMPLING = ClientCapabilities(sampling=SamplingCapability())
 
@@ -67,117 +63,123 @@ def pick_summary_source(ctx: Context, mode: str, content) -> str:
         return "agent"
 
 
+# SUMMARIZE_SYSTEM's rules, short: the agent reads them in the result of every compress it writes
+AGENT_RULES = ("Third person, plain prose; keep every name, number, date, path, id, command, error, decision "
+               "and open task; drop filler; invent nothing; the summary text only.")
 NEXT_STEP = {
-    "agent": "Write one summary per entry of pending.prompts (follow system_prompt), then call "
-             "approve(id, summary=[...]) — or reject(id).",
-    "pending": "Review pending.summaries and pending.lost_facts, then approve(id) (optionally with "
-               "summary=... to correct it) or reject(id, reason=...).",
-    "applied": "Applied. undo_compression(event_id) puts the branch back.",
+    "agent": "Summarize each prompt (rules), then approve(id, summary=[...]) or reject(id).",
+    "pending": "Review summaries and lost_facts, then approve(id) (summary=... to correct) or reject(id).",
+    "applied": "Applied; undo_compression(event_id) puts the branch back.",
 }
 
 
-def register_compression_tools(mcp: MCPServer, pool: TractPool) -> None:
-    @mcp.tool(annotations=SUMMARIZES)
-    @tool_errors
+class PendingList(BaseModel):
+    """Oldest first."""
+
+    pending: list[CompressOutcome]
+
+
+def outcome(made, source: str | None) -> CompressOutcome:
+    sources = made.source_hashes
+    common = dict(source=source, range=f"{short_id(sources[0])}..{short_id(sources[-1])}" if sources else "",
+                  commits=len(sources), tokens=made.original_tokens)
+    if isinstance(made, CompressResult):
+        return CompressOutcome(event_id=short_id(made.event_id), next=NEXT_STEP["applied"], **common)
+    if made.needs_summary:
+        return CompressOutcome(id=short_id(made.id), prompts=made.prompts, rules=AGENT_RULES,
+                               next=NEXT_STEP["agent"], **common)
+    return CompressOutcome(id=short_id(made.id), summaries=made.summaries, summary_tokens=made.summary_tokens,
+                           lost_facts=made.lost_facts, next=NEXT_STEP["pending"], **common)
+
+
+def pending_outcome(p: PendingCompression) -> CompressOutcome:
+    """A stored pending compression: who wrote its summary is not kept, only whether one is missing."""
+    return outcome(p, "agent" if p.needs_summary else None)
+
+
+def applied(r: CompressResult) -> Applied:
+    return Applied(event_id=short_id(r.event_id), branch=r.branch, head=short_id(r.new_head),
+                   tokens_before=r.original_tokens, tokens_after=r.compressed_tokens, reapplied=len(r.reapplied))
+
+
+def register(ts) -> None:
+    pool = ts.pool
+
+    @ts.tool("Compress history", SUMMARIZES)
     async def compress(
             ctx: Context,
-            from_commit: Annotated[Hash | None, Field(description="First commit of the range (default: the "
-                                                                   "first commit)")] = None,
-            to_commit: Annotated[Hash | None, Field(description="Last commit of the range (default: HEAD)")] = None,
-            commits: Annotated[list[str] | None, Field(description="Or: consecutive commits to compress")] = None,
-            target_tokens: Annotated[int | None, Field(gt=0, description="Aim for summaries this long")] = None,
-            instructions: Annotated[str | None, Field(description="Extra instructions for the summary")] = None,
+            from_commit: Annotated[Rev | None, Field(description="First commit; default: the first")] = None,
+            to_commit: Annotated[Rev | None, Field(description="Last commit; default: HEAD")] = None,
+            commits: Annotated[list[str] | None, Field(description="Or: consecutive commits")] = None,
+            target_tokens: Annotated[int | None, Field(gt=0, description="Summary length to aim for")] = None,
+            instructions: Annotated[str | None, Field(description="For the summary writer")] = None,
             mode: Annotated[Literal["collaborative", "autonomous", "manual"], Field(
-                description="collaborative (default): a pending compression to approve; autonomous: "
-                            "apply at once; manual: apply with `content` as the summary")] = "collaborative",
-            content: Annotated[str | list[str] | None, Field(
-                description="manual mode: the summary (one per group if PINNED commits split the range)")] = None,
+                description="collaborative: pending until approved; autonomous: apply now; manual: apply "
+                            "`content` as the summary")] = "collaborative",
+            content: Annotated[str | list[str] | None, Field(description="manual: the summary (one per group)")] = None,
             branch: BranchName = None, tract: TractName = "default",
             idempotency_key: IdempotencyKey = None) -> CompressOutcome:
-        """Compress a range of the current branch (or `branch`) into summaries. Non-destructive: the sources stay in
-        the store, and nothing changes before approval in collaborative mode."""
+        """Replace old turns with a summary to free context; sources stay in the store."""
         source = pick_summary_source(ctx, mode, content)
         summarizer = sampling_summarizer(ctx, 2 * target_tokens if target_tokens else 2048) \
             if source == "sampling" else None
 
         def run() -> CompressOutcome:
             t = pool.with_summarizer(tract, summarizer)
-            made = t.compress(commits, from_commit=from_commit, to_commit=to_commit,
-                              target_tokens=target_tokens, instructions=instructions, mode=mode,
-                              content=content, deferred=source == "agent", branch=branch)
-            if isinstance(made, PendingCompression):
-                return CompressOutcome(summary_source=source, pending=made,
-                                       system_prompt=SUMMARIZE_SYSTEM if source == "agent" else None,
-                                       next_step=NEXT_STEP["agent" if source == "agent" else "pending"])
-            return CompressOutcome(summary_source=source, applied=made, next_step=NEXT_STEP["applied"])
+            return outcome(t.compress(commits, from_commit=from_commit, to_commit=to_commit,
+                                      target_tokens=target_tokens, instructions=instructions, mode=mode,
+                                      content=content, deferred=source == "agent", branch=branch), source)
 
         request = dict(from_commit=from_commit, to_commit=to_commit, commits=commits, mode=mode,
-                       target_tokens=target_tokens, instructions=instructions, content=content,
-                       branch=branch)
+                       target_tokens=target_tokens, instructions=instructions, content=content, branch=branch)
         await ctx.report_progress(0, 2, f"summarizing ({source})")
-        outcome = await anyio.to_thread.run_sync(
+        result = await anyio.to_thread.run_sync(
             lambda: pool.once(tract, idempotency_key, "compress", request, CompressOutcome, run))
         await ctx.report_progress(2, 2, "done")
-        return outcome
+        return result
 
-    @mcp.tool(annotations=READ)
-    @tool_errors
+    @ts.tool("Pending compressions", READ)
     def pending(tract: TractName = "default") -> PendingList:
-        """Compressions waiting for approval, with their summaries and the facts they lost."""
-        return PendingList(pending=pool.read(tract).pending_compressions())
+        """Compressions waiting for approve or reject, with summaries and lost facts."""
+        return PendingList(pending=[pending_outcome(p) for p in pool.read(tract).pending_compressions()])
 
-    @mcp.tool(annotations=ADDS)
-    @tool_errors
+    @ts.tool("Approve compression", ADDS)
     def approve(id: PendingId, summary: Annotated[str | list[str] | None, Field(
-                    description="Your (edited) summary, or one per group; required when you write it")] = None,
-                tract: TractName = "default", idempotency_key: IdempotencyKey = None) -> CompressResult:
-        """Apply a pending compression to its branch (commits made since are re-applied)."""
+                    description="Your summary (one per prompt); required when you write it")] = None,
+                tract: TractName = "default", idempotency_key: IdempotencyKey = None) -> Applied:
+        """Apply a pending compression (commits made since are re-applied)."""
         t = pool.read(tract)
-        return pool.once(tract, idempotency_key, "approve", dict(id=id, summary=summary), CompressResult,
-                         lambda: t.approve_compression(id, summaries=summary))
+        return pool.once(tract, idempotency_key, "approve", dict(id=id, summary=summary), Applied,
+                         lambda: applied(t.approve_compression(id, summaries=summary)))
 
-    @mcp.tool(annotations=ADDS)
-    @tool_errors
-    def reject(id: PendingId, reason: Annotated[str | None, Field(description="Why (kept in the store)")] = None,
+    @ts.tool("Reject compression", ADDS)
+    def reject(id: PendingId, reason: Annotated[str | None, Field(description="Why (kept)")] = None,
                tract: TractName = "default",
-               idempotency_key: IdempotencyKey = None) -> PendingCompression:
+               idempotency_key: IdempotencyKey = None) -> PendingView:
         """Drop a pending compression; the branch stays as it is."""
         t = pool.read(tract)
-        return pool.once(tract, idempotency_key, "reject", dict(id=id, reason=reason), PendingCompression,
-                         lambda: t.reject_compression(id, reason))
+        return pool.once(tract, idempotency_key, "reject", dict(id=id, reason=reason), PendingView,
+                         lambda: pending_view(t.reject_compression(id, reason)))
 
-    @mcp.tool(annotations=ADDS)
-    @tool_errors
-    def undo_compression(event_id: Annotated[str, Field(description="The event_id a compression returned")],
-                         tract: TractName = "default",
-                         idempotency_key: IdempotencyKey = None) -> OperationEvent:
-        """Put the branch back as it was before a compression, re-applying later commits."""
+    @ts.tool("Undo compression", ADDS)
+    def undo_compression(event_id: Annotated[str, Field(description="From approve or compress")],
+                         tract: TractName = "default", idempotency_key: IdempotencyKey = None) -> EventView:
+        """Put the branch back as before a compression, re-applying later commits."""
         t = pool.read(tract)
-        return pool.once(tract, idempotency_key, "undo_compression", dict(event_id=event_id),
-                         OperationEvent, lambda: t.undo_compression(event_id))
+        return pool.once(tract, idempotency_key, "undo_compression", dict(event_id=event_id), EventView,
+                         lambda: event_view(t.undo_compression(event_id)))
 
-    @mcp.tool(annotations=READ)
-    @tool_errors
-    def replay(record_id: Annotated[str, Field(description="The record_id a compile(record=true) returned")],
-               format: Format = "anthropic",
-               tract: TractName = "default") -> CompileResult:
-        """The exact context a `compile(record=true)` returned, byte for byte."""
+    @ts.tool("Replay context", READ)
+    def replay(record_id: Annotated[str, Field(description="From compile(record=true)")],
+               format: Format = "anthropic", tract: TractName = "default") -> CompileResult:
+        """The exact context a compile(record=true) returned, byte for byte."""
         ctx = pool.read(tract).replay(record_id)
-        return compile_result(ctx, format).model_copy(update={"record_id": record_id})
+        return compile_result(ctx, format).model_copy(update={"record_id": short_id(record_id)})
 
-    @mcp.tool(annotations=REMOVES)
-    @tool_errors
-    async def gc(ctx: Context,
-                 orphan_retention_days: Annotated[float, Field(ge=0, description="Keep unreachable commits "
-                                                                                 "this long")] = 7,
-                 archive_retention_days: Annotated[float | None, Field(
-                     ge=0, description="Also drop compression sources older than this")] = None,
-                 tract: TractName = "default", idempotency_key: IdempotencyKey = None) -> GCResult:
-        """Remove commits nothing reaches any more and blobs no commit uses."""
-        await ctx.report_progress(0, 1, "collecting garbage")
-        request = dict(orphan_retention_days=orphan_retention_days, archive_retention_days=archive_retention_days)
-        result = await anyio.to_thread.run_sync(lambda: pool.once(
-            tract, idempotency_key, "gc", request, GCResult,
-            lambda: pool.read(tract).gc(orphan_retention_days, archive_retention_days)))
-        await ctx.report_progress(1, 1, "done")
-        return result
+
+def pending_view(p: PendingCompression) -> PendingView:
+    return PendingView(id=short_id(p.id), status=p.status)
+
+
+def event_view(e) -> EventView:
+    return EventView(id=short_id(e.id), kind=e.kind, branch=e.branch, head=short_id(e.results[-1]) if e.results else None)

@@ -1,11 +1,13 @@
-"""Every error a client can cause becomes a `ToolError`: the client sees `is_error` and a message
-that says what to do; the server keeps serving."""
+"""Every error a client can cause becomes a `ToolError`: the client sees `is_error` and one short
+message, in the tools' own names, that says what to do; the server keeps serving."""
 
 from __future__ import annotations
 
 import functools
 import inspect
+import json
 import logging
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -16,32 +18,45 @@ from tract_core import TractError
 
 log = logging.getLogger("tract.server")
 F = TypeVar("F", bound=Callable[..., Any])
+MAX_CHARS = 260  # under 80 tokens even with hashes in it: an error must not cost more than the call did
+
+# the library's messages name Python methods; a client knows the tools
+TOOL_NAMES = {"pending_compressions": "pending", "approve_compression": "approve",
+              "reject_compression": "reject", "list_branches": "list_branches", "operations": "operations",
+              "log": "log", "merge": "merge", "commit": "commit", "compress": "compress", "status": "status",
+              "undo_compression": "undo_compression", "replay": "replay", "gc": "gc", "show": "show",
+              "search": "search", "delete_branch": "delete_branch", "tag": "tag", "branch": "branch"}
+_CALL = re.compile(r"\b(?:tract\.|t\.)?(\w+)\((?:[^()]*)\)")
+
+
+def compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def describe(err: ValidationError) -> str:
-    """One line per problem: `content.role: Input should be 'user' or 'assistant'`."""
+    """One short clause per problem: `content.role: Input should be 'user' or 'assistant'`."""
     parts = []
-    for e in err.errors()[:5]:
-        where = ".".join(str(p) for p in e["loc"]) or "arguments"
-        parts.append(f"{where}: {e['msg']}")
-    return "invalid arguments: " + "; ".join(parts)
+    for e in err.errors()[:3]:
+        where = ".".join(str(p) for p in e["loc"] if not str(p).startswith("function-")) or "arguments"
+        msg = e["msg"].removeprefix("Value error, ")
+        parts.append(msg if where == "arguments" else f"{where}: {msg}")
+    return shorten("invalid arguments: " + "; ".join(parts))
 
 
-MAX_MESSAGE = 600  # characters: an error quoting a 20 MB argument must not send it back
+def in_tool_names(text: str) -> str:
+    """`pending_compressions() lists them` → `pending lists them`."""
+    return _CALL.sub(lambda m: TOOL_NAMES.get(m.group(1), m.group(0)), text)
 
 
-def shorten(message: str, limit: int = MAX_MESSAGE) -> str:
-    """The start and the end of a long message (the end says what to do), the middle elided."""
-    if len(message) <= limit:
-        return message
-    half = (limit - 20) // 2
-    return f"{message[:half]} …({len(message) - 2 * half:,} characters)… {message[-half:]}"
+def shorten(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_CHARS else text[:MAX_CHARS - 1] + "…"
 
 
 def to_tool_error(err: Exception) -> ToolError:
     if isinstance(err, ValidationError):
-        return ToolError(shorten(describe(err)))
-    return ToolError(shorten(f"{type(err).__name__}: {err}"))
+        return ToolError(describe(err))
+    return ToolError(shorten(in_tool_names(str(err))))
 
 
 CLIENT_ERRORS = (TractError, ValidationError)

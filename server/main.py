@@ -52,6 +52,9 @@ def parser(prog: str = "tract-mcp") -> argparse.ArgumentParser:
                    help="also accept this browser Origin on sse/http (loopback origins always are)")
     p.add_argument("--allow-host", action="append", default=[], metavar="HOST:PORT",
                    help="also accept this Host header on sse/http (e.g. a name the server is reached by)")
+    p.add_argument("--tools", default="core", metavar="SET",
+                   help="toolsets to offer: core (default), all, or a comma-separated list of groups "
+                        "(history, compression, admin) and tool names")
     p.add_argument("--log-level", default="WARNING",
                    choices=["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], help="stderr log level")
     return p
@@ -117,13 +120,33 @@ def serve(args: argparse.Namespace) -> None:
     logging.basicConfig(stream=sys.stderr, level=args.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from server.app import build_server
-    from server.pool import TractPool
+    from server.opening import OpeningPool
 
+    def open_pool(run_inline: bool):
+        from server.pool import TractPool  # the library's storage: SQLAlchemy and the schema check
+
+        return TractPool.open(location, run_inline=run_inline, timeout=args.store_timeout,
+                              max_content_bytes=args.max_content_bytes)
+
+    if args.transport == "stdio" and sys.stdin.isatty():
+        print("tract-mcp speaks MCP on stdio: start it from an MCP client, e.g. "
+              "`claude mcp add tract -- tract-mcp --db PATH` (README: Connect an MCP client); Ctrl-C quits.",
+              file=sys.stderr)
     location = store_location(args)
-    pool = TractPool.open(location, run_inline=args.transport == "stdio", timeout=args.store_timeout,
-                          max_content_bytes=args.max_content_bytes)
     logging.getLogger("tract.server").info("store: %s", location)
-    mcp = build_server(pool, log_level=args.log_level)
+    if args.transport == "stdio":  # answer `initialize` while the store opens
+        pool = OpeningPool(lambda: open_pool(run_inline=True))
+    else:
+        pool = open_pool(run_inline=False)
+    try:
+        mcp = build_server(pool, log_level=args.log_level, tools=args.tools)
+    except ValueError as err:  # an unknown toolset
+        print(f"tract-mcp: {err}", file=sys.stderr)
+        sys.exit(2)
+    if isinstance(pool, OpeningPool):
+        pool.start()
+    else:
+        prefetch_tokenizer()
     try:
         if args.transport == "stdio":
             from server.stdio import run_stdio
@@ -144,6 +167,16 @@ def parse_args(argv: list[str] | None, prog: str = "tract-mcp") -> argparse.Name
     args = p.parse_args(argv)
     args.token = http_token(p, args)
     return args
+
+
+def prefetch_tokenizer() -> None:
+    """Load the tokenizer (~0.8 s) on a thread while the client connects, so the first commit does not
+    wait for it; `initialize` never does."""
+    import threading
+
+    from tract_core.tokens import load_encoding
+
+    threading.Thread(target=load_encoding, name="tokenizer", daemon=True).start()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,116 +1,202 @@
-"""The server's argument types and result models (the library's own models where they fit)."""
+"""The server's argument types and result models: lean, short hashes, one line per item.
+
+What a tool answers is read into the agent's own context, so results carry what the next step
+needs and no more; `show`, `log(full=true)` and `compile(dropped=true)` give the details.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from mcp.types import ToolAnnotations
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
-from tract_core.models.commit import BranchInfo, CommitInfo
-from tract_core.models.compiled import DroppedCommit
-from tract_core.models.compression import CompressResult, PendingCompression
-from tract_core.models.content import BuiltinContent
+from tract_core.models.commit import CommitInfo
+from tract_core.models.ids import short_id
 
-TractName = Annotated[str, Field(description="Which tract (one agent's context) to use; one server "
-                                             "holds many.", min_length=1, max_length=255)]
-BranchName = Annotated[str | None, Field(description="Branch to write on; default: the current branch.")]
-IdempotencyKey = Annotated[str | None, Field(
-    description="Retrying with the same key returns the first call's result and writes nothing more "
-                "(keys are kept 24 h).", max_length=255)]
-Hash = Annotated[str, Field(description="A commit hash, a unique prefix of one (4+ hex digits), or a "
-                                        "branch name.")]
-PRIORITY = ("skip: left out of compile; normal; pinned: kept under any budget and never compressed")
-Format = Annotated[Literal["anthropic", "openai"], Field(
-    description="anthropic: {system, messages} for the Messages API; openai: Chat Completions messages")]
-PendingId = Annotated[str, Field(description="The pending compression's id (pending.id from compress, or "
-                                             "from the pending tool)")]
+# --- arguments (descriptions short: each is paid in every conversation) ---
+# the schema a client sees is shorter than what the server checks (both pay off in every conversation)
+TractName = Annotated[str, Field(min_length=1, max_length=255), WithJsonSchema(
+    {"type": "string", "description": "Tract (agent context) name"})]
+BranchName = Annotated[str | None, Field(description="Default: current branch")]
+IdempotencyKey = Annotated[str | None, Field(max_length=255), WithJsonSchema(
+    {"type": "string", "description": "Retry key"})]
+Rev = Annotated[str, Field(description="Commit: hash prefix, branch[~N], HEAD~N")]
+# an object, or its JSON text: strict schema transforms (OpenAI strict mode) close every object, which
+# would leave a free-form one empty; the text form stays usable (the library parses it)
+JsonArg = dict[str, Any] | str
+PRIORITY = "skip: left out of compile; pinned: always kept, never compressed"
+PriorityName = Literal["skip", "normal", "pinned"]
+Format = Annotated[Literal["anthropic", "openai"], Field(description="Message format")]
+PendingId = Annotated[str, Field(description="Pending compression id (prefix ok)")]
 
 
+class ContentIn(BaseModel):
+    """A turn: `content_type` and that kind's fields (the tract's content registry checks them)."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra=lambda s: s.pop("description", None))
+
+    content_type: str = Field(description="dialogue(role,text) tool_io(tool_name,call_id,direction,arguments|result,"
+                                          "is_error) artifact(name,text) freeform(payload) instruction|reasoning|"
+                                          "output(text), or a registered kind")
+    role: Literal["user", "assistant"] | None = None
+    text: str | None = None
+    tool_name: str | None = None
+    call_id: str | None = None
+    direction: Literal["call", "result"] | None = None
+    arguments: JsonArg | None = None
+    result: Any = None
+    # is_error, name, payload, mime_type: allowed (extra), named in content_type's description
+
+    def plain(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
+
+
+# --- results ---
 class Committed(BaseModel):
-    """What `commit` answers: the new commit without its content (the agent has that already, and
-    echoing a large tool result would spend its context twice). `show` gives the content."""
+    """`hash` of one turn; `hashes` for `turns`, in order."""
 
-    hash: str
-    parents: list[str]
-    operation: str
-    edit_target: str | None = None
-    content_type: str | None = None
-    token_count: int = 0
-    priority: str
-    message: str | None = None
-    created_at: str
-    warnings: list[str] = Field(default_factory=list, description="What this commit leaves wrong, e.g. "
-                                "a tool result that answers no call (compile leaves it out).")
+    hash: str | None = None
+    hashes: list[str] | None = None
+    branch: str | None = None
+    tokens: int
+    warnings: list[str] | None = None  # what a commit leaves wrong, e.g. a result that answers no call
 
     @classmethod
-    def of(cls, info: CommitInfo) -> Committed:
-        return cls(hash=info.hash, parents=info.parents, operation=info.operation.value,
-                   edit_target=info.edit_target, content_type=info.content_type,
-                   token_count=info.token_count, priority=info.priority.value, message=info.message,
-                   created_at=info.created_at.isoformat(), warnings=info.warnings)
+    def of(cls, infos: CommitInfo | list[CommitInfo], branch: str | None = None, many: bool = False) -> Committed:
+        infos = [infos] if isinstance(infos, CommitInfo) else infos
+        tokens = sum(i.token_count for i in infos)
+        warnings = [w for i in infos for w in getattr(i, "warnings", None) or ()] or None
+        if many:
+            return cls(hashes=[short_id(i.hash) for i in infos], branch=branch, tokens=tokens, warnings=warnings)
+        return cls(hash=short_id(infos[0].hash), branch=branch, tokens=tokens, warnings=warnings)
 
 
-class OtherContent(BaseModel):
-    """Content of a kind registered on this tract: `content_type` plus that kind's fields."""
+class Lines(BaseModel):
+    """One line per item, newest first; `more`: pass as `before` for the next page."""
 
-    model_config = ConfigDict(extra="allow")
-
-    content_type: str
-
-
-Content = Annotated[Union[BuiltinContent, OtherContent], Field(
-    union_mode="left_to_right",
-    description="What to commit: an object with `content_type` (instruction, dialogue, tool_io, "
-                "reasoning, artifact, output, freeform, or a registered kind) and that kind's fields.")]
+    lines: list[str]
+    more: str | None = None
 
 
-class LogResult(BaseModel):
-    commits: list[CommitInfo] = Field(description="Newest first.")
+class CommitView(BaseModel):
+    hash: str
+    kind: str | None = None
+    content: Any = None
+    tokens: int = 0
+    priority: str | None = None
+    parents: list[str] = Field(default_factory=list)
+    edit_of: str | None = None
+    message: str | None = None
+    metadata: dict[str, Any] | None = None
+    tags: list[str] | None = None
+    at: str
+
+    @classmethod
+    def of(cls, c: CommitInfo) -> CommitView:
+        content = c.content.model_dump(mode="json") if hasattr(c.content, "model_dump") else c.content
+        return cls(hash=short_id(c.hash), kind=c.content_type or c.operation.value, content=content,
+                   tokens=c.token_count, priority=None if c.priority.value == "normal" else c.priority.value,
+                   parents=[short_id(p) for p in c.parents], edit_of=short_id(c.edit_target),
+                   message=c.message, metadata=c.metadata or None, tags=getattr(c, "tags", None) or None,
+                   at=c.created_at.isoformat(timespec="seconds"))
 
 
-class BranchList(BaseModel):
-    branches: list[BranchInfo]
+class Commits(BaseModel):
+    commits: list[CommitView]
+    more: str | None = None
 
 
-class HeadResult(BaseModel):
-    """Where HEAD (or the branch) points after the operation."""
+class StatusView(BaseModel):
+    branch: str | None = None
+    head: str | None = None
+    detached: bool | None = None
+    commits: int
+    tokens: int
+    pending: int | None = None
 
-    head: str | None
+
+class Head(BaseModel):
+    head: str | None = None
+    branch: str | None = None
+
+
+class MergeView(BaseModel):
+    kind: Literal["fast_forward", "merged", "up_to_date"]
+    head: str | None = None
+
+
+class Annotation(BaseModel):
+    hash: str
+    priority: str
 
 
 class CompileResult(BaseModel):
-    """A compiled context in the requested API format, ready to send to a model."""
+    """The context ready to send; `dropped`: turns left out (a count; the list with dropped=true)."""
 
-    format: Literal["anthropic", "openai"]
-    system: str | None = Field(None, description="The system prompt (anthropic format only).")
+    system: str | None = None
     messages: list[dict[str, Any]]
-    token_count: int
-    head: str | None
-    commit_hashes: list[str]
-    dropped: list[DroppedCommit] = Field(default_factory=list, description="Commits left out, each with why: "
-                                         "budget, skip, unanswered_call or result_without_call.")
-    renamed_call_ids: dict[str, str] = Field(default_factory=dict, description="Rendered tool-call id -> "
-                                             "the stored one, for ids a conversation reused.")
-    record_id: str | None = Field(None, description="With record=true: pass to replay() later.")
+    tokens: int
+    head: str | None = None
+    commits: int
+    dropped: int | list[str] = 0  # with dropped=true: "<hash> <reason>" (budget, skip, unanswered_call, …)
+    renamed_call_ids: dict[str, str] | None = None  # rendered tool-call id -> stored one, when ids were reused
+    record_id: str | None = None
 
 
 class CompressOutcome(BaseModel):
-    """What `compress` did, and who wrote (or must write) the summary."""
+    """A pending compression (`id`), or an applied one (`event_id`). Agent-written: answer `prompts`
+    following `rules`, then approve(id, summary=[...])."""
 
-    summary_source: Literal["sampling", "anthropic", "agent", "manual"] = Field(
-        description="sampling: the client's model; anthropic: ANTHROPIC_API_KEY; agent: you write it "
-                    "(answer `prompts` following `system_prompt`, then approve(id, summary=…)); "
-                    "manual: the content you gave.")
-    pending: PendingCompression | None = Field(None, description="Set in collaborative mode: review, "
-                                                                  "then approve or reject.")
-    applied: CompressResult | None = Field(None, description="Set when the compression was applied.")
-    system_prompt: str | None = Field(None, description="For agent-written summaries: how to write them.")
-    next_step: str
+    id: str | None = None
+    event_id: str | None = None
+    source: Literal["sampling", "anthropic", "agent", "manual"] | None = None  # who wrote it (pending: not kept)
+    range: str
+    commits: int
+    tokens: int
+    prompts: list[str] | None = None
+    rules: str | None = None
+    summaries: list[str | None] | None = None
+    summary_tokens: int | None = None
+    lost_facts: list[str] | None = None
+    next: str
 
 
-class PendingList(BaseModel):
-    pending: list[PendingCompression] = Field(description="Oldest first, each with its lost_facts.")
+class Applied(BaseModel):
+    """A compression applied: undo_compression(event_id) puts the branch back."""
+
+    event_id: str
+    branch: str
+    head: str
+    tokens_before: int
+    tokens_after: int
+    reapplied: int = 0
+
+
+class EventView(BaseModel):
+    id: str
+    kind: str
+    branch: str | None = None
+    head: str | None = None
+
+
+class PendingView(BaseModel):
+    id: str
+    status: str
+
+
+class GCView(BaseModel):
+    commits_removed: int
+    blobs_removed: int
+    tokens_freed: int
+    records_removed: int = 0
+    event_id: str | None = None
+
+
+class BranchView(BaseModel):
+    name: str
+    head: str | None = None
+    current: bool | None = None
 
 
 # Hints for clients (e.g. to run read-only tools without asking). Nothing tract does is lost before

@@ -4,7 +4,7 @@ their own summaries."""
 from __future__ import annotations
 
 import inspect
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from mcp.server import MCPServer
 from mcp.shared.exceptions import MCPError
@@ -15,8 +15,10 @@ from pydantic import Field
 
 from prompts import SUMMARIZE_SYSTEM, build_summarize_prompt
 from prompts.review import COMPRESS_REVIEW
-from server.pool import TractPool
 from tract_core import TractError
+
+if TYPE_CHECKING:
+    from server.pool import TractPool
 
 
 Tract = Annotated[str, Field(description="Which tract (one agent's context); default: default")]
@@ -35,7 +37,7 @@ def register_prompts(mcp: MCPServer, pool: TractPool) -> None:
         messages: list[Message] = [UserMessage(COMPRESS_REVIEW.replace("{tract}", tract))]
         if id:
             try:
-                found = [p for p in pool.read(tract).pending_compressions() if p.id == id]
+                found = [p for p in pool.read(tract).pending_compressions() if p.id.startswith(id)]  # short ids too
             except TractError as err:
                 raise MCPError(INVALID_PARAMS, str(err)) from err
             if not found:

@@ -42,3 +42,28 @@ def test_token_count_is_stored_with_the_commit(mem):
     c = mem.user("one two three")
     assert c.token_count == 3
     assert mem.show(c.hash).token_count == 3
+
+
+def test_the_encoding_loads_from_several_threads_at_once(tmp_path, monkeypatch):
+    """tract-mcp loads the tokenizer on a thread while the first commit may ask for it too."""
+    import threading
+
+    from tract_core import tokens
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    tokens._load_encoding.cache_clear()
+    errors, loaded = [], []
+
+    def load():
+        try:
+            loaded.append(tokens.load_encoding("o200k_base"))
+        except Exception as err:  # what a race would raise (a seed file renamed twice)
+            errors.append(err)
+
+    threads = [threading.Thread(target=load) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len({id(e) for e in loaded}) == 1
+    assert len(list((tmp_path / "tract-mcp" / "tiktoken").iterdir())) == 1

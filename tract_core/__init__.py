@@ -11,10 +11,8 @@ from tract_core.models.audit import GCResult, OperationEvent, ReorderWarning
 from tract_core.models.compression import CompressResult, PendingCompression
 from tract_core.models.compiled import DroppedCommit, Omission
 from tract_core.tokens import TiktokenCounter, TokenCounter
-from tract_core.tract import Tract
 from tract_core.models.ids import short_id
 from tract_core.models.commit import BranchHead, SearchHit, TractSummary
-from tract_core.operations.tracts import list_tracts
 from tract_core.models.content import Settings, Tools, ToolSpec
 
 __all__ = [
@@ -31,3 +29,19 @@ __all__ = [
 from tract_core.models.check import CheckProblem, CheckReport  # noqa: E402 - what Tract.check() returns
 
 __all__ += ["CheckProblem", "CheckReport"]
+
+
+# The facade and what touches the store load on first use (`from tract_core import Tract` works as
+# ever): importing the models, errors and counters stays free of SQLAlchemy, so the MCP server
+# answers `initialize` while the store opens.
+_LAZY = {"Tract": "tract_core.tract", "list_tracts": "tract_core.operations.tracts"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'tract_core' has no attribute {name!r}")

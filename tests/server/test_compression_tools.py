@@ -40,17 +40,16 @@ async def test_without_sampling_or_key_the_agent_writes_the_summary(server):
         result = await c.call_tool("compress", {"from_commit": a, "to_commit": b},
                                    progress_callback=on_progress)
         made = result.structured_content
-        assert made["summary_source"] == "agent" and made["applied"] is None
-        assert "third person" in made["system_prompt"]
-        assert "Population of Lyon?" in made["pending"]["prompts"][0]
+        assert made["source"] == "agent" and "event_id" not in made and "lost_facts" not in made
+        assert "third person" in made["rules"].lower() and made["range"] == f"{a}..{b}"
+        assert "Population of Lyon?" in made["prompts"][0]
         assert progress[0][:2] == (0, 2) and progress[-1][:2] == (2, 2)
         listed = (await call(c, "pending"))["pending"]
-        assert [p["id"] for p in listed] == [made["pending"]["id"]]
-        assert "https://insee.fr/lyon" in listed[0]["lost_facts"]
-        assert (await call(c, "status"))["pending_compressions"] == 1
-        assert "summar" in (await fails(c, "approve", id=made["pending"]["id"])).lower()
-        applied = await call(c, "approve", id=made["pending"]["id"], summary=SUMMARY)
-        assert applied["source_hashes"] == [a, b]
+        assert [p["id"] for p in listed] == [made["id"]]
+        assert (await call(c, "status"))["pending"] == 1
+        assert "summar" in (await fails(c, "approve", id=made["id"])).lower()
+        applied = await call(c, "approve", id=made["id"], summary=SUMMARY)
+        assert applied["event_id"] and applied["branch"] == "main" and applied["tokens_before"] == 8
         compiled = await call(c, "compile", format="openai")
         assert [m["role"] for m in compiled["messages"]] == ["system", "user"]
         assert SUMMARY in compiled["messages"][1]["content"]
@@ -76,13 +75,13 @@ async def test_with_sampling_the_clients_model_writes_it(server):
         result = await c.call_tool("compress", {"from_commit": a, "to_commit": b},
                                    progress_callback=on_progress)
         made = result.structured_content
-        assert made["summary_source"] == "sampling" and progress == [0, 1, 2]
-        assert made["pending"]["summaries"] == [SUMMARY]
+        assert made["source"] == "sampling" and progress == [0, 1, 2]
+        assert made["summaries"] == [SUMMARY] and "https://insee.fr/lyon" in made["lost_facts"]
         assert "third person" in asked[0].system_prompt
         assert "Population of Lyon?" in asked[0].messages[0].content.text
-        await call(c, "approve", id=made["pending"]["id"])
+        await call(c, "approve", id=made["id"])
         auto = await call(c, "compress", mode="autonomous", target_tokens=50)
-        assert auto["summary_source"] == "sampling" and auto["applied"]["new_head"]
+        assert auto["source"] == "sampling" and auto["event_id"]
 
 
 async def test_with_an_api_key_claude_writes_it(server, monkeypatch):
@@ -91,7 +90,7 @@ async def test_with_an_api_key_claude_writes_it(server, monkeypatch):
     async with Client(server) as c:
         a, b = await three_turns(c)
         made = await call(c, "compress", commits=[a, b])
-        assert made["summary_source"] == "anthropic" and made["pending"]["summaries"] == [SUMMARY]
+        assert made["source"] == "anthropic" and made["summaries"] == [SUMMARY]
 
 
 async def test_manual_reject_replay_gc_and_errors(server):
@@ -99,13 +98,13 @@ async def test_manual_reject_replay_gc_and_errors(server):
         a, b = await three_turns(c)
         assert "ANTHROPIC_API_KEY" in await fails(c, "compress", mode="autonomous")
         seen = await call(c, "compile", record=True)
-        proposal = (await call(c, "compress", from_commit=a, to_commit=b))["pending"]
+        proposal = await call(c, "compress", from_commit=a, to_commit=b)
         rejected = await call(c, "reject", id=proposal["id"], reason="keep it verbatim")
         assert rejected["status"] == "rejected"
         assert "already rejected" in await fails(c, "approve", id=proposal["id"], summary="x")
         assert "no pending" in (await fails(c, "approve", id="nope", summary="x")).lower()
         manual = await call(c, "compress", mode="manual", content=SUMMARY, from_commit=a, to_commit=b)
-        assert manual["summary_source"] == "manual" and manual["applied"]["source_hashes"] == [a, b]
+        assert manual["source"] == "manual" and manual["range"] == f"{a}..{b}" and manual["event_id"]
         again = await call(c, "replay", record_id=seen["record_id"])
         assert again["messages"] == seen["messages"] and again["record_id"] == seen["record_id"]
         assert await fails(c, "replay", record_id="unknown")
@@ -116,23 +115,23 @@ async def test_manual_reject_replay_gc_and_errors(server):
             progress.append((done, total))
 
         collected = await c.call_tool("gc", {"orphan_retention_days": 0}, progress_callback=on_progress)
-        assert collected.structured_content["duration_seconds"] >= 0 and progress == [(0, 1), (1, 1)]
+        assert collected.structured_content["commits_removed"] >= 0 and progress == [(0, 1), (1, 1)]
         assert "greater than" in await fails(c, "gc", orphan_retention_days=-1)
 
 
 async def test_compress_then_restart_then_approve(sqlite_url):
     pool = TractPool.open(sqlite_url, counter=WordCounter())
-    async with Client(build_server(pool)) as c:
+    async with Client(build_server(pool, tools="all")) as c:
         a, b = await three_turns(c)
         made = await call(c, "compress", from_commit=a, to_commit=b, idempotency_key="squash-1")
         assert (await call(c, "compress", from_commit=a, to_commit=b,
-                           idempotency_key="squash-1"))["pending"]["id"] == made["pending"]["id"]
+                           idempotency_key="squash-1"))["id"] == made["id"]
     pool.close()
     pool = TractPool.open(sqlite_url, counter=WordCounter())
-    async with Client(build_server(pool)) as c:
+    async with Client(build_server(pool, tools="all")) as c:
         assert len((await call(c, "pending"))["pending"]) == 1
-        done = await call(c, "approve", id=made["pending"]["id"], summary=SUMMARY, idempotency_key="ok-1")
-        assert (await call(c, "approve", id=made["pending"]["id"], summary=SUMMARY,
+        done = await call(c, "approve", id=made["id"], summary=SUMMARY, idempotency_key="ok-1")
+        assert (await call(c, "approve", id=made["id"], summary=SUMMARY,
                            idempotency_key="ok-1"))["event_id"] == done["event_id"]
     pool.close()
 
@@ -140,11 +139,11 @@ async def test_compress_then_restart_then_approve(sqlite_url):
 async def test_approving_a_compression_whose_range_left_the_branch_fails_clearly(server):
     async with Client(server) as c:
         a, b = await three_turns(c)
-        proposal = (await call(c, "compress", from_commit=a, to_commit=b))["pending"]
-        first = (await call(c, "log"))["commits"][-1]["hash"]
+        proposal = await call(c, "compress", from_commit=a, to_commit=b)
+        first = (await call(c, "log"))["lines"][-1].split()[0]
         await call(c, "reset", target=first, mode="hard")
         message = await fails(c, "approve", id=proposal["id"], summary=SUMMARY)
-        assert "StaleCompressionError" in message and "no longer" in message
+        assert "no longer" in message and "Error" not in message.removeprefix("Error executing tool approve")
         assert (await call(c, "status"))["head"] == first
 
 

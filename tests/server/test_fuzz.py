@@ -88,7 +88,7 @@ def test_malformed_arguments_never_break_the_server(session):
     one_call()
     status = portal.call(client.call_tool, "status", {})
     assert not status.is_error
-    assert portal.call(client.call_tool, "show", {"hash": seeded[0]}).structured_content["hash"] == seeded[0]
+    assert seeded[0].startswith(portal.call(client.call_tool, "show", {"hash": seeded[0]}).structured_content["hash"])
 
 
 HUGE = "x" * (20 << 20)  # 20 MB

@@ -34,9 +34,11 @@ def launch(command: str, args: list[str], home: Path) -> StdioServerParameters:
 async def test_claude_desktop_entry(tmp_path):
     config = json.loads(next(b for b in blocks("json") if "mcpServers" in b))
     entry = config["mcpServers"]["tract"]
-    async with Client(launch(entry["command"], entry["args"], tmp_path)) as c:
+    assert entry["args"][0] == "--db"  # Claude Desktop does not pass XDG_* through: the store is named
+    args = [a.replace("/home/me", str(tmp_path)) for a in entry["args"]]
+    async with Client(launch(entry["command"], args, tmp_path)) as c:
         await call(c, "commit", content=user("from Claude Desktop"))
-        assert (await call(c, "status"))["commit_count"] == 1
+        assert (await call(c, "status"))["commits"] == 1
     assert (tmp_path / ".local" / "share" / "tract-mcp" / "tract.db").exists()
 
 
@@ -44,8 +46,10 @@ async def test_claude_code_line(tmp_path):
     line = next(b.strip() for b in blocks("bash") if b.strip().startswith("claude mcp add"))
     words = shlex.split(line)
     assert words[:4] == ["claude", "mcp", "add", "tract"] and words[4] == "--"
+    assert "--db" in words
     async with Client(launch(words[5], words[6:], tmp_path)) as c:
         assert (await call(c, "status"))["branch"] == "main"
+    assert (tmp_path / ".local" / "share" / "tract-mcp" / "tract.db").exists()
 
 
 def test_help_shows_the_default_store_and_python_m_server_works(tmp_path):

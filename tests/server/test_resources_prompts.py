@@ -25,12 +25,12 @@ async def test_resources_show_compiled_log_commit_and_pending(server):
 
         compiled = await read("tract://agent-1/compiled")
         assert compiled["messages"][0]["content"][0]["text"] == "Population of Lyon?"
-        assert [x["hash"] for x in await read("tract://agent-1/log")] == [b["hash"], a["hash"]]
+        assert [x.split()[0] for x in await read("tract://agent-1/log")] == [b["hash"], a["hash"]]
         assert (await read(f"tract://agent-1/commits/{a['hash'][:10]}"))["hash"] == a["hash"]
         assert await read("tract://agent-1/pending") == []
         made = await call(c, "compress", tract="agent-1")
         pending = await read("tract://agent-1/pending")
-        assert pending[0]["id"] == made["pending"]["id"] and "/srv/data/g.csv" in pending[0]["lost_facts"]
+        assert pending[0]["id"] == made["id"] and "/srv/data/g.csv" in pending[0]["prompts"][0]
         with pytest.raises(MCPError, match="no commit matches"):
             await c.read_resource("tract://agent-1/commits/abcdef12")
 
@@ -42,8 +42,8 @@ async def test_prompts_review_and_summarize(server):
         general = await c.get_prompt("compress-review", {})
         assert "lost_facts" in general.messages[0].content.text
         made = await call(c, "compress")
-        review = await c.get_prompt("compress-review", {"id": made["pending"]["id"]})
-        assert made["pending"]["id"] in review.messages[1].content.text
+        review = await c.get_prompt("compress-review", {"id": made["id"]})
+        assert made["id"] in review.messages[1].content.text
         with pytest.raises(MCPError, match="no pending compression"):
             await c.get_prompt("compress-review", {"id": "nope"})
         filled = await c.get_prompt("summarize", {"commits": a["hash"], "target_tokens": "50"})

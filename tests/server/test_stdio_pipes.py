@@ -24,12 +24,12 @@ pytestmark = pytest.mark.anyio
 async def test_commit_run_inline_behaves_as_on_a_thread(sqlite_url):
     pool = TractPool.open(sqlite_url, run_inline=True, counter=WordCounter())
     try:
-        async with Client(build_server(pool), raise_exceptions=True) as c:
+        async with Client(build_server(pool, tools="all"), raise_exceptions=True) as c:
             made = await call(c, "commit", content=user("inline"), idempotency_key="k1")
             again = await call(c, "commit", content=user("inline"), idempotency_key="k1")
             assert again["hash"] == made["hash"]  # the retried write happened once
             assert "edit_target" in await fails(c, "commit", content=user("x"), operation="edit")
-            assert (await call(c, "status"))["commit_count"] == 1
+            assert (await call(c, "status"))["commits"] == 1
     finally:
         pool.close()
 

@@ -61,7 +61,7 @@ async def test_stdio_subprocess_serves_and_logs_only_to_stderr(tmp_path):
         assert (await call(c, "show", hash=made["hash"]))["content"]["text"] == "over stdio"
         result = await c.call_tool("show", {"hash": "0000aaaa"})  # an error does not end the session
         assert result.is_error
-        assert (await call(c, "status"))["commit_count"] == 1
+        assert (await call(c, "status"))["commits"] == 1
     # with no --db, the store is created in the user's data directory
     assert (tmp_path / "data" / "tract-mcp" / "tract.db").exists()
 
@@ -71,7 +71,7 @@ async def test_streamable_http_with_token(tmp_path):
         auth = httpx2.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"})
         async with Client(streamable_http_client(f"{base}/mcp", http_client=auth)) as c:
             await call(c, "commit", content=user("over http"))
-            assert (await call(c, "status"))["commit_count"] == 1
+            assert (await call(c, "status"))["commits"] == 1
         async with httpx2.AsyncClient() as raw:
             init = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
             headers = {"Accept": "application/json, text/event-stream"}
@@ -99,7 +99,7 @@ async def test_http_refuses_a_request_over_the_limit_and_the_content_limit_appli
 async def test_streamable_http_rejects_a_foreign_origin_without_token(tmp_path):
     with serving("http", str(tmp_path / "t.db"), "--allow-origin", "https://app.example") as base:
         async with Client(f"{base}/mcp") as c:
-            assert (await call(c, "status"))["commit_count"] == 0
+            assert (await call(c, "status"))["commits"] == 0
         async with httpx2.AsyncClient() as raw:
             headers = {"Accept": "application/json, text/event-stream", "Origin": "http://evil.example"}
             resp = await raw.post(f"{base}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
@@ -121,7 +121,7 @@ async def test_sse_with_token_origin_and_401(tmp_path):
         async with Client(sse_client(f"{base}/sse", headers={"Authorization": f"Bearer {TOKEN}"}),
                           mode="legacy") as c:
             await call(c, "commit", content=user("over sse"))
-            assert (await call(c, "log"))["commits"][0]["content"]["text"] == "over sse"
+            assert (await call(c, "log"))["lines"][0].endswith("user: over sse")
         async with httpx2.AsyncClient() as raw:
             assert (await raw.get(f"{base}/sse")).status_code == 401
             evil = {"Authorization": f"Bearer {TOKEN}", "Origin": "http://evil.example"}
@@ -176,3 +176,19 @@ async def test_the_bearer_scheme_is_case_insensitive_the_token_is_not():
     assert await status(f"Bearer {TOKEN.upper()}x".encode()) == 401
     assert await status(b"Basic " + TOKEN.encode()) == 401
     assert await status(f"Bearer{TOKEN}".encode()) == 401
+
+
+def test_on_a_terminal_it_says_it_speaks_mcp_on_stdio(tmp_path):
+    import pty
+
+    primary, secondary = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "server", "--db", str(tmp_path / "t.db")], stdin=secondary,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stderr.readline()
+    finally:
+        proc.kill()
+        proc.wait()
+        os.close(primary)
+        os.close(secondary)
+    assert "speaks MCP on stdio" in line and "--db" in line

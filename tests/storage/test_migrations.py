@@ -155,6 +155,34 @@ def test_a_store_from_before_search_is_indexed_by_the_upgrade(store_url):
         assert [h.hash for h in t.search("indexed")] == [new.hash]
 
 
+def test_the_revisions_read_without_alembic_are_alembics_own():
+    """Opening a current store reads the migration files' revisions by pattern, not through alembic
+    (start-up time); they must be exactly what alembic itself finds."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from tract_core.storage.engine import MIGRATIONS, known_revisions
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    scripts = ScriptDirectory.from_config(cfg)
+    assert head_revision() == scripts.get_current_head()
+    assert known_revisions() == {r.revision for r in scripts.walk_revisions()}
+
+
+def test_opening_a_current_store_does_not_import_alembic(tmp_path):
+    import subprocess
+    import sys
+
+    Store(str(tmp_path / "t.db")).close()
+    code = ("import sys; from tract_core.storage import Store; Store(sys.argv[1]).close(); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'jsonschema') "
+            "or m.startswith('sqlalchemy.dialects.postgresql')))")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "t.db")], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
+
+
 def test_the_search_upgrade_indexes_every_blob_past_its_first_batch(store_url):
     """The upgrade reads blobs 500 at a time: a store of more than two batches is indexed whole."""
     old = Store(store_url, migrate_to="0007")

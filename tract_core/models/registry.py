@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from typing import Any, Literal, get_args
 
-import jsonschema
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from tract_core.errors import ContentValidationError, UnknownContentTypeError
@@ -97,6 +96,8 @@ class ContentRegistry:
             raise ContentValidationError(f"invalid {name} content: field {field!r}: {msg}",
                                          field=field) from None
         if name in self._schemas:
+            import jsonschema  # only registered kinds need it (start-up time)
+
             try:
                 jsonschema.validate(content, self._schemas[name])
             except jsonschema.ValidationError as err:

@@ -14,7 +14,6 @@ from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import (Engine, and_, bindparam, delete, func, insert, literal, literal_column, select, true,
                         update)
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from tract_core.errors import StorageError, StoreBusyError, TractError
@@ -231,13 +230,13 @@ class Txn:
             self.conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITERS_LOCK}, hashtext(current_schema()))")
 
     def _insert_ignore(self, table):
-        ins = (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)
+        ins = dialect_insert(self.dialect)(table)
         return ins.on_conflict_do_nothing()
 
     def _upsert(self, table, keys: dict, values: dict) -> None:
         """Insert, or overwrite `values` of the row with `keys`, in one statement: a read-then-insert
         lets two PostgreSQL writers both insert (unique violation)."""
-        ins = (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)
+        ins = dialect_insert(self.dialect)(table)
         self.conn.execute(ins.values(**keys, **values).on_conflict_do_update(
             index_elements=list(keys), set_=values))
 
@@ -538,3 +537,13 @@ class Txn:
             q = q.limit(limit)
         return [EventRow(r.id, r.kind, r.branch, r.params, r.sources, r.results, r.created_us)
                 for r in self.conn.execute(q)]
+
+
+def dialect_insert(dialect: str):
+    """The dialect's INSERT (with ON CONFLICT), imported on first use: the PostgreSQL dialect costs
+    ~0.3 s of start-up that a SQLite store never needs."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
