@@ -49,8 +49,12 @@ def in_tool_names(text: str) -> str:
 
 
 def shorten(text: str) -> str:
+    """At most MAX_CHARS: the start (what failed) and the end (what to do), the middle elided."""
     text = " ".join(text.split())
-    return text if len(text) <= MAX_CHARS else text[:MAX_CHARS - 1] + "…"
+    if len(text) <= MAX_CHARS:
+        return text
+    head = MAX_CHARS // 3
+    return text[:head] + "…" + text[len(text) - (MAX_CHARS - head - 1):]
 
 
 def to_tool_error(err: Exception) -> ToolError:

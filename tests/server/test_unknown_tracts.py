@@ -51,8 +51,8 @@ async def test_resources_and_prompts_refuse_an_unknown_tract(pool, server):
 async def test_the_default_tract_reads_as_empty_before_its_first_commit(pool, server):
     async with Client(server) as c:
         status = await call(c, "status")
-        assert (status["branch"], status["commit_count"]) == ("main", 0)
-        assert (await call(c, "log"))["commits"] == []
+        assert (status["branch"], status["commits"]) == ("main", 0)
+        assert (await call(c, "log"))["lines"] == []
     assert tracts(pool) == []
 
 
@@ -64,7 +64,7 @@ async def test_a_failed_first_write_leaves_no_tract(pool, server):
         await fails(c, "branch", name="..bad", tract="fresh")
         assert "no tract 'fresh'" in await fails(c, "status", tract="fresh")
         await call(c, "commit", content=user("x"), tract="fresh", idempotency_key="k")
-        assert (await call(c, "status", tract="fresh"))["commit_count"] == 1
+        assert (await call(c, "status", tract="fresh"))["commits"] == 1
     assert tracts(pool) == ["fresh"]
 
 
@@ -87,7 +87,7 @@ async def test_thousands_of_names_keep_a_bounded_number_of_tracts_open(sqlite_ur
             assert len(pool.open_tracts()) <= 8
             assert pool.open_tracts()[-1] == "agent-39"
             # an evicted tract reopens from the store as it was
-            assert (await call(c, "log", tract="agent-0"))["commits"][0]["content"]["text"] == "turn 0"
+            assert (await call(c, "log", tract="agent-0", full=True))["commits"][0]["content"]["text"] == "turn 0"
         assert len(tracts(pool)) == 40
     finally:
         pool.close()
