@@ -65,7 +65,7 @@ def cmd_pending(t: Tract, a) -> None:
         print("no pending compressions")
     for p in items:
         print(f"{p.id}  {len(p.source_hashes)} commits, {p.original_tokens} -> {p.summary_tokens} tokens, "
-              f"lost facts: {', '.join(p.lost_facts) or 'none'}")
+              f"lost facts: {', '.join(f.text for f in p.lost_facts) or 'none'}")
         for s in p.summaries:
             print(f"    {s if s is not None else '(summary to be written)'}")
 

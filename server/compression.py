@@ -130,11 +130,14 @@ def register_compression_tools(mcp: MCPServer, pool: TractPool) -> None:
     @tool_errors
     def approve(id: PendingId, summary: Annotated[str | list[str] | None, Field(
                     description="Your (edited) summary, or one per group; required when you write it")] = None,
+                force: Annotated[bool, Field(description="Apply even if the summary drops must-keep facts "
+                                                         "of IMPORTANT commits (recorded)")] = False,
                 tract: TractName = "default", idempotency_key: IdempotencyKey = None) -> CompressResult:
-        """Apply a pending compression to its branch (commits made since are re-applied)."""
+        """Apply a pending compression to its branch (commits made since are re-applied). Refused when the
+        summary drops must-keep facts (pending.must_keep_lost) unless force."""
         t = pool.get(tract)
-        return pool.once(tract, idempotency_key, "approve", dict(id=id, summary=summary), CompressResult,
-                         lambda: t.approve_compression(id, summaries=summary))
+        return pool.once(tract, idempotency_key, "approve", dict(id=id, summary=summary, force=force),
+                         CompressResult, lambda: t.approve_compression(id, summaries=summary, force=force))
 
     @mcp.tool(annotations=ADDS)
     @tool_errors

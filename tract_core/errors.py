@@ -103,3 +103,11 @@ class IdempotencyKeyError(TractError):
 class WriteConflictError(RefConflictError, StorageError):
     """A concurrent writer's transaction collided with ours (on PostgreSQL: a serialization failure,
     deadlock or unique violation); nothing was written and the call can simply be repeated."""
+
+
+class FactsLostError(CompressionError):
+    """A summary leaves out must-keep facts of IMPORTANT commits; `facts` lists them."""
+
+    def __init__(self, message: str, facts: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.facts = list(facts or [])

@@ -17,6 +17,7 @@ from tract_core.models.audit import GCResult, OperationEvent, ReorderWarning
 from tract_core.models.compression import CompressResult, PendingCompression
 from tract_core.operations import audit, branches, committing, compress as compression, inspect
 from tract_core.operations import gc as collect
+from tract_core.operations import must_keep as must_keep_facts
 from tract_core.operations import records, reorder
 from tract_core.operations.undo import undo_compression as undo_event
 from tract_core.storage import pending as pending_q
@@ -134,12 +135,19 @@ class Tract:
                             "direction": "result", "result": result, "is_error": is_error}, **kw)
 
     def annotate(self, hash: str, priority: str | Priority, reason: str | None = None,
-                 branch: str | None = None) -> CommitInfo:
+                 branch: str | None = None, must_keep: list | None = None) -> CommitInfo:
         """Set a commit's priority (append-only: the latest annotation wins). The annotation is
         recorded as made on the current branch (or `branch`), which merge uses to report a SKIP on
-        one side of what the other side EDITed."""
+        one side of what the other side EDITed.
+
+        `must_keep` (IMPORTANT only): facts any summary of the commit must state, as strings or
+        compiled regular expressions; without it, the facts found in the commit must be kept."""
         prio = parse_enum(Priority, priority, "priority")
         committing.check_text(reason, "reason")
+        if must_keep is not None:
+            if prio is not Priority.IMPORTANT:
+                raise InvalidOperationError("must_keep goes with priority 'important'")
+            must_keep_facts.specs_of(must_keep)
         with self._lock, self.store.write() as tx:
             view = RefView.read(tx, self.tract_id)
             full = resolve(tx, self.tract_id, hash, view)
@@ -150,6 +158,8 @@ class Tract:
             if branch is not None:
                 view.branch_head(branch)  # raises BranchNotFoundError
             tx.add_annotation(self.tract_id, target, prio.value, reason, branch or view.branch)
+            if must_keep is not None:
+                must_keep_facts.save(tx, self.tract_id, target, must_keep)
             row = tx.get_commit(self.tract_id, target)
         info = self.repo.info(row)
         return info.model_copy(update={"priority": prio})
@@ -262,7 +272,8 @@ class Tract:
                  to_commit: str | None = None, target_tokens: int | None = None,
                  instructions: str | None = None, mode: str = "collaborative",
                  content: str | list[str] | None = None,
-                 deferred: bool = False, branch: str | None = None) -> PendingCompression | CompressResult:
+                 deferred: bool = False, branch: str | None = None,
+                 force: bool = False) -> PendingCompression | CompressResult:
         """Replace a range of the current branch (or `branch`) by summaries; the source commits stay
         in the store.
 
@@ -280,25 +291,32 @@ class Tract:
         ANTHROPIC_API_KEY is set, else CompressionError saying so. `deferred=True` (collaborative
         only) calls no summarizer: the pending compression carries `.prompts` and None summaries,
         and `approve_compression(id, summaries=[...])` supplies the text (the agent-written path).
+
+        IMPORTANT commits are summarized too, but their must-keep facts must survive: a summarizer
+        is asked again (twice at most) naming those it left out, then the commits stay verbatim
+        beside the summary; a `content=` summary that lacks them raises FactsLostError unless
+        `force=True` (recorded in the audit event).
         """
         # no facade lock: the summarizer may take a while, and compression uses no compile cache
         return self._bind(compression.compress(
             self.repo, self.summarizer, commits=commits, from_commit=from_commit,
             to_commit=to_commit, target_tokens=target_tokens, instructions=instructions, mode=mode,
-            content=content, deferred=deferred, branch=branch))
+            content=content, deferred=deferred, branch=branch, force=force))
 
     def pending_compressions(self) -> list[PendingCompression]:
         """Compressions awaiting approval, oldest first (they survive a restart)."""
         return [self._bind(p) for p in compression.list_pending(self.repo)]
 
-    def approve_compression(self, id: str, summaries: list[str] | str | None = None) -> CompressResult:
+    def approve_compression(self, id: str, summaries: list[str] | str | None = None,
+                            force: bool = False) -> CompressResult:
         """Apply a pending compression; `summaries` replaces its texts (required if it was deferred).
         If the branch moved on, the commits made since are re-applied; if the range is gone from
-        the branch, StaleCompressionError."""
+        the branch, StaleCompressionError. A summary without the must-keep facts of the IMPORTANT
+        commits it replaces raises FactsLostError naming them, unless `force=True`."""
         if isinstance(summaries, str):
             summaries = [summaries]
         with self._lock:
-            return compression.approve(self.repo, id, summaries)
+            return compression.approve(self.repo, id, summaries, force)
 
     def reject_compression(self, id: str, reason: str | None = None) -> PendingCompression:
         with self._lock:

@@ -46,7 +46,7 @@ async def test_without_sampling_or_key_the_agent_writes_the_summary(server):
         assert progress[0][:2] == (0, 2) and progress[-1][:2] == (2, 2)
         listed = (await call(c, "pending"))["pending"]
         assert [p["id"] for p in listed] == [made["pending"]["id"]]
-        assert "https://insee.fr/lyon" in listed[0]["lost_facts"]
+        assert "https://insee.fr/lyon" in [f["text"] for f in listed[0]["lost_facts"]]
         assert (await call(c, "status"))["pending_compressions"] == 1
         assert "summar" in (await fails(c, "approve", id=made["pending"]["id"])).lower()
         applied = await call(c, "approve", id=made["pending"]["id"], summary=SUMMARY)
@@ -157,3 +157,19 @@ async def test_a_failed_sampling_request_is_a_tool_error_and_changes_nothing(ser
         message = await fails(c, "compress", from_commit=a, to_commit=b)
         assert "summarizer failed" in message and "the user declined" in message
         assert (await call(c, "pending"))["pending"] == []
+
+
+async def test_approve_refuses_a_summary_that_drops_must_keep_facts_unless_forced(server, pool):
+    async with Client(server) as c:
+        a, b = await three_turns(c)
+        pool.get("default").annotate(b, "important", must_keep=["522,250", "https://insee.fr/lyon"])
+        made = (await call(c, "compress", from_commit=a, to_commit=b))["pending"]
+        assert made["must_keep_lost"] == ["522,250", "https://insee.fr/lyon"]
+        message = await fails(c, "approve", id=made["id"], summary="Lyon has about half a million people.")
+        assert "FactsLostError" in message and "https://insee.fr/lyon" in message and "force" in message
+        assert (await call(c, "status"))["pending_compressions"] == 1
+        applied = await call(c, "approve", id=made["id"], summary="Lyon: 522,250 people.", force=True)
+        assert applied["new_head"]
+        events = pool.get("default").operations(limit=1)
+        assert events[0].parameters["forced"] is True
+        assert events[0].parameters["must_keep_lost"] == ["https://insee.fr/lyon"]

@@ -30,7 +30,7 @@ async def test_resources_show_compiled_log_commit_and_pending(server):
         assert await read("tract://agent-1/pending") == []
         made = await call(c, "compress", tract="agent-1")
         pending = await read("tract://agent-1/pending")
-        assert pending[0]["id"] == made["pending"]["id"] and "/srv/data/g.csv" in pending[0]["lost_facts"]
+        assert pending[0]["id"] == made["pending"]["id"] and "/srv/data/g.csv" in [f["text"] for f in pending[0]["lost_facts"]]
         with pytest.raises(MCPError, match="no commit matches"):
             await c.read_resource("tract://agent-1/commits/abcdef12")
 

@@ -89,12 +89,14 @@ def _fit_budget(kept: list[Entry], priority_of: PriorityOf, budget: int) -> tupl
                           f"{budget}; raise the budget or unpin some commits")
     total = sum(e.tokens for e in kept)
     drop: set[int] = set()
-    for u, p in zip(units, pinned):
-        if total <= budget:
-            break
-        if not p:
-            drop.update(u)
-            total -= sum(kept[i].tokens for i in u)
+    important = [any(priority_of(kept[i]) is Priority.IMPORTANT for i in u) for u in units]
+    for last_resort in (False, True):   # IMPORTANT units go only once no NORMAL one is left
+        for u, p, imp in zip(units, pinned, important):
+            if total <= budget:
+                break
+            if not p and imp is last_resort:
+                drop.update(u)
+                total -= sum(kept[i].tokens for i in u)
     return ([e for i, e in enumerate(kept) if i not in drop], [kept[i] for i in sorted(drop)])
 
 
