@@ -25,3 +25,12 @@ def test_compile_benchmark_prints_its_table():
     measures = {(r[1], r[3]) for r in rows}
     assert {("appends only", "cold"), ("appends only", "incremental"),
             ("appends + edits + annotations", "after edit")} <= measures
+
+
+def test_fact_check_benchmark_meets_its_targets_and_prints_its_misses():
+    printed: list[str] = []
+    r = _load("fact_check").main([], out=printed.append)
+    text = "\n".join(printed)
+    assert "recall" in text and "precision" in text and r["lost_answers"] >= 30
+    assert r["recall"] >= 0.8 and r["precision"] >= 0.9
+    assert len([line for line in printed if line.startswith("miss")]) == len(r["misses"])

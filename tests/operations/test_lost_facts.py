@@ -6,7 +6,7 @@ import pytest
 from compress_support import open_tract, story
 
 from tract_core import CompressionError
-from tract_core.compression.facts import extract_facts, lost_facts
+from tract_core.compression.facts import extract_facts, find_facts, lost_facts
 
 
 def test_numbers_identifiers_paths_urls_and_quotes_are_facts():
@@ -66,3 +66,40 @@ def test_a_summarizer_object_that_fails_or_returns_nothing_changes_nothing(answe
     with pytest.raises(CompressionError):
         t.compress(mode="autonomous")
     assert t.status().head == head and t.operations() == []
+
+
+def test_names_numbers_with_what_they_count_dates_and_rules_are_facts():
+    text = ("We picked Marley flooring for 14 square meters, within the 18,500 euros budget. "
+            "My sister Ana moved to Sweden on March 3rd, 2019. Sweden suits her. "
+            "The contractor Hendricks & Sons starts at 10:30 on Friday. "
+            'Rob said we must never commit to main. We watched "The Grand Budapest Hotel".')
+    facts = {f.text: f for f in find_facts(text, commit="abc")}
+    for name in ("Marley", "Ana", "Sweden", "Hendricks & Sons", "The Grand Budapest Hotel"):
+        assert name in facts
+    assert {"14 square meters", "18,500 euros", "March 3rd, 2019", "10:30", "Friday"} <= set(facts)
+    assert facts["must never commit to main"].kind == "rule"
+    assert facts["Ana"].context == "My sister Ana moved to Sweden on March 3rd, 2019."
+    assert facts["Ana"].commit == "abc"
+    assert not {"We", "My", "The", "Rob said"} & set(facts)
+
+
+def test_facts_come_ranked_rules_and_urls_before_bare_numbers():
+    facts = find_facts("Port 8443 is open. You must always rotate the key at https://vault.example/k.")
+    kinds = [f.kind for f in facts]
+    assert kinds.index("rule") < kinds.index("number") and kinds.index("url") < kinds.index("number")
+    assert [f.score for f in facts] == sorted((f.score for f in facts), reverse=True)
+
+
+def test_code_gives_no_fragments_but_keeps_its_paths():
+    text = "Here is the fix:\n```\nx = foo(', text).strip('\nopen('/srv/app/main.cfg')\n```\nDone."
+    facts = [f.text for f in find_facts(text)]
+    assert "/srv/app/main.cfg" in facts
+    assert not any("strip" in f or f.startswith(",") for f in facts)
+
+
+def test_a_rephrased_fact_is_not_reported_lost():
+    sources = [("c1", "On April 14, Hendricks & Sons quoted 6,200 euros. We must never commit to main.")]
+    summary = "On 14 April hendricks and sons quoted 6200 euros; never commit to main, they must."
+    assert lost_facts(sources, summary) == []
+    lost = lost_facts(sources, "They got a quote.")
+    assert {f.commit for f in lost} == {"c1"} and "6,200 euros" in [f.text for f in lost]

@@ -34,13 +34,14 @@ _DATE = re.compile(
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})(?:,?\s+\d{{4}})?"
     rf"|(?:{_MONTHS})\s+\d{{4}}"
     r"|\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?)?|\d{1,2}\s*[ap]\.?m\.?\b)", re.I)
-_NUMBER = re.compile(r"(?<![\w.-])[-+$€£]?\d[\d,]*(?:\.\d+)?(?:%|[a-zA-Z]{1,3}\b)?(?![\w-])")
+_NUMBER = re.compile(r"(?<![\w.:-])[-+$€£]?\d(?:[\d,]*\d)?(?:\.\d+)?(?:%|[a-zA-Z]{1,3}\b)?(?![\w-])")
 _WORD = r"[a-zA-Z][a-zA-Z-]*"
-_CAP = r"(?:[A-Z][\w'’.-]*[\w]|[A-Z])"
+_CAP = r"[A-Z][\w'’.-]*\w"
 _CONNECTORS = ("of", "de", "la", "du", "van", "von", "der", "the", "and", "&")
 _NAME = re.compile(rf"{_CAP}(?:\s+(?:(?:{'|'.join(_CONNECTORS)})\s+)?{_CAP})*")
-_RULE = re.compile(r"\b(?:must(?:n't| not)?|never|always|do not|don't|should(?:n't| not)?|required?|"
-                   r"decided|agreed|rule|only ever)\b[^.;!?\n]{3,120}", re.I)
+_RULE = re.compile(r"\b(?:must(?:n't| not)?|never|always|do not|don't|should(?:n't| not)|may not|"
+                   r"(?:nobody|no one|no-one) (?:may|can|should)|not allowed|required|decided|agreed|"
+                   r"rule|only ever)\b[^.;!?\n]{3,120}", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n+")
 _FENCE = re.compile(r"```.*?(?:```|\Z)", re.S)
 _CODE_LINE = re.compile(r"^\s{4,}\S|^\s*(?:def|class|import|from \S+ import|return|const|let|var|function|"
@@ -54,7 +55,11 @@ let's me more most my no nor not now ok okay only other our ours she should some
 their them then there these they this those though through too under until very was we we're were what
 when where which while who whom why will would yes yeah you you're your yours thanks thank hi hello hey
 please sure great good well oh also maybe still let got get one two another first next last
-sounds perfect right cool nice awesome alright hmm actually anyway btw fyi re note see""".split())
+sounds perfect right cool nice awesome alright hmm actually anyway btw fyi re note see
+per behind under above below near between via against among around across along within without
+including instead plus minus than like since ago each every""".split())
+_UNIT_MODIFIERS = frozenset("square cubic metric nautical light business working calendar school man "
+                            "virtual".split())
 _SCORES = {"rule": 0.95, "url": 0.9, "date": 0.85, "path": 0.85, "identifier": 0.8, "quantity": 0.8,
            "name": 0.75, "title": 0.75, "number": 0.5}
 
@@ -122,9 +127,11 @@ def _quantity(sentence: str, m: re.Match) -> str:
     if unit:
         words = []
         for w in unit.group(1).split():
-            if w.lower() in _COMMON or re.fullmatch(_MONTHS, w.lower()):
+            if w.lower() in _COMMON or w[0].isupper() or re.fullmatch(_MONTHS, w.lower()):
                 break
             words.append(w)
+            if w.lower() not in _UNIT_MODIFIERS:   # "14 square meters", but "3 weeks", not "3 weeks notice"
+                break
         if words:
             return f"{number} {' '.join(words)}"
     return number
@@ -194,7 +201,7 @@ def extract_facts(text: str) -> list[str]:
 def normalize(text: str) -> str:
     """Lower case, one space between words, no punctuation around them, no thousands separators
     or ordinal suffixes: the form in which a summary is searched for a fact."""
-    text = text.lower().replace("’", "'")
+    text = text.lower().replace("’", "'").replace(" & ", " and ")
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
     text = re.sub(r"(?<=\d)(?:st|nd|rd|th)\b", "", text)
     text = re.sub(r"[^\w/:.%$€£@+#-]+", " ", text)
@@ -212,7 +219,11 @@ def kept_in(fact: Fact, summary_norm: str) -> bool:
         words = _content_words(fact.text)
         have = set(summary_norm.split())
         return not words or sum(w in have for w in words) >= 0.75 * len(words)
-    return normalize(fact.text) in summary_norm
+    norm = normalize(fact.text)
+    if fact.kind == "date":   # "April 14" is kept as "14 April" too
+        words = norm.split()
+        return any(" " + " ".join(order) + " " in summary_norm for order in (words, words[::-1]))
+    return norm in summary_norm
 
 
 def lost_facts(sources: Sequence[str | tuple[str, str]], summary: str) -> list[Fact]:
