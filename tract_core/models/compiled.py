@@ -41,6 +41,8 @@ class CompiledContext(BaseModel):
     head: str | None = None
     dropped: list[str] = Field(default_factory=list)
     record_id: str | None = None
+    # tool results a clear_tool_results policy replaced by a stub (show(hash) returns them)
+    cleared: list[str] = Field(default_factory=list)
 
     def to_openai(self) -> list[dict[str, Any]]:
         """Chat Completions messages; an assistant's text and tool calls share one message."""

@@ -115,7 +115,7 @@ def write_on_branch(tx: Txn, repo: Repo, branch: str, row: CommitRow, old_tip: s
 def append(repo: Repo, content: Any, *, operation: str | Operation = Operation.APPEND,
            edit_target: str | None = None, message: str | None = None,
            metadata: dict[str, Any] | None = None, priority: str | Priority | None = None,
-           branch: str | None = None, retry: bool = True) -> CommitRow:
+           branch: str | None = None, retry: bool = True, reason: str | None = None) -> CommitRow:
     """Commit `content` on the current branch (or `branch`); retried on a lost race."""
     op = parse_enum(Operation, operation, "operation")
     if op is Operation.MERGE:
@@ -152,7 +152,7 @@ def append(repo: Repo, content: Any, *, operation: str | Operation = Operation.A
                 tx.put_blob(blob)
                 write_on_branch(tx, repo, name, row, tip)
                 if prio is not None:
-                    tx.add_annotation(repo.tract_id, target or row.hash, prio.value, None, name)
+                    tx.add_annotation(repo.tract_id, target or row.hash, prio.value, reason, name)
             repo.remember(row)  # only once it is committed
             return row
         except (_LostRace, WriteConflictError):

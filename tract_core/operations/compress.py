@@ -62,7 +62,7 @@ def compress(repo: Repo, summarizer: Any, *, commits: Sequence[str] | None = Non
              target_tokens: int | None = None, instructions: str | None = None,
              mode: str = "collaborative", content: str | Sequence[str] | None = None,
              deferred: bool = False, branch: str | None = None,
-             force: bool = False) -> PendingCompression | CompressResult:
+             force: bool = False, policy: str | None = None) -> PendingCompression | CompressResult:
     if mode not in MODES:
         raise InvalidOperationError(f"unknown compression mode {mode!r}; use one of: {', '.join(MODES)}")
     if target_tokens is not None and (not isinstance(target_tokens, int) or target_tokens <= 0):
@@ -105,14 +105,15 @@ def compress(repo: Repo, summarizer: Any, *, commits: Sequence[str] | None = Non
         "summaries": summaries, "prompts": prompts, "facts": list(facts.values()),
         "original_tokens": plan.original_tokens, "kept_tokens": plan.kept_tokens,
         "base_head": plan.base_head, "mode": mode, "target_tokens": target_tokens,
-        "instructions": instructions, "must_keep": guards,
+        "instructions": instructions, "must_keep": guards, "policy": policy,
     }
     if mode == "collaborative":
         pending_id = uuid.uuid4().hex
         with repo.store.write() as tx:
             pending_q.insert_pending(tx, repo.tract_id, pending_id, plan.branch, json.dumps(data))
             record_event(tx, repo, "compress", plan.branch,
-                         {"mode": mode, "pending": pending_id, "applied": False}, plan.range, [])
+                         {"mode": mode, "pending": pending_id, "applied": False, **_policy_param(data)},
+                         plan.range, [])
             return to_model(repo, pending_q.get_pending(tx, repo.tract_id, pending_id))
     lost = must_keep.missing(guards, summaries)
     if lost and content is None:   # a summarizer wrote it: ask again, naming what it left out
@@ -177,9 +178,13 @@ def apply(tx: Txn, repo: Repo, branch: str, data: dict, blobs: list, *, kind: st
                           pending_id=pending_id, reapplied={h: rw.copies[h] for h in later})
 
 
+def _policy_param(data: dict) -> dict:
+    return {"policy": data["policy"]} if data.get("policy") else {}
+
+
 def _must_keep_params(data: dict) -> dict:
     """What the audit event says about must-keep facts: those lost by force, those kept verbatim."""
-    out = {}
+    out = _policy_param(data)
     if data.get("forced"):
         out["forced"] = True
         out["must_keep_lost"] = data.get("must_keep_lost", [])

@@ -49,3 +49,11 @@ def copy_must_keep(tx: Txn, tract_id: str, old: str, new: str) -> None:
     found = must_keep_of(tx, tract_id, [old])
     if old in found:
         save_must_keep(tx, tract_id, new, found[old])
+
+
+def annotated_with_reason(tx: Txn, tract_id: str, reason: str, limit: int = 50) -> list[str]:
+    """Commits annotated with `reason` (a policy's mark), newest first."""
+    a = s.annotations.c
+    rows = tx.conn.execute(select(a.commit_hash).where(a.tract_id == tract_id, a.reason == reason)
+                           .order_by(a.id.desc()).limit(limit))
+    return [r.commit_hash for r in rows]
