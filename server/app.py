@@ -12,6 +12,7 @@ from server.pool import TractPool
 from server.prompts import register_prompts
 from server.resources import register_resources
 from server.tools import register_history_tools
+from server.tools_policy import register_policy_tool
 
 INSTRUCTIONS = (
     "tract keeps your context window under version control. Commit each turn you want to keep "
@@ -24,6 +25,7 @@ def build_server(pool: TractPool, log_level: str = "WARNING") -> MCPServer:
     mcp = MCPServer("tract", instructions=INSTRUCTIONS, version="0.1.0", log_level=log_level)
     register_history_tools(mcp, pool)
     register_compression_tools(mcp, pool)
+    register_policy_tool(mcp, pool)
     register_resources(mcp, pool)
     register_prompts(mcp, pool)
     refuse_unknown_arguments(mcp)

@@ -19,7 +19,9 @@ IdempotencyKey = Annotated[str | None, Field(
                 "(keys are kept 24 h).", max_length=255)]
 Hash = Annotated[str, Field(description="A commit hash, a unique prefix of one (4+ hex digits), or a "
                                         "branch name.")]
-PRIORITY = ("skip: left out of compile; normal; pinned: kept under any budget and never compressed")
+PRIORITY = ("skip: left out of compile; normal; important: kept while normal turns remain to drop, and "
+            "compressed only by a summary that keeps its facts; pinned: kept under any budget and never "
+            "compressed")
 Format = Annotated[Literal["anthropic", "openai"], Field(
     description="anthropic: {system, messages} for the Messages API; openai: Chat Completions messages")]
 PendingId = Annotated[str, Field(description="The pending compression's id (pending.id from compress, or "
