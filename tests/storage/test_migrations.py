@@ -138,3 +138,18 @@ def test_expiring_idempotency_keys_uses_an_index(sqlite_url):
             "EXPLAIN QUERY PLAN DELETE FROM idempotency_keys WHERE created_us < 5"))
     store.close()
     assert "ix_idempotency_created" in plan
+
+
+def test_a_revision_0005_store_takes_important_annotations_and_policies_after_upgrade(store_url):
+    """Revision 0008 widens annotations.priority ('important' is 9 characters; PostgreSQL held 8)."""
+    old = Store(store_url, migrate_to="0005")
+    write_revision_0001_data(old)
+    old.close()
+    with Tract.open(store_url, "old", counter=WordCounter()) as t:
+        assert t.show(ROOT[:8]).priority.value == "pinned"
+        t.annotate(CHILD, "important", must_keep=["hello"])
+        assert t.show(CHILD[:8]).priority.value == "important"
+        t.set_policy("budget", max_tokens=100)
+    with Tract.open(store_url, "old", counter=WordCounter()) as t:
+        assert t.show(CHILD[:8]).priority.value == "important"
+        assert [p.kind for p in t.policies()] == ["budget"]
