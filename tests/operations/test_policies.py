@@ -209,3 +209,17 @@ def test_policies_are_stored_with_the_tract(store_url):
         assert [p.kind for p in t.policies()] == ["clear_tool_results"]
     with Tract.open(store_url, "other", counter=Words()) as t:
         assert t.policies() == []
+
+
+def test_an_autonomous_policy_never_applies_a_summary_that_drops_must_keep_facts():
+    t = open_tract(summarizer=brief)           # never mentions the key
+    t.system("You run lookups.")
+    key = t.user("The warehouse door code is K-7731; never share it.").hash
+    t.annotate(key, Priority.IMPORTANT, must_keep=["K-7731"])
+    t.set_policy("auto_compress", trigger_tokens=300, target_tokens=150, mode="autonomous")
+    for i in range(40):
+        agent_step(t, i)
+    assert any("K-7731" in m.content for m in t.compile().messages)
+    kept = [e for e in t.operations() if e.kind == "compress" and e.parameters.get("kept_verbatim")]
+    assert kept and kept[0].parameters["policy"] == "auto_compress"
+    assert not any(e.parameters.get("forced") for e in t.operations())
