@@ -223,3 +223,13 @@ def test_an_autonomous_policy_never_applies_a_summary_that_drops_must_keep_facts
     kept = [e for e in t.operations() if e.kind == "compress" and e.parameters.get("kept_verbatim")]
     assert kept and kept[0].parameters["policy"] == "auto_compress"
     assert not any(e.parameters.get("forced") for e in t.operations())
+
+
+def test_a_recorded_compile_with_cleared_results_replays_byte_for_byte():
+    t = open_tract()
+    coding_session(t)
+    t.set_policy("clear_tool_results", keep_last=2, min_tokens=100)
+    seen = t.compile(record=True)
+    t.remove_policy("clear_tool_results")
+    again = t.replay(seen.record_id)
+    assert again.messages == seen.messages and again.cleared == seen.cleared and seen.cleared

@@ -164,16 +164,22 @@ def record_failure(repo: Repo, name: str, branch: str | None, err: Exception) ->
 
 
 # --- clear_tool_results, at compile time ---
+def _tool_names(messages: list[Message]) -> dict[str, str]:
+    return {call.id: call.name for m in messages for call in m.tool_calls}
+
+
+def stub(m: Message, tool: str, tokens: int) -> Message:
+    """The one-line message that stands for a cleared tool result."""
+    text = STUB.format(tool=tool, tokens=tokens, hash=(m.commit_hash or "")[:12])
+    return Message(role="tool", content=text, tool_call_id=m.tool_call_id, is_error=m.is_error,
+                   commit_hash=m.commit_hash)
+
+
 def clear_tool_results(ctx: CompiledContext, policy: ClearToolResults, tokens_of: dict[str, int],
                        count: Callable[[str], int]) -> CompiledContext:
     """`ctx` with the results of older tool calls above `min_tokens` replaced by a one-line stub."""
-    names: dict[str, str] = {}
-    results: list[int] = []
-    for i, m in enumerate(ctx.messages):
-        for call in m.tool_calls:
-            names[call.id] = call.name
-        if m.role == "tool":
-            results.append(i)
+    names = _tool_names(ctx.messages)
+    results = [i for i, m in enumerate(ctx.messages) if m.role == "tool"]
     older = results[:max(0, len(results) - policy.keep_last)]
     messages = list(ctx.messages)
     cleared: list[str] = []
@@ -184,15 +190,20 @@ def clear_tool_results(ctx: CompiledContext, policy: ClearToolResults, tokens_of
         size = tokens_of.get(m.commit_hash or "", 0)
         if size < policy.min_tokens or tool in policy.exclude_tools:
             continue
-        stub = STUB.format(tool=tool, tokens=size, hash=(m.commit_hash or "")[:12])
-        messages[i] = Message(role="tool", content=stub, tool_call_id=m.tool_call_id, is_error=m.is_error,
-                              commit_hash=m.commit_hash)
-        tokens += count(stub) - size
+        messages[i] = stub(m, tool, size)
+        tokens += count(messages[i].content) - size
         cleared.append(m.commit_hash)
     if not cleared:
         return ctx
     return ctx.model_copy(update={"messages": messages, "token_count": tokens,
                                   "cleared": list(ctx.cleared) + cleared})
+
+
+def restub(messages: list[Message], cleared: set[str], tokens_of: dict[str, int]) -> list[Message]:
+    """`messages` with the results in `cleared` as their stubs again (replaying a record)."""
+    names = _tool_names(messages)
+    return [stub(m, names.get(m.tool_call_id or "", "tool"), tokens_of.get(m.commit_hash, 0))
+            if m.role == "tool" and m.commit_hash in cleared else m for m in messages]
 
 
 def summarizer_available(given: Any) -> bool:

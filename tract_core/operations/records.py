@@ -10,6 +10,7 @@ from tract_core.errors import RecordNotFoundError, StorageError
 from tract_core.models.compiled import CompiledContext, Message
 from tract_core.models.registry import canonical_json
 from tract_core.operations.hashing import sha256_hex
+from tract_core.operations.policies import restub
 from tract_core.operations.render import render
 from tract_core.operations.repo import Repo
 from tract_core.storage import records as records_q
@@ -24,7 +25,8 @@ def save_record(repo: Repo, ctx: CompiledContext) -> CompiledContext:
     record_id = uuid.uuid4().hex
     with repo.store.write() as tx:
         records_q.insert_record(tx, repo.tract_id, record_id, ctx.head, json.dumps(ctx.commit_hashes),
-                                ctx.token_count, messages_hash(ctx.messages))
+                                ctx.token_count, messages_hash(ctx.messages),
+                                json.dumps(ctx.cleared) if ctx.cleared else None)
     return ctx.model_copy(update={"record_id": record_id})
 
 
@@ -44,7 +46,10 @@ def replay(repo: Repo, record_id: str) -> CompiledContext:
         raise RecordNotFoundError(f"compile record {record_id} needs commit {missing[0][:12]}, which "
                                   "was garbage-collected")
     messages = [render(json.loads(rows[h].body), h) for h in hashes]
+    cleared = json.loads(rec.cleared) if rec.cleared else []
+    if cleared:   # a clear_tool_results policy had put stubs there
+        messages = restub(messages, set(cleared), {h: rows[h].token_count for h in cleared})
     if messages_hash(messages) != rec.messages_hash:
         raise StorageError(f"compile record {record_id} does not match the stored commits (hash mismatch)")
     return CompiledContext(messages=messages, token_count=rec.token_count, commit_hashes=hashes,
-                           head=rec.head, record_id=rec.id)
+                           head=rec.head, record_id=rec.id, cleared=cleared)

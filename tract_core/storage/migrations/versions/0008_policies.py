@@ -1,5 +1,6 @@
 """Policies and must-keep facts: per-tract policy rules, the facts an IMPORTANT commit's summary must
-keep, and room for the `important` priority in annotations.
+keep, room for the `important` priority in annotations, and the tool results a compile record's
+context had cleared (so replay rebuilds their stubs).
 
 Revision ID: 0008
 Revises: 0005
@@ -30,3 +31,4 @@ def upgrade() -> None:
         sa.Column("facts", sa.Text, nullable=False),
         sa.Column("created_us", sa.BigInteger, nullable=False),
     )
+    op.add_column("compile_records", sa.Column("cleared", sa.Text, nullable=True))
