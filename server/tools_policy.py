@@ -9,7 +9,7 @@ from mcp.server import MCPServer
 from pydantic import BaseModel, Field
 
 from server.errors import tool_errors
-from server.models import ADDS, TractName
+from server.models import ADDS, IdempotencyKey, TractName
 from server.pool import TractPool
 from tract_core.errors import InvalidOperationError
 from tract_core.models.policy import PolicyInfo, PolicyKind
@@ -30,14 +30,18 @@ def register_policy_tool(mcp: MCPServer, pool: TractPool) -> None:
                    "(collaborative|autonomous); clear_tool_results: keep_last, min_tokens, exclude_tools; "
                    "pin: kind, tool, pattern, role, priority (pinned|important); budget: max_tokens, "
                    "action (compress|clear_tool_results|drop_oldest)"))] = None,
-               tract: TractName = "default") -> PolicyList:
+               tract: TractName = "default", idempotency_key: IdempotencyKey = None) -> PolicyList:
         """Rules the tract applies by itself after each commit or at compile time; each action is an
         operation event naming its policy."""
         t = pool.get(tract)
         if action != "list" and kind is None:
             raise InvalidOperationError(f"policy action {action!r} needs kind")
-        if action == "set":
-            t.set_policy(kind, **(options or {}))
-        elif action == "remove":
-            t.remove_policy(kind)
-        return PolicyList(policies=t.policies())
+
+        def run() -> PolicyList:
+            if action == "set":
+                t.set_policy(kind, **(options or {}))
+            elif action == "remove":
+                t.remove_policy(kind)
+            return PolicyList(policies=t.policies())
+        request = dict(action=action, kind=kind, options=options)
+        return run() if action == "list" else pool.once(tract, idempotency_key, "policy", request, PolicyList, run)

@@ -79,7 +79,7 @@ def test_a_whole_session_over_http(tmp_path):
             argv = [*target, "--method", "tools/call", "--tool-name", tool_name]
             return run(argv + (["--tool-arg", *pairs] if pairs else []), env, _expect)
 
-        assert len(run([*target, "--method", "tools/list"], env)["tools"]) == 20
+        assert len(run([*target, "--method", "tools/list"], env)["tools"]) == 21   # 20 + policy
         hashes = []
         for role, text in [("user", "Population of Lyon?"), ("assistant", "522,250 (2021), per INSEE."),
                            ("user", "And Grenoble?")]:
