@@ -49,3 +49,20 @@ def test_tract_policy_sets_lists_and_removes(sqlite_url, capsys):
     with pytest.raises(SystemExit):
         run(capsys, "--db", sqlite_url, "policy", "set", "budget", "max_tokens=-1")
     assert "max_tokens" in capsys.readouterr().err
+
+
+def test_tract_approve_force_applies_a_summary_that_drops_must_keep_facts(sqlite_url, capsys):
+    with Tract.open(sqlite_url) as t:
+        t.system("Be terse.")
+        key = t.user("The door code is K-7731.")
+        t.annotate(key.hash, "important", must_keep=["K-7731"])
+        t.user("Thanks.")
+        pending = t.compress(to_commit=key.hash, deferred=True)
+    with pytest.raises(SystemExit):
+        run(capsys, "--db", sqlite_url, "approve", pending.id, "--summary", "A door code was given.")
+    assert "K-7731" in capsys.readouterr().err
+    out = run(capsys, "--db", sqlite_url, "approve", pending.id, "--summary", "A door code was given.",
+              "--force")
+    assert out.startswith("approved")
+    with Tract.open(sqlite_url) as t:
+        assert t.operations(limit=1)[0].parameters["must_keep_lost"] == ["K-7731"]

@@ -190,8 +190,12 @@ def clear_tool_results(ctx: CompiledContext, policy: ClearToolResults, tokens_of
         size = tokens_of.get(m.commit_hash or "", 0)
         if size < policy.min_tokens or tool in policy.exclude_tools:
             continue
-        messages[i] = stub(m, tool, size)
-        tokens += count(messages[i].content) - size
+        short = stub(m, tool, size)
+        cost = count(short.content)
+        if cost >= size:
+            continue   # the stub would cost as much as the result
+        messages[i] = short
+        tokens += cost - size
         cleared.append(m.commit_hash)
     if not cleared:
         return ctx
