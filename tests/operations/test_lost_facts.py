@@ -103,3 +103,22 @@ def test_a_rephrased_fact_is_not_reported_lost():
     assert lost_facts(sources, summary) == []
     lost = lost_facts(sources, "They got a quote.")
     assert {f.commit for f in lost} == {"c1"} and "6,200 euros" in [f.text for f in lost]
+
+
+def test_a_source_file_a_tool_read_gives_only_its_paths():
+    source = ('"""Config loader."""\nimport os\n\n\ndef load(path="/etc/app/config.yaml"):\n'
+              '    if not os.path.exists(path):\n        raise ValueError("Missing config, see docs")\n'
+              '    return open(path).read().strip(", ")\n')
+    assert [f.text for f in find_facts(source)] == ["/etc/app/config.yaml"]
+
+
+def test_a_fact_in_a_huge_line_carries_the_text_around_it_and_a_text_gives_at_most_max_facts():
+    import json
+
+    from tract_core.compression.facts import MAX_FACTS
+
+    rows = json.dumps([{"id": i, "city": "Lyon", "path": f"/srv/data/{i}.csv"} for i in range(1000)])
+    facts = find_facts(rows)
+    assert len(facts) == MAX_FACTS
+    far = next(f for f in facts if f.text == "/srv/data/150.csv")
+    assert "/srv/data/150.csv" in far.context and len(far.context) < 300

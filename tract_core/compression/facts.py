@@ -45,7 +45,11 @@ _RULE = re.compile(r"\b(?:must(?:n't| not)?|never|always|do not|don't|should(?:n
 _SENTENCE = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n+")
 _FENCE = re.compile(r"```.*?(?:```|\Z)", re.S)
 _CODE_LINE = re.compile(r"^\s{4,}\S|^\s*(?:def|class|import|from \S+ import|return|const|let|var|function|"
-                        r"if \(|for \(|\$ |>>> |#include)\b|[;{}]\s*$|\w\(.*\)\s*[:{]?\s*$|\b\w+\s*=\s*\S+\(")
+                        r"elif|else|try|except|finally|with|async|await|raise|yield|pass|if \(|for \(|"
+                        r"\$ |>>> |#include|@\w)\b|[;{}(,]\s*$|\w\(.*\)\s*[:{]?\s*$|\b\w+\s*[+\-*/]?=\s*\S|"
+                        r"==|->|=>|\w\.\w+\(")
+CODE_SHARE = 0.4        # a text with this share of code-like lines is code throughout
+MAX_FACTS = 200         # per text, highest ranked first: a huge tool result must not flood a review
 _NUMBER_UNIT = re.compile(rf"\s+((?:{_WORD})(?:\s+(?:of\s+)?{_WORD})?)")
 # Words that say nothing as a name or as what a number counts.
 _COMMON = frozenset("""a an the and or but if so as at by for from in into of off on onto out over to up
@@ -64,6 +68,19 @@ _SCORES = {"rule": 0.95, "url": 0.9, "date": 0.85, "path": 0.85, "identifier": 0
            "name": 0.75, "title": 0.75, "number": 0.5}
 
 
+def _blank(m: re.Match) -> str:
+    return " " * len(m.group())
+
+
+def _around(sentence: str, at: int, width: int = 240) -> str:
+    """The sentence a fact came from, or the part of a long one around it."""
+    sentence = sentence.strip()
+    if len(sentence) <= width + 60:
+        return sentence
+    start = max(0, min(at - width // 2, len(sentence) - width))
+    return ("…" if start else "") + sentence[start:start + width].strip() + ("…" if start + width < len(sentence) else "")
+
+
 def _clean(item: str) -> str:
     return item.strip().strip("\"'“”`").rstrip(".,;:!?)'’").strip()
 
@@ -71,11 +88,19 @@ def _clean(item: str) -> str:
 def _is_code(line: str) -> bool:
     if line.lstrip()[:1] in "{[" and '":' in line:   # JSON data (a tool's arguments or result)
         return False
-    return bool(_CODE_LINE.search(line))
+    return bool(_CODE_LINE.search(_URL.sub(" ", line)))   # a URL's query is not an assignment
+
+
+def _mostly_code(text: str) -> bool:
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    return len(lines) >= 4 and sum(map(_is_code, lines)) >= CODE_SHARE * len(lines)
 
 
 def _sentences(text: str) -> list[tuple[str, bool]]:
-    """(sentence or line, is code) in order; fenced blocks are one code piece each."""
+    """(sentence or line, is code) in order; fenced blocks are one code piece each, and a text that
+    is mostly code (a source file a tool read) is code throughout."""
+    if _mostly_code(_FENCE.sub("", text)):
+        return [(line, True) for line in text.splitlines() if line.strip()]
     out: list[tuple[str, bool]] = []
     pos = 0
     for m in _FENCE.finditer(text):
@@ -90,7 +115,7 @@ def _prose(text: str) -> list[tuple[str, bool]]:
     return [(s, _is_code(s)) for s in (p.strip() for p in _SENTENCE.split(text)) if s]
 
 
-def _names(sentence: str, capitalized_elsewhere: set[str]) -> Iterable[str]:
+def _names(sentence: str, capitalized_elsewhere: set[str]) -> Iterable[tuple[str, int]]:
     for m in _NAME.finditer(sentence):
         words = m.group().split()
         at_start = not sentence[:m.start()].strip(" \"'“(-*•>#")
@@ -105,9 +130,9 @@ def _names(sentence: str, capitalized_elsewhere: set[str]) -> Iterable[str]:
             w = _clean(words[0])
             if len(w) < 2 or w.lower() in _COMMON or (at_start and w not in capitalized_elsewhere):
                 continue
-            yield w
+            yield w, m.start()
         else:
-            yield _clean(" ".join(words))
+            yield _clean(" ".join(words)), m.start()
 
 
 def _mid_sentence_capitals(pieces: Sequence[tuple[str, bool]]) -> set[str]:
@@ -152,45 +177,43 @@ def find_facts(text: str, commit: str | None = None, names: set[str] | None = No
     elsewhere = _mid_sentence_capitals(pieces) | (names or set())
     found: dict[str, Fact] = {}
 
-    def add(item: str, kind: str, context: str) -> None:
+    def add(item: str, kind: str, sentence: str, at: int) -> None:
         item = _clean(item)
         key = normalize(item)
         if not key or key in found or len(item) > 200:
             return
-        found[key] = Fact(text=item, kind=kind, context=context.strip()[:300], commit=commit,
+        found[key] = Fact(text=item, kind=kind, context=_around(sentence, at), commit=commit,
                           score=_SCORES[kind])
 
     for sentence, code in pieces:
         for m in _URL.finditer(sentence):
-            add(m.group(), "url", sentence)
-        rest = _JSON_KEY.sub(" ", _URL.sub(" ", sentence))
+            add(m.group(), "url", sentence, m.start())
+        rest = _JSON_KEY.sub(_blank, _URL.sub(_blank, sentence))   # same length: positions hold
         for m in _PATH.finditer(rest):
-            add(m.group(), "path", sentence)
+            add(m.group(), "path", sentence, m.start())
         if code:
             continue
         for m in _RULE.finditer(rest):
-            add(m.group(), "rule", sentence)
+            add(m.group(), "rule", sentence, m.start())
         for m in _QUOTED.finditer(rest):
-            add(next(g for g in m.groups() if g), "title", sentence)
+            add(next(g for g in m.groups() if g), "title", sentence, m.start())
         for m in _DATE.finditer(rest):
-            add(m.group(), "date", sentence)
+            add(m.group(), "date", sentence, m.start())
         for m in _WEEKDAY.finditer(rest):
-            add(m.group(), "date", sentence)
-        dates = " ".join(m.group() for m in _DATE.finditer(rest))
+            add(m.group(), "date", sentence, m.start())
         for m in _IDENT.finditer(rest):
-            add(m.group(), "identifier", sentence)
-        for name in _names(_QUOTED.sub(" ", rest), elsewhere):
+            add(m.group(), "identifier", sentence, m.start())
+        for name, at in _names(_QUOTED.sub(_blank, rest), elsewhere):
             if not re.fullmatch(_MONTHS + "|" + _WEEKDAYS, name.lower()):
-                add(name, "name", sentence)
-        for m in _NUMBER.finditer(rest):
-            if m.group() in dates:
-                continue
-            q = _quantity(rest, m)
+                add(name, "name", sentence, at)
+        undated = _DATE.sub(_blank, rest)   # a date's day and year are not numbers of their own
+        for m in _NUMBER.finditer(undated):
+            q = _quantity(undated, m)
             if q != m.group():
-                add(q, "quantity", sentence)
+                add(q, "quantity", sentence, m.start())
             elif len(m.group().strip("$€£+-")) >= 2 or m.group()[0] in "$€£":
-                add(q, "number", sentence)
-    return sorted(found.values(), key=lambda f: -f.score)
+                add(q, "number", sentence, m.start())
+    return sorted(found.values(), key=lambda f: -f.score)[:MAX_FACTS]
 
 
 def extract_facts(text: str) -> list[str]:
