@@ -66,6 +66,8 @@ def cmd_pending(t: Tract, a) -> None:
     for p in items:
         print(f"{p.id}  {len(p.source_hashes)} commits, {p.original_tokens} -> {p.summary_tokens} tokens, "
               f"lost facts: {', '.join(f.text for f in p.lost_facts) or 'none'}")
+        if p.must_keep_lost:
+            print(f"    must-keep facts missing (approve refuses without --force): {', '.join(p.must_keep_lost)}")
         for s in p.summaries:
             print(f"    {s if s is not None else '(summary to be written)'}")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import datetime
 from typing import Any
 
@@ -18,9 +17,10 @@ from tract_core.models.audit import GCResult, OperationEvent, ReorderWarning
 from tract_core.models.compression import CompressResult, PendingCompression
 from tract_core.operations import audit, branches, committing, compress as compression, inspect
 from tract_core.operations import gc as collect
-from tract_core.models.policy import PIN_REASON, ClearToolResults, PolicyInfo
+from tract_core.models.policy import PIN_REASON, PolicyInfo
 from tract_core.operations import must_keep as must_keep_facts
 from tract_core.operations import policies as policy_ops
+from tract_core.operations import policy_runs
 from tract_core.operations import records, reorder
 from tract_core.operations.undo import undo_compression as undo_event
 from tract_core.storage import pending as pending_q
@@ -33,7 +33,6 @@ from tract_core.storage import Store
 from tract_core.tokens import TiktokenCounter, TokenCounter
 
 DEFAULT_BRANCH = "main"
-POLICY_REFRESH_S = 1.0   # how stale this process's copy of the tract's policies may be
 
 
 class Tract:
@@ -67,8 +66,7 @@ class Tract:
         self._compiler = Compiler(self.repo, snapshots=bool(compile_snapshots))
         self._lock = threading.RLock()
         self._owns_store = owns_store
-        self._rules: dict = {}
-        self._rules_read = 0.0
+        self._policies = policy_runs.PolicyCache(self.repo)
         with store.write() as tx:
             if tx.ensure_tract(tract_id) or tx.get_ref(tract_id, HEAD) is None:
                 tx.create_ref(tract_id, branch_ref(DEFAULT_BRANCH), None)
@@ -113,15 +111,14 @@ class Tract:
                message: str | None = None, metadata: dict[str, Any] | None = None,
                priority: str | Priority | None = None, branch: str | None = None) -> CommitInfo:
         """Commit content (a content model, or a dict with `content_type`) on the current branch."""
-        rules = self._policy_rules()
+        rules = self._policies.get()
         pinned = policy_ops.pin_priority(rules.get("pin"), content) if priority is None else None
         with self._lock:
             row = committing.append(self.repo, content, operation=operation, edit_target=edit_target,
                                     message=message, metadata=metadata, priority=priority or pinned,
                                     branch=branch, reason=PIN_REASON if pinned else None)
             info = self.repo.info(row)
-        if policy_ops.compress_trigger(rules):
-            self._run_compress_policy(rules, branch)
+        policy_runs.after_commit(self._compiler, self._lock, rules, branch, self.compress, self.summarizer)
         if priority is None and pinned is None:
             return info
         # the annotation was written with the commit; the cached priorities have not read it yet
@@ -260,13 +257,13 @@ class Tract:
         if order is not None and (isinstance(order, str) or not isinstance(order, (list, tuple))):
             raise InvalidOperationError("order must be a list of commit hashes")
         with self._lock:
-            rules = self._policy_rules()
+            rules = self._policies.get()
             with self.store.read() as tx:
                 view = RefView.read(tx, self.tract_id)
                 head = resolve(tx, self.tract_id, at_commit, view) if at_commit else view.head
                 if at_time is not None and head is not None:
                     head = self._at_time(tx, head, at_time, None if at_commit else view.branch)
-                ctx = self._compile_with_policies(tx, head, budget, rules)
+                ctx = policy_runs.compile_with(self._compiler, tx, head, budget, rules)
                 warnings: list[ReorderWarning] = []
                 if order is not None:
                     ctx, warnings = reorder.apply_order(tx, self.repo, self._compiler, ctx, list(order))
@@ -274,27 +271,6 @@ class Tract:
             if record:
                 ctx = records.save_record(self.repo, ctx)
         return (ctx, warnings) if order is not None else ctx
-
-    def _compile_with_policies(self, tx, head: str | None, budget: int | None, rules: dict) -> CompiledContext:
-        """Compile, then apply clear_tool_results and the budget policy (when no budget is given)."""
-        limit = rules.get("budget")
-        if budget is not None or limit is None or head is None:
-            return self._cleared(tx, head, self._compiler.compile(tx, head, budget), rules.get("clear_tool_results"))
-        ctx = self._cleared(tx, head, self._compiler.compile(tx, head), rules.get("clear_tool_results"))
-        if ctx.token_count <= limit.max_tokens:
-            return ctx
-        if limit.action == "clear_tool_results" and "clear_tool_results" not in rules:
-            ctx = self._cleared(tx, head, ctx, ClearToolResults())
-            if ctx.token_count <= limit.max_tokens:
-                return ctx
-        return self._cleared(tx, head, self._compiler.compile(tx, head, limit.max_tokens),
-                             rules.get("clear_tool_results"))
-
-    def _cleared(self, tx, head, ctx: CompiledContext, rule) -> CompiledContext:
-        if rule is None or head is None:
-            return ctx
-        tokens = {e.shown: e.tokens for e in self._compiler.state(tx, head).entries}
-        return policy_ops.clear_tool_results(ctx, rule, tokens, self.repo.counter.count)
 
     def replay(self, record_id: str) -> CompiledContext:
         """The exact messages a `compile(record=True)` produced, rebuilt from the store."""
@@ -350,9 +326,9 @@ class Tract:
             summaries = [summaries]
         with self._lock:
             result = compression.approve(self.repo, id, summaries, force)
-        rules = self._policy_rules()
-        if policy_ops.compress_trigger(rules):   # still over the trigger: the next proposal now
-            self._run_compress_policy(rules, result.branch)
+        # still over the trigger: the next proposal now
+        policy_runs.after_commit(self._compiler, self._lock, self._policies.get(), result.branch,
+                                 self.compress, self.summarizer)
         return result
 
     def reject_compression(self, id: str, reason: str | None = None) -> PendingCompression:
@@ -379,7 +355,7 @@ class Tract:
         """Set (or replace) this tract's `kind` policy: auto_compress, clear_tool_results, pin or
         budget (models/policy.py says what each option means). Stored with the tract."""
         info = policy_ops.set_policy(self.repo, kind, options)
-        self._rules_read = 0.0
+        self._policies.forget()
         return info
 
     def policies(self) -> list[PolicyInfo]:
@@ -388,36 +364,7 @@ class Tract:
 
     def remove_policy(self, kind: str) -> None:
         policy_ops.remove_policy(self.repo, kind)
-        self._rules_read = 0.0
-
-    def _policy_rules(self) -> dict:
-        # re-read at most every POLICY_REFRESH_S: another process may change them, and a commit
-        # should not pay a query for it each time
-        if time.monotonic() - self._rules_read > POLICY_REFRESH_S:
-            self._rules = policy_ops.load(self.repo)
-            self._rules_read = time.monotonic()
-        return self._rules
-
-    def _run_compress_policy(self, rules: dict, branch: str | None) -> None:
-        """After a commit (written and visible): compress if the policy says so; never raises."""
-        name, rule = policy_ops.compress_trigger(rules)
-        try:
-            with self._lock, self.store.read() as tx:
-                view = RefView.read(tx, self.tract_id)
-                branch = branch or view.branch
-                head = view.branch_head(branch) if branch else None
-                if head is None or self._compiler.assembled(tx, head).tokens <= rule.trigger:
-                    return   # under the trigger before any clearing: nothing to do (the usual case)
-            if policy_ops.has_pending(self.repo, branch):
-                return       # at most one proposal per branch waits for a decision
-            with self._lock, self.store.read() as tx:
-                ctx = self._cleared(tx, head, self._compiler.compile(tx, head), rules.get("clear_tool_results"))
-                entries = self._compiler.state(tx, head).entries
-            priority_of = lambda e: self.repo.priority(e.position, e.content_type)  # noqa: E731
-            policy_ops.auto_compress(self.repo, name, rule, branch, ctx, entries, priority_of,
-                                     self.compress, policy_ops.summarizer_available(self.summarizer))
-        except Exception as err:  # noqa: BLE001 - the commit is written; a failed policy is an event
-            policy_ops.record_failure(self.repo, name, branch, err)
+        self._policies.forget()
 
     # --- audit and gc ---
     def operations(self, limit: int | None = None) -> list[OperationEvent]:

@@ -65,8 +65,7 @@ def list_policies(repo: Repo) -> list[PolicyInfo]:
 
 
 def remove_policy(repo: Repo, kind: str) -> None:
-    parse_kind = kind if kind in POLICY_MODELS else None
-    if parse_kind is None:
+    if not isinstance(kind, str) or kind not in POLICY_MODELS:
         raise InvalidOperationError(f"unknown policy {kind!r}; use one of: {', '.join(POLICY_MODELS)}")
     with repo.store.write() as tx:
         if not stored.delete_policy(tx, repo.tract_id, kind):
