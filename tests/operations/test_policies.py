@@ -233,3 +233,33 @@ def test_a_recorded_compile_with_cleared_results_replays_byte_for_byte():
     t.remove_policy("clear_tool_results")
     again = t.replay(seen.record_id)
     assert again.messages == seen.messages and again.cleared == seen.cleared and seen.cleared
+
+
+def test_two_writers_over_the_trigger_at_once_leave_one_proposal(store_url):
+    """Two processes (here: two tracts on one store, in threads) cross the trigger together."""
+    import threading
+
+    with Tract.open(store_url, "shared", counter=Words()) as t:
+        t.system("sys")
+        for i in range(3):
+            agent_step(t, i)
+        t.set_policy("auto_compress", trigger_tokens=100, target_tokens=50)
+    tracts = [Tract.open(store_url, "shared", counter=Words()) for _ in range(2)]
+    go = threading.Barrier(2)
+
+    def write(t: Tract, n: int) -> None:
+        go.wait()
+        for i in range(3):
+            agent_step(t, 100 * n + i)
+
+    threads = [threading.Thread(target=write, args=(t, n)) for n, t in enumerate(tracts, 1)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    try:
+        assert len(tracts[0].pending_compressions()) == 1
+        assert [e for e in tracts[0].operations() if e.kind == "policy"] == []
+    finally:
+        for t in tracts:
+            t.close()

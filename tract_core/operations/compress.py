@@ -29,7 +29,7 @@ from tract_core.operations import must_keep
 from tract_core.operations.committing import check_text, prepare_blob
 from tract_core.operations.compress_plan import Plan, check_later, locate, make_plan
 from tract_core.operations.events import record_event
-from tract_core.operations.refs import RefView
+from tract_core.operations.refs import RefView, branch_ref
 from tract_core.operations.render import token_text, tool_key
 from tract_core.operations.repo import Repo
 from tract_core.operations.rewrite import Rewriter, latest_annotations, read_chain, retry_lost_race
@@ -110,6 +110,11 @@ def compress(repo: Repo, summarizer: Any, *, commits: Sequence[str] | None = Non
     if mode == "collaborative":
         pending_id = uuid.uuid4().hex
         with repo.store.write() as tx:
+            if policy is not None:   # a policy keeps at most one proposal per branch, across processes
+                tx.lock_ref(repo.tract_id, branch_ref(plan.branch))
+                waiting = [p for p in pending_q.list_pending(tx, repo.tract_id) if p.branch == plan.branch]
+                if waiting:
+                    return to_model(repo, waiting[0])
             pending_q.insert_pending(tx, repo.tract_id, pending_id, plan.branch, json.dumps(data))
             record_event(tx, repo, "compress", plan.branch,
                          {"mode": mode, "pending": pending_id, "applied": False, **_policy_param(data)},
