@@ -95,14 +95,9 @@ def compress(repo: Repo, summarizer: Any, *, commits: Sequence[str] | None = Non
         if content is not None and not isinstance(content, str) and len(content) != len(summaries):
             raise CompressionError(f"content= gave {len(content)} summaries; this range needs "
                                    f"{len(summaries)} (one per group between PINNED commits)")
-    names = capitalized_mid_sentence(token_text(json.loads(r.body)) for r in rows.values())
-    facts = {}
-    for h, r in rows.items():
-        for f in find_facts(token_text(json.loads(r.body)), r.hash, names):
-            facts.setdefault(normalize(f.text), f.model_dump())
     data = {
         "range": plan.range, "items": plan.items, "groups": plan.groups, "kept": plan.kept,
-        "summaries": summaries, "prompts": prompts, "facts": list(facts.values()),
+        "summaries": summaries, "prompts": prompts, "facts": _source_facts(rows.values()),
         "original_tokens": plan.original_tokens, "kept_tokens": plan.kept_tokens,
         "base_head": plan.base_head, "mode": mode, "target_tokens": target_tokens,
         "instructions": instructions, "must_keep": guards, "policy": policy,
@@ -122,15 +117,7 @@ def compress(repo: Repo, summarizer: Any, *, commits: Sequence[str] | None = Non
             return to_model(repo, pending_q.get_pending(tx, repo.tract_id, pending_id))
     lost = must_keep.missing(guards, summaries)
     if lost and content is None:   # a summarizer wrote it: ask again, naming what it left out
-        for _ in range(MUST_KEEP_RETRIES):
-            again = must_keep.facts_by_group(guards, len(infos), only=lost)
-            for k, named in enumerate(again):
-                if named:
-                    summaries[k] = summarize_checked(writer, infos[k], target_tokens=targets[k],
-                                                     instructions=with_must_keep(asks[k], named, missing=True))
-            lost = must_keep.missing(guards, summaries)
-            if not lost:
-                break
+        lost = _ask_again(writer, infos, targets, asks, guards, summaries, lost)
         if lost:   # rather than lose them, keep those IMPORTANT commits verbatim beside the summary
             tools = {h: tool_key(json.loads(r.body)) for h, r in rows.items()}
             must_keep.keep_verbatim(data, rows, list(lost), tools)
@@ -145,6 +132,31 @@ def compress(repo: Repo, summarizer: Any, *, commits: Sequence[str] | None = Non
         with repo.store.write() as tx:
             return apply(tx, repo, plan.branch, data, blobs, kind="compress", pending_id=None)
     return retry_lost_race(write)
+
+
+def _source_facts(rows) -> list[dict]:
+    """The facts of the commits a compression replaces (one entry per fact, first commit wins)."""
+    texts = [(r.hash, token_text(json.loads(r.body))) for r in rows]
+    names = capitalized_mid_sentence(text for _, text in texts)
+    facts: dict[str, dict] = {}
+    for commit, text in texts:
+        for f in find_facts(text, commit, names):
+            facts.setdefault(normalize(f.text), f.model_dump())
+    return list(facts.values())
+
+
+def _ask_again(writer, infos, targets, asks, guards, summaries, lost) -> dict[str, list[str]]:
+    """Rewrite the summaries that lack must-keep facts, naming those facts, up to MUST_KEEP_RETRIES
+    times; returns what is still missing (`summaries` is updated in place)."""
+    for _ in range(MUST_KEEP_RETRIES):
+        for k, named in enumerate(must_keep.facts_by_group(guards, len(infos), only=lost)):
+            if named:
+                summaries[k] = summarize_checked(writer, infos[k], target_tokens=targets[k],
+                                                 instructions=with_must_keep(asks[k], named, missing=True))
+        lost = must_keep.missing(guards, summaries)
+        if not lost:
+            break
+    return lost
 
 
 def apply(tx: Txn, repo: Repo, branch: str, data: dict, blobs: list, *, kind: str,
