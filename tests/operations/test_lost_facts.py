@@ -122,3 +122,13 @@ def test_a_fact_in_a_huge_line_carries_the_text_around_it_and_a_text_gives_at_mo
     assert len(facts) == MAX_FACTS
     far = next(f for f in facts if f.text == "/srv/data/150.csv")
     assert "/srv/data/150.csv" in far.context and len(far.context) < 300
+
+
+def test_a_pretty_printed_json_result_is_data_not_code():
+    import json
+
+    text = json.dumps({"city": "Lyon", "population": 522250, "source": "INSEE", "path": "/srv/a/b.csv",
+                       "tags": ["Rhône", "France"]}, indent=2, ensure_ascii=False)
+    facts = [f.text for f in find_facts(text)]
+    assert {"Lyon", "INSEE", "Rhône", "France", "522250", "/srv/a/b.csv"} <= set(facts)
+    assert "city" not in facts and "population" not in facts

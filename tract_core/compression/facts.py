@@ -22,6 +22,7 @@ _PATH = re.compile(r"(?:~|\.{1,2})?(?:/[\w.@+-]+){2,}/?|\b" + _RUN_START
                    + r"[\w-]+(?:/[\w.@+-]+)+\.\w+\b")
 _QUOTED = re.compile(r"\"([^\"\n]{2,80})\"|`([^`\n]{2,80})`|“([^”\n]{2,80})”|(?<!\w)'([^'\n]{3,80})'(?!\w)")
 _JSON_KEY = re.compile(r"\"[^\"\n]*\"\s*:")
+_JSON_LINE = re.compile(r"\s*(?:[{\[].*\":|\"[^\"\n]*\"\s*:|[\]}],?\s*$|\"[^\"\n]*\",?\s*$)")
 _IDENT = re.compile(r"\b(?:" + _RUN_START + r"[A-Za-z][\w-]*\d[\w-]*|[A-Za-z]+_[\w]+|[a-z]+[A-Z]\w*"
                     r"|[A-Z][a-z]+[A-Z]\w*|[0-9a-f]{7,64})\b")
 _MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december"
@@ -86,7 +87,7 @@ def _clean(item: str) -> str:
 
 
 def _is_code(line: str) -> bool:
-    if line.lstrip()[:1] in "{[" and '":' in line:   # JSON data (a tool's arguments or result)
+    if _JSON_LINE.match(line):   # JSON data (a tool's arguments or result), even pretty-printed
         return False
     return bool(_CODE_LINE.search(_URL.sub(" ", line)))   # a URL's query is not an assignment
 
