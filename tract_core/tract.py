@@ -116,7 +116,8 @@ class Tract:
         with self._lock:
             row = committing.append(self.repo, content, operation=operation, edit_target=edit_target,
                                     message=message, metadata=metadata, priority=priority or pinned,
-                                    branch=branch, reason=PIN_REASON if pinned else None)
+                                    branch=branch, reason=PIN_REASON if pinned else None,
+                                    event={"policy": "pin", "priority": pinned.value} if pinned else None)
             info = self.repo.info(row)
         policy_runs.after_commit(self._compiler, self._lock, rules, branch, self.compress, self.summarizer)
         if priority is None and pinned is None:
@@ -368,7 +369,7 @@ class Tract:
 
     # --- audit and gc ---
     def operations(self, limit: int | None = None) -> list[OperationEvent]:
-        """Operation events (compress, approve, reject, undo, merge, reset, gc), newest first."""
+        """Operation events (compress, approve, reject, undo, merge, reset, gc, policy), newest first."""
         return audit.operations(self.repo, limit)
 
     def gc(self, orphan_retention_days: float = 7, archive_retention_days: float | None = None) -> GCResult:

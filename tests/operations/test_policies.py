@@ -151,6 +151,9 @@ def test_pin_rules_pin_matching_commits_as_they_are_committed():
     assert call.priority is Priority.IMPORTANT
     listed = {p.kind: p for p in t.policies()}
     assert listed["pin"].pinned == [call.hash, rule.hash]
+    events = [e for e in t.operations() if e.kind == "policy"]
+    assert [(e.parameters["policy"], e.results) for e in events] == [("pin", [call.hash]), ("pin", [rule.hash])]
+    assert events[0].parameters["priority"] == "important"
 
 
 def test_a_budget_policy_is_the_default_compile_budget():

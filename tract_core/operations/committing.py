@@ -14,6 +14,7 @@ from tract_core.errors import (CommitNotFoundError, ContentValidationError, Deta
                                InvalidOperationError, RefConflictError, TractError, WriteConflictError)
 from tract_core.models.enums import Operation, Priority, parse_enum
 from tract_core.models.registry import canonical_json
+from tract_core.operations.events import record_event
 from tract_core.operations.hashing import commit_hash, content_body
 from tract_core.operations.refs import RefView, branch_ref, resolve
 from tract_core.operations.render import token_text
@@ -115,8 +116,11 @@ def write_on_branch(tx: Txn, repo: Repo, branch: str, row: CommitRow, old_tip: s
 def append(repo: Repo, content: Any, *, operation: str | Operation = Operation.APPEND,
            edit_target: str | None = None, message: str | None = None,
            metadata: dict[str, Any] | None = None, priority: str | Priority | None = None,
-           branch: str | None = None, retry: bool = True, reason: str | None = None) -> CommitRow:
-    """Commit `content` on the current branch (or `branch`); retried on a lost race."""
+           branch: str | None = None, retry: bool = True, reason: str | None = None,
+           event: dict | None = None) -> CommitRow:
+    """Commit `content` on the current branch (or `branch`); retried on a lost race. `reason` goes
+    with the priority's annotation; `event` (the parameters of a `policy` event naming the new
+    commit) is recorded in the same transaction."""
     op = parse_enum(Operation, operation, "operation")
     if op is Operation.MERGE:
         raise InvalidOperationError("merge commits are made by merge(), not commit()")
@@ -153,6 +157,8 @@ def append(repo: Repo, content: Any, *, operation: str | Operation = Operation.A
                 write_on_branch(tx, repo, name, row, tip)
                 if prio is not None:
                     tx.add_annotation(repo.tract_id, target or row.hash, prio.value, reason, name)
+                if event is not None:
+                    record_event(tx, repo, "policy", name, event, [], [row.hash])
             repo.remember(row)  # only once it is committed
             return row
         except (_LostRace, WriteConflictError):
