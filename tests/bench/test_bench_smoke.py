@@ -34,3 +34,9 @@ def test_fact_check_benchmark_meets_its_targets_and_prints_its_misses():
     assert "recall" in text and "precision" in text and r["lost_answers"] >= 30
     assert r["recall"] >= 0.8 and r["precision"] >= 0.9
     assert len([line for line in printed if line.startswith("miss")]) == len(r["misses"])
+
+
+def test_policies_benchmark_runs_its_checks():
+    printed: list[str] = []
+    assert _load("policies").main(["--n", "60"], out=printed.append)
+    assert [line.split()[0] for line in printed] == ["autonomous", "collaborative", "clear_tool_results:"]

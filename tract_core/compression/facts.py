@@ -29,20 +29,20 @@ _MONTHS = ("january|february|march|april|may|june|july|august|september|october|
            "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
 _WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 _WEEKDAY = re.compile(rf"\b(?:{_WEEKDAYS})\b", re.I)
-_DATE = re.compile(
-    r"\b(?:\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2})?"
-    rf"|(?:(?:{_WEEKDAYS}),?\s+)?(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
-    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})(?:,?\s+\d{{4}})?"
-    rf"|(?:{_MONTHS})\s+\d{{4}}"
-    r"|\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?)?|\d{1,2}\s*[ap]\.?m\.?\b)", re.I)
-_NUMBER = re.compile(r"(?<![\w.:-])[-+$€£]?\d(?:[\d,]*\d)?(?:\.\d+)?(?:%|[a-zA-Z]{1,3}\b)?(?![\w-])")
+_DATE = re.compile(   # each part ends where its digits end: "March 2026" is not "March 20"
+    r"\b(?:\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2})?(?!\d)"
+    rf"|(?:(?:{_WEEKDAYS}),? {{1,2}})?(?:{_MONTHS})\.? {{1,2}}\d{{1,2}}(?:st|nd|rd|th)?(?![\d\w]|,\d)(?:,? \d{{4}}(?!\d))?"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)? (?:of )?(?:{_MONTHS})\b(?:,? \d{{4}}(?!\d))?"
+    rf"|(?:{_MONTHS}) \d{{4}}(?!\d)"
+    r"|\d{1,2}:\d{2}(?!\d)(?: ?[ap]\.?m\b\.?)?|\d{1,2} ?[ap]\.?m\.?\b)", re.I)
+_NUMBER = re.compile(r"(?<![\w.:-])[-+$€£]?\d(?:[\d,]*\d)?(?:\.\d+)?(?:%|[a-zA-Z]{1,3}\b)?(?![\w%-])")
 _WORD = r"[a-zA-Z][a-zA-Z-]*"
 _CAP = r"[A-Z][\w'’.-]*\w"
 _CONNECTORS = ("of", "de", "la", "du", "van", "von", "der", "the", "and", "&")
-_NAME = re.compile(rf"{_CAP}(?:\s+(?:(?:{'|'.join(_CONNECTORS)})\s+)?{_CAP})*")
+_NAME = re.compile(rf"(?<![\w'’.-]){_CAP}(?: (?:(?:{'|'.join(_CONNECTORS)}) )?{_CAP})*")
 _RULE = re.compile(r"\b(?:must(?:n't| not)?|never|always|do not|don't|should(?:n't| not)|may not|"
                    r"(?:nobody|no one|no-one) (?:may|can|should)|not allowed|required|decided|agreed|"
-                   r"rule|only ever)\b[^.;!?\n]{3,120}", re.I)
+                   r"rule|only ever)\b(?:[^.;!?\n]|[.!?](?=[\w/])){3,120}", re.I)   # dots inside a path or a number go on
 _SENTENCE = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n+")
 _FENCE = re.compile(r"```.*?(?:```|\Z)", re.S)
 _CODE_LINE = re.compile(r"^\s{4,}\S|^\s*(?:def|class|import|from \S+ import|return|const|let|var|function|"
@@ -51,7 +51,7 @@ _CODE_LINE = re.compile(r"^\s{4,}\S|^\s*(?:def|class|import|from \S+ import|retu
                         r"==|->|=>|\w\.\w+\(")
 CODE_SHARE = 0.4        # a text with this share of code-like lines is code throughout
 MAX_FACTS = 200         # per text, highest ranked first: a huge tool result must not flood a review
-_NUMBER_UNIT = re.compile(rf"\s+((?:{_WORD})(?:\s+(?:of\s+)?{_WORD})?)")
+_NUMBER_UNIT = re.compile(rf"[ \u00a0]((?:{_WORD})(?: (?:of )?{_WORD})?)")   # one space: not across a blank
 # Words that say nothing as a name or as what a number counts.
 _COMMON = frozenset("""a an the and or but if so as at by for from in into of off on onto out over to up
 with about after again all also am any are be been before being both can could did do does doing done
@@ -194,10 +194,11 @@ def find_facts(text: str, commit: str | None = None, names: set[str] | None = No
             add(m.group(), "path", sentence, m.start())
         if code:
             continue
-        for m in _RULE.finditer(rest):
-            add(m.group(), "rule", sentence, m.start())
+        for m in _RULE.finditer(rest):   # the text as written: a URL in it comes back
+            add(sentence[m.start():m.end()], "rule", sentence, m.start())
         for m in _QUOTED.finditer(rest):
-            add(next(g for g in m.groups() if g), "title", sentence, m.start())
+            g = next(i for i, v in enumerate(m.groups(), 1) if v)
+            add(sentence[m.start(g):m.end(g)], "title", sentence, m.start())
         for m in _DATE.finditer(rest):
             add(m.group(), "date", sentence, m.start())
         for m in _WEEKDAY.finditer(rest):
@@ -229,12 +230,18 @@ def normalize(text: str) -> str:
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
     text = re.sub(r"(?<=\d)(?:st|nd|rd|th)\b", "", text)
     text = re.sub(r"[^\w/:.%$€£@+#-]+", " ", text)
-    text = re.sub(r"(?<!\w)[.:-]+|[.:-]+(?!\w)", " ", text)
+    text = re.sub(r"(?<!\w)[.:+#@-]+|[.:+#@-]+(?!\w)", " ", text)
     return " " + " ".join(text.split()) + " "
 
 
 def _content_words(text: str) -> list[str]:
     return [w for w in normalize(text).split() if w not in _COMMON and len(w) > 2]
+
+
+def _states(summary_norm: str, words: list[str]) -> bool:
+    """The words, in order, somewhere in the summary, not inside a longer word or number."""
+    core = " ".join(words)
+    return not core or re.search(rf"(?<!\w){re.escape(core)}(?!\w)", summary_norm) is not None
 
 
 def kept_in(fact: Fact, summary_norm: str) -> bool:
@@ -243,11 +250,10 @@ def kept_in(fact: Fact, summary_norm: str) -> bool:
         words = _content_words(fact.text)
         have = set(summary_norm.split())
         return not words or sum(w in have for w in words) >= 0.75 * len(words)
-    norm = normalize(fact.text)
+    words = normalize(fact.text).split()
     if fact.kind == "date":   # "April 14" is kept as "14 April" too
-        words = norm.split()
-        return any(" " + " ".join(order) + " " in summary_norm for order in (words, words[::-1]))
-    return norm in summary_norm
+        return _states(summary_norm, words) or _states(summary_norm, words[::-1])
+    return _states(summary_norm, words)
 
 
 def lost_facts(sources: Sequence[str | tuple[str, str]], summary: str) -> list[Fact]:
