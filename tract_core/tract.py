@@ -67,7 +67,9 @@ class Tract:
         self._lock = threading.RLock()
         self._owns_store = owns_store
         self._policies = policy_runs.PolicyCache(self.repo)
-        with store.write() as tx:
+        # on its own, not joined to a call's one transaction: a failed call must not leave this
+        # object behind without its tract's rows
+        with store.write(join=False) as tx:
             if tx.ensure_tract(tract_id) or tx.get_ref(tract_id, HEAD) is None:
                 tx.create_ref(tract_id, branch_ref(DEFAULT_BRANCH), None)
                 tx.create_ref(tract_id, HEAD, None, branch_ref(DEFAULT_BRANCH))
@@ -119,6 +121,10 @@ class Tract:
                                     branch=branch, reason=PIN_REASON if pinned else None,
                                     event={"policy": "pin", "priority": pinned.value} if pinned else None)
             info = self.repo.info(row)
+            with self.store.read() as tx:
+                warnings = self._compiler.commit_warnings(tx, row)
+            if warnings:
+                info = info.model_copy(update={"warnings": warnings})
         policy_runs.after_commit(self._compiler, self._lock, rules, branch, self.compress, self.summarizer)
         if priority is None and pinned is None:
             return info
@@ -200,7 +206,7 @@ class Tract:
         with self._lock, self.store.read() as tx:
             view = RefView.read(tx, self.tract_id)
             head = view.head
-            tokens = self._compiler.assembled(tx, head).tokens if head else 0
+            tokens = self._compiler.assembled(tx, head).total_tokens if head else 0
             count = self._compiler.state(tx, head).commits if head else 0
             pending = self._pending_count(tx)
         return Status(tract_id=self.tract_id, branch=view.branch, detached=view.branch is None,
@@ -248,6 +254,11 @@ class Tract:
                 budget: int | None = None, *, order: list[str] | None = None,
                 record: bool = False) -> CompiledContext | tuple[CompiledContext, list[ReorderWarning]]:
         """The message list this branch (or `at_commit`, or the branch as of `at_time`) sends.
+
+        `budget`: keep the newest turns that fit (a tool call and its result as one, PINNED always);
+        BudgetError when no turn fits beside the system prompt. `dropped` says why each missing
+        commit is missing; `omitted` is the note the request starts with when it would otherwise
+        start with the assistant.
 
         `order`: commit hashes to put first, in that order (the rest follow in their own order);
         then the result is `(CompiledContext, [ReorderWarning])`. The DAG and cache are untouched.

@@ -40,3 +40,14 @@ def test_policies_benchmark_runs_its_checks():
     printed: list[str] = []
     assert _load("policies").main(["--n", "60"], out=printed.append)
     assert [line.split()[0] for line in printed] == ["autonomous", "collaborative", "clear_tool_results:"]
+
+
+def test_compile_fidelity_benchmark_prints_its_table():
+    printed: list[str] = []
+    stats = _load("compile_fidelity").main(["--quick"], out=printed.append)
+    text = "\n".join(printed)
+    assert "| measure" in text and "budget 80%: budget used (median, min)" in text
+    assert stats["same"] == stats["messages"] > 0 and stats["agree"] == stats["trajectories"]
+    for level in stats["levels"].values():  # validity is a rule, not a timing: it holds on any machine
+        ok = level["compiles"] - level["budget_error"]
+        assert level["anthropic"] == level["openai"] == ok and level["over"] == 0

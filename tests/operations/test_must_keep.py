@@ -26,17 +26,17 @@ def test_important_turns_stay_under_a_budget_while_normal_turns_remain_to_drop()
     t = open_tract()
     t.system("sys")
     old = t.user("old normal turn one two").hash
-    imp = t.user("important turn one two").hash
+    imp = t.user("important turn one two three").hash
     t.annotate(imp, Priority.IMPORTANT)
-    newer = t.user("newer normal turn one two").hash
-    full = t.compile().token_count
-    ctx = t.compile(budget=full - 4)           # one normal turn must go: the oldest NORMAL, not IMPORTANT
-    assert imp in ctx.commit_hashes and old not in ctx.commit_hashes
-    ctx = t.compile(budget=full - 8)           # both NORMAL turns gone before the IMPORTANT one
-    assert imp in ctx.commit_hashes and old not in ctx.commit_hashes and newer not in ctx.commit_hashes
-    ctx = t.compile(budget=full - 12)          # then it goes too
-    assert imp not in ctx.commit_hashes
-    assert t.show(imp).priority is Priority.IMPORTANT
+    newer = t.user("newer normal").hash
+    full = t.compile().token_count                       # 1 + 5 + 5 + 2
+    ctx = t.compile(budget=full - 5)           # one turn must go: the oldest NORMAL, not IMPORTANT
+    assert imp in ctx.commit_hashes and newer in ctx.commit_hashes and old not in ctx.commit_hashes
+    ctx = t.compile(budget=6)                  # room for one: every NORMAL turn goes first
+    assert ctx.commit_hashes == [ctx.commit_hashes[0], imp]
+    t.annotate(imp, Priority.NORMAL)
+    assert t.compile(budget=6).commit_hashes[1:] == [newer]   # a NORMAL turn would have been dropped
+    assert t.show(old).priority is Priority.NORMAL
 
 
 def test_approving_a_summary_without_the_must_keep_facts_is_refused_naming_them():

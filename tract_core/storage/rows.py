@@ -78,7 +78,6 @@ class RecordRow:
     messages_hash: str
     created_us: int
     extra: dict = field(default_factory=dict)
-    cleared: str | None = None   # JSON list of the tool results whose stubs the context held
 
 
 @dataclass(slots=True)

@@ -109,7 +109,6 @@ compile_records = Table(
     Column("token_count", Integer, nullable=False),
     Column("messages_hash", H, nullable=False),
     Column("created_us", BigInteger, nullable=False),
-    Column("cleared", Text, nullable=True),   # revision 0008: JSON list of tool results cleared
     Index("ix_records_tract_created", "tract_id", "created_us"),
 )
 

@@ -1,6 +1,5 @@
 """Policies and must-keep facts: per-tract policy rules, the facts an IMPORTANT commit's summary must
-keep, room for the `important` priority in annotations, and the tool results a compile record's
-context had cleared (so replay rebuilds their stubs).
+keep, and room for the `important` priority in annotations.
 
 Revision ID: 0008
 Revises: 0005
@@ -31,4 +30,3 @@ def upgrade() -> None:
         sa.Column("facts", sa.Text, nullable=False),
         sa.Column("created_us", sa.BigInteger, nullable=False),
     )
-    op.add_column("compile_records", sa.Column("cleared", sa.Text, nullable=True))
