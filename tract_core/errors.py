@@ -105,6 +105,19 @@ class WriteConflictError(RefConflictError, StorageError):
     deadlock or unique violation); nothing was written and the call can simply be repeated."""
 
 
+class StoreTimeoutError(StorageError):
+    """The store did not answer, or another writer held its lock, for longer than the store's
+    timeout (`Tract.open(..., timeout=)`, `TRACT_STORE_TIMEOUT`); the call was abandoned."""
+
+
+class StoreBusyError(StorageError):
+    """A call asked not to wait found the store (or the tract) in use; nothing was written."""
+
+
+class CorruptStoreError(StorageError):
+    """The store's data is damaged; `tract check` says where, a backup restores it."""
+
+
 class FactsLostError(CompressionError):
     """A summary leaves out must-keep facts of IMPORTANT commits; `facts` lists them."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
@@ -13,11 +13,13 @@ from tract_core.models.commit import BranchInfo, CommitInfo, DiffResult, MergeRe
 from tract_core.models.compiled import CompiledContext
 from tract_core.models.enums import Operation, Priority, parse_enum
 from tract_core.models.registry import ContentRegistry
+from tract_core.models.check import CheckReport
 from tract_core.models.audit import GCResult, OperationEvent, ReorderWarning
 from tract_core.models.compression import CompressResult, PendingCompression
 from tract_core.operations import audit, branches, committing, compress as compression, inspect
 from tract_core.operations import gc as collect
 from tract_core.models.policy import PIN_REASON, PolicyInfo
+from tract_core.operations import check as checking
 from tract_core.operations import must_keep as must_keep_facts
 from tract_core.operations import policies as policy_ops
 from tract_core.operations import policy_runs
@@ -30,6 +32,8 @@ from tract_core.operations.merge import merge as merge_branches
 from tract_core.operations.refs import HEAD, RefView, branch_ref, resolve
 from tract_core.operations.repo import DEFAULT_PRIORITIES, Repo
 from tract_core.storage import Store
+from tract_core.storage.store import without_waiting
+from tract_core.storage.turns import TurnLock
 from tract_core.tokens import TiktokenCounter, TokenCounter
 
 DEFAULT_BRANCH = "main"
@@ -64,7 +68,7 @@ class Tract:
         self.repo = Repo(store, tract_id, ContentRegistry(), counter or TiktokenCounter(), priorities)
         self.summarizer = summarizer
         self._compiler = Compiler(self.repo, snapshots=bool(compile_snapshots))
-        self._lock = threading.RLock()
+        self._lock = TurnLock()  # let go while a write waits for the store (storage/turns.py)
         self._owns_store = owns_store
         self._policies = policy_runs.PolicyCache(self.repo)
         # on its own, not joined to a call's one transaction: a failed call must not leave this
@@ -77,12 +81,15 @@ class Tract:
                 self.repo.registry.add_schema(name, schema)
 
     @classmethod
-    def open(cls, path_or_url: str = ":memory:", tract_id: str = "default", **options: Any) -> Tract:
+    def open(cls, path_or_url: str = ":memory:", tract_id: str = "default", *, timeout: float | None = None,
+             **options: Any) -> Tract:
         """Open (creating if needed) a store and a tract in it.
 
         `path_or_url`: ":memory:", a SQLite file path, or a `postgresql+psycopg://…` URL.
+        `timeout`: the longest any call waits on the store (a lock, an unreachable database), in
+        seconds, before StoreTimeoutError; default $TRACT_STORE_TIMEOUT, else 30.
         """
-        store = Store(path_or_url)
+        store = Store(path_or_url, timeout=timeout)
         try:
             return cls(store, tract_id, owns_store=True, **options)
         except BaseException:
@@ -92,6 +99,11 @@ class Tract:
     def close(self) -> None:
         if self._owns_store:
             self.store.close()
+
+    def no_wait(self) -> AbstractContextManager[None]:
+        """Calls in this block raise StoreBusyError, with nothing written, rather than wait for a
+        lock (for a server that runs quick calls on its event loop; see Store.no_wait)."""
+        return without_waiting(self._lock, self.store)
 
     def __enter__(self) -> Tract:
         return self
@@ -389,6 +401,11 @@ class Tract:
             result = collect.gc(self.repo, orphan_retention_days, archive_retention_days)
             self._compiler.clear()
             return result
+
+    def check(self) -> CheckReport:
+        """Verify the store and this tract: integrity, refs and parents, blobs, compiles (operations/check.py)."""
+        with self._lock:
+            return checking.check(self.repo, self._compiler)
 
     def _at_time(self, tx, head: str, when: datetime, branch: str | None) -> str:
         if not isinstance(when, datetime):

@@ -4,7 +4,6 @@ the rules themselves."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -64,7 +63,7 @@ def compile_with(compiler: Compiler, tx: Txn, head: str | None, budget: int | No
     return _cleared(compiler, tx, head, compiler.compile(tx, head, limit.max_tokens), clear)
 
 
-def after_commit(compiler: Compiler, lock: threading.RLock, rules: dict, branch: str | None,
+def after_commit(compiler: Compiler, lock: Any, rules: dict, branch: str | None,
                  compress: Callable[..., Any], summarizer: Any) -> None:
     """Compress when a policy says so, after a commit is written; never raises (a failure is a
     `policy` event)."""
