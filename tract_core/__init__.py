@@ -12,6 +12,7 @@ from tract_core.models.compression import CompressResult, PendingCompression
 from tract_core.models.compiled import DroppedCommit, Omission
 from tract_core.tokens import TiktokenCounter, TokenCounter
 from tract_core.tract import Tract
+from tract_core.models.content import Settings, Tools, ToolSpec
 
 __all__ = [
     "AnthropicSummarizer", "CallableSummarizer", "CompressResult", "GCResult", "ManualSummarizer",
@@ -20,6 +21,7 @@ __all__ = [
     "Instruction", "Message", "MergeResult", "Operation", "Output", "Priority", "Reasoning", "Status",
     "TiktokenCounter", "TokenCounter", "ToolCall", "ToolIO", "Tract", "TractError",
     "DroppedCommit", "Omission",
+    "Settings", "Tools", "ToolSpec",
 ]
 
 from tract_core.models.check import CheckProblem, CheckReport  # noqa: E402 - what Tract.check() returns
