@@ -1,4 +1,10 @@
-"""The prompt that turns a range of commits into a summary: its system text and its builder."""
+"""The prompt that turns a range of commits into a summary: its system text and its builder.
+
+Must-keep facts (of IMPORTANT commits) reach the model as part of the request's instructions:
+`must_keep_instructions(facts)` lists them, one per line, and asks for each to be stated verbatim;
+on a retry (`missing=True`) it says the previous summary left them out. Every summarizer gets them
+that way, whatever it is, since each is handed the instructions.
+"""
 
 from __future__ import annotations
 
@@ -42,6 +48,22 @@ def _text_of(commit: Any) -> tuple[str, str]:
         text = json.dumps({k: v for k, v in data.items() if k != "content_type"}, sort_keys=True,
                           ensure_ascii=False)
     return (f"{label} {short[:10]}".strip(), text)
+
+
+def must_keep_instructions(facts: Sequence[str], missing: bool = False) -> str:
+    """The instruction naming the facts a summary must state word for word."""
+    head = ("Your previous summary left out facts that must be kept. Write it again so that it states "
+            "each of these, word for word:" if missing else
+            "The summary must state each of these facts word for word (they are marked must-keep):")
+    return "\n".join([head, *(f"- {f}" for f in facts)])
+
+
+def with_must_keep(instructions: str | None, facts: Sequence[str], missing: bool = False) -> str | None:
+    """`instructions` with the must-keep facts added (unchanged when there are none)."""
+    if not facts:
+        return instructions
+    extra = must_keep_instructions(facts, missing)
+    return f"{instructions}\n{extra}" if instructions else extra
 
 
 def build_summarize_prompt(commits: Sequence[Any], target_tokens: int | None = None,

@@ -78,13 +78,15 @@ def cmd_pending(t: Tract, a) -> None:
         print("no pending compressions")
     for p in items:
         print(f"{p.id}  {len(p.source_hashes)} commits, {p.original_tokens} -> {p.summary_tokens} tokens, "
-              f"lost facts: {', '.join(p.lost_facts) or 'none'}")
+              f"lost facts: {', '.join(f.text for f in p.lost_facts) or 'none'}")
+        if p.must_keep_lost:
+            print(f"    must-keep facts missing (approve refuses without --force): {', '.join(p.must_keep_lost)}")
         for s in p.summaries:
             print(f"    {s if s is not None else '(summary to be written)'}")
 
 
 def cmd_approve(t: Tract, a) -> None:
-    r = t.approve_compression(a.id, summaries=a.summary or None)
+    r = t.approve_compression(a.id, summaries=a.summary or None, force=a.force)
     print(f"approved: {r.original_tokens} -> {r.compressed_tokens} tokens, head {r.new_head[:7]}, "
           f"undo with event {r.event_id}")
 
@@ -92,6 +94,30 @@ def cmd_approve(t: Tract, a) -> None:
 def cmd_reject(t: Tract, a) -> None:
     t.reject_compression(a.id, a.reason)
     print(f"rejected {a.id}")
+
+
+def _option(text: str) -> tuple[str, object]:
+    key, sep, value = text.partition("=")
+    if not sep:
+        raise TractError(f"option {text!r} is not key=value")
+    try:
+        return key, json.loads(value)
+    except ValueError:
+        return key, value   # a bare string, e.g. mode=autonomous
+
+
+def cmd_policy(t: Tract, a) -> None:
+    if a.action == "set":
+        t.set_policy(a.kind, **dict(_option(o) for o in a.options))
+    elif a.action == "remove":
+        t.remove_policy(a.kind)
+    policies = t.policies()
+    if not policies:
+        print("no policies")
+    for p in policies:
+        options = ", ".join(f"{k}={v}" for k, v in p.options.items() if v not in (None, []))
+        print(f"{p.kind}: {options}" + (f"; pinned {len(p.pinned)}: {' '.join(h[:7] for h in p.pinned)}"
+                                         if p.pinned else ""))
 
 
 def cmd_gc(t: Tract, a) -> None:
@@ -152,7 +178,13 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("approve", help="apply a pending compression")
     s.add_argument("id")
     s.add_argument("--summary", action="append", help="replace the summary (once per summary group)")
+    s.add_argument("--force", action="store_true", help="apply even if must-keep facts are lost (recorded)")
     s.set_defaults(run=cmd_approve)
+    s = sub.add_parser("policy", help="list, set or remove the tract's policies")
+    s.add_argument("action", nargs="?", choices=["list", "set", "remove"], default="list")
+    s.add_argument("kind", nargs="?", choices=["auto_compress", "clear_tool_results", "pin", "budget"])
+    s.add_argument("options", nargs="*", help="key=value (values read as JSON when they parse)")
+    s.set_defaults(run=cmd_policy)
     s = sub.add_parser("reject", help="drop a pending compression")
     s.add_argument("id")
     s.add_argument("--reason", default=None)

@@ -146,11 +146,12 @@ def register(ts) -> None:
     @ts.tool("Approve compression", ADDS)
     def approve(id: PendingId, summary: Annotated[str | list[str] | None, Field(
                     description="Your summary (one per prompt); required when you write it")] = None,
+                force: Annotated[bool, Field(description="Even if must-keep facts are lost")] = False,
                 tract: TractName = "default", idempotency_key: IdempotencyKey = None) -> Applied:
         """Apply a pending compression (commits made since are re-applied)."""
         t = pool.read(tract)
-        return pool.once(tract, idempotency_key, "approve", dict(id=id, summary=summary), Applied,
-                         lambda: applied(t.approve_compression(id, summaries=summary)))
+        return pool.once(tract, idempotency_key, "approve", dict(id=id, summary=summary, force=force), Applied,
+                         lambda: applied(t.approve_compression(id, summaries=summary, force=force)))
 
     @ts.tool("Reject compression", ADDS)
     def reject(id: PendingId, reason: Annotated[str | None, Field(description="Why (kept)")] = None,

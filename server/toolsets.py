@@ -34,6 +34,7 @@ GROUPS: dict[str, str] = {
     "history": "server.tools",
     "compression": "server.compression",
     "admin": "server.admin",
+    "policies": "server.tools_policy",
 }
 CORE = ("commit", "log", "show", "status", "branch", "switch", "merge", "reset", "annotate", "compile",
         "compress", "approve", "reject", "search")

@@ -150,3 +150,11 @@ class InvalidTagError(TractError, ValueError):
 
 class EventNotFoundError(TractError, LookupError):
     """No operation event with that id (or prefix)."""
+
+
+class FactsLostError(CompressionError):
+    """A summary leaves out must-keep facts of IMPORTANT commits; `facts` lists them."""
+
+    def __init__(self, message: str, facts: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.facts = list(facts or [])

@@ -20,7 +20,11 @@ from tract_core.models.audit import GCResult, OperationEvent, ReorderWarning
 from tract_core.models.compression import CompressResult, PendingCompression
 from tract_core.operations import audit, branches, committing, compress as compression, inspect
 from tract_core.operations import gc as collect
+from tract_core.models.policy import PIN_REASON, PolicyInfo
 from tract_core.operations import check as checking
+from tract_core.operations import must_keep as must_keep_facts
+from tract_core.operations import policies as policy_ops
+from tract_core.operations import policy_runs
 from tract_core.operations import records, reorder, tags, usage
 from tract_core.operations.search import search as search_commits
 from tract_core.operations.tracts import list_tracts
@@ -71,6 +75,7 @@ class Tract:
         self._compiler = Compiler(self.repo, snapshots=bool(compile_snapshots))
         self._lock = TurnLock()  # let go while a write waits for the store (storage/turns.py)
         self._owns_store = owns_store
+        self._policies = policy_runs.PolicyCache(self.repo)
         # nothing is written here: the tract is created by its first write (see TractStore)
         with store.read() as tx:
             if not self.repo.store.found(tx) and not create:
@@ -129,18 +134,23 @@ class Tract:
                message: str | None = None, metadata: dict[str, Any] | None = None,
                priority: str | Priority | None = None, branch: str | None = None) -> CommitInfo:
         """Commit content (a content model, or a dict with `content_type`) on the current branch."""
+        rules = self._policies.get()
+        pinned = policy_ops.pin_priority(rules.get("pin"), content) if priority is None else None
         with self._lock:
             row = committing.append(self.repo, content, operation=operation, edit_target=edit_target,
-                                    message=message, metadata=metadata, priority=priority, branch=branch)
+                                    message=message, metadata=metadata, priority=priority or pinned,
+                                    branch=branch, reason=PIN_REASON if pinned else None,
+                                    event={"policy": "pin", "priority": pinned.value} if pinned else None)
             info = self.repo.info(row)
             with self.store.read() as tx:
                 warnings = self._compiler.commit_warnings(tx, row)
             if warnings:
                 info = info.model_copy(update={"warnings": warnings})
-        if priority is None:
+        policy_runs.after_commit(self._compiler, self._lock, rules, branch, self.compress, self.summarizer)
+        if priority is None and pinned is None:
             return info
         # the annotation was written with the commit; the cached priorities have not read it yet
-        return info.model_copy(update={"priority": parse_enum(Priority, priority, "priority")})
+        return info.model_copy(update={"priority": parse_enum(Priority, priority or pinned, "priority")})
 
     def commit_many(self, contents: list[Any], *, branch: str | None = None) -> list[CommitInfo]:
         """Commit several contents in order, atomically: all are written or none (e.g. a tool call
@@ -170,13 +180,20 @@ class Tract:
                             "direction": "result", "result": result, "is_error": is_error}, **kw)
 
     def annotate(self, hash: str, priority: str | Priority, reason: str | None = None,
-                 branch: str | None = None) -> CommitInfo:
+                 branch: str | None = None, must_keep: list | None = None) -> CommitInfo:
         """Set a commit's priority (append-only: the latest annotation wins). The annotation is
         recorded as made on the current branch (or `branch`), which merge uses to report a SKIP on
-        one side of what the other side EDITed."""
+        one side of what the other side EDITed.
+
+        `must_keep` (IMPORTANT only): facts any summary of the commit must state, as strings or
+        compiled regular expressions; without it, the facts found in the commit must be kept."""
         prio = parse_enum(Priority, priority, "priority")
         committing.check_text(reason, "reason")
         committing.check_size(self.repo, reason, "reason")
+        if must_keep is not None:
+            if prio is not Priority.IMPORTANT:
+                raise InvalidOperationError("must_keep goes with priority 'important'")
+            must_keep_facts.specs_of(must_keep)
         with self._lock, self.repo.store.write() as tx:
             view = RefView.read(tx, self.tract_id)
             full = resolve(tx, self.tract_id, hash, view)
@@ -187,6 +204,8 @@ class Tract:
             if branch is not None:
                 view.branch_head(branch)  # raises BranchNotFoundError
             tx.add_annotation(self.tract_id, target, prio.value, reason, branch or view.branch)
+            if must_keep is not None:
+                must_keep_facts.save(tx, self.tract_id, target, must_keep)
             row = tx.get_commit(self.tract_id, target)
         info = self.repo.info(row)
         return info.model_copy(update={"priority": prio})
@@ -306,6 +325,7 @@ class Tract:
         if order is not None and (isinstance(order, str) or not isinstance(order, (list, tuple))):
             raise InvalidOperationError("order must be a list of commit hashes")
         with self._lock:
+            rules = self._policies.get()
             with self.store.read() as tx:
                 view = RefView.read(tx, self.tract_id)
                 head = resolve(tx, self.tract_id, at_commit, view) if at_commit else view.head
@@ -313,7 +333,7 @@ class Tract:
                     head = self._at_time(tx, head, at_time, None if at_commit else view.branch)
                 if budget is not None:
                     budget = usage.scaled_budget(budget, usage.usage_ratio(tx, self.repo))
-                ctx = self._compiler.compile(tx, head, budget)
+                ctx = policy_runs.compile_with(self._compiler, tx, head, budget, rules)
                 warnings: list[ReorderWarning] = []
                 if order is not None:
                     ctx, warnings = reorder.apply_order(tx, self.repo, self._compiler, ctx, list(order))
@@ -336,7 +356,8 @@ class Tract:
                  to_commit: str | None = None, target_tokens: int | None = None,
                  instructions: str | None = None, mode: str = "collaborative",
                  content: str | list[str] | None = None,
-                 deferred: bool = False, branch: str | None = None) -> PendingCompression | CompressResult:
+                 deferred: bool = False, branch: str | None = None,
+                 force: bool = False, policy: str | None = None) -> PendingCompression | CompressResult:
         """Replace a range of the current branch (or `branch`) by summaries; the source commits stay
         in the store.
 
@@ -354,25 +375,36 @@ class Tract:
         ANTHROPIC_API_KEY is set, else CompressionError saying so. `deferred=True` (collaborative
         only) calls no summarizer: the pending compression carries `.prompts` and None summaries,
         and `approve_compression(id, summaries=[...])` supplies the text (the agent-written path).
+
+        IMPORTANT commits are summarized too, but their must-keep facts must survive: a summarizer
+        is asked again (twice at most) naming those it left out, then the commits stay verbatim
+        beside the summary; a `content=` summary that lacks them raises FactsLostError unless
+        `force=True` (recorded in the audit event).
         """
         # no facade lock: the summarizer may take a while, and compression uses no compile cache
         return self._bind(compression.compress(
             self.repo, self.summarizer, commits=commits, from_commit=from_commit,
             to_commit=to_commit, target_tokens=target_tokens, instructions=instructions, mode=mode,
-            content=content, deferred=deferred, branch=branch))
+            content=content, deferred=deferred, branch=branch, force=force, policy=policy))
 
     def pending_compressions(self) -> list[PendingCompression]:
         """Compressions awaiting approval, oldest first (they survive a restart)."""
         return [self._bind(p) for p in compression.list_pending(self.repo)]
 
-    def approve_compression(self, id: str, summaries: list[str] | str | None = None) -> CompressResult:
+    def approve_compression(self, id: str, summaries: list[str] | str | None = None,
+                            force: bool = False) -> CompressResult:
         """Apply a pending compression; `summaries` replaces its texts (required if it was deferred).
         If the branch moved on, the commits made since are re-applied; if the range is gone from
-        the branch, StaleCompressionError."""
+        the branch, StaleCompressionError. A summary without the must-keep facts of the IMPORTANT
+        commits it replaces raises FactsLostError naming them, unless `force=True`."""
         if isinstance(summaries, str):
             summaries = [summaries]
         with self._lock:
-            return compression.approve(self.repo, id, summaries)
+            result = compression.approve(self.repo, id, summaries, force)
+        # still over the trigger: the next proposal now
+        policy_runs.after_commit(self._compiler, self._lock, self._policies.get(), result.branch,
+                                 self.compress, self.summarizer)
+        return result
 
     def reject_compression(self, id: str, reason: str | None = None) -> PendingCompression:
         with self._lock:
@@ -393,9 +425,25 @@ class Tract:
             value._tract = self
         return value
 
+    # --- policies ---
+    def set_policy(self, kind: str, **options: Any) -> PolicyInfo:
+        """Set (or replace) this tract's `kind` policy: auto_compress, clear_tool_results, pin or
+        budget (models/policy.py says what each option means). Stored with the tract."""
+        info = policy_ops.set_policy(self.repo, kind, options)
+        self._policies.forget()
+        return info
+
+    def policies(self) -> list[PolicyInfo]:
+        """The policies set on this tract; a pin rule lists the commits it pinned."""
+        return policy_ops.list_policies(self.repo)
+
+    def remove_policy(self, kind: str) -> None:
+        policy_ops.remove_policy(self.repo, kind)
+        self._policies.forget()
+
     # --- audit and gc ---
     def operations(self, limit: int | None = None, *, before: str | None = None) -> list[OperationEvent]:
-        """Operation events (compress, approve, reject, undo, merge, reset, gc), newest first;
+        """Operation events (compress, approve, reject, undo, merge, reset, gc, policy), newest first;
         `before` (an event id or prefix): the events older than it (the next page)."""
         return audit.operations(self.repo, limit, before=before)
 

@@ -37,6 +37,21 @@ def test_agent_economy_prints_every_target_beside_its_figure():
     assert figures["commit"] > 0 and figures["tools_default"] > 0
 
 
+def test_fact_check_benchmark_meets_its_targets_and_prints_its_misses():
+    printed: list[str] = []
+    r = _load("fact_check").main([], out=printed.append)
+    text = "\n".join(printed)
+    assert "recall" in text and "precision" in text and r["lost_answers"] >= 30
+    assert r["recall"] >= 0.8 and r["precision"] >= 0.9
+    assert len([line for line in printed if line.startswith("miss")]) == len(r["misses"])
+
+
+def test_policies_benchmark_runs_its_checks():
+    printed: list[str] = []
+    assert _load("policies").main(["--n", "60"], out=printed.append)
+    assert [line.split()[0] for line in printed] == ["autonomous", "collaborative", "clear_tool_results:"]
+
+
 def test_compile_fidelity_benchmark_prints_its_table():
     printed: list[str] = []
     stats = _load("compile_fidelity").main(["--quick"], out=printed.append)

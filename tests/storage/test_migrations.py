@@ -206,3 +206,18 @@ def test_the_search_upgrade_indexes_every_blob_past_its_first_batch(store_url):
 
             assert len(matching_commits(tx, "old", ["common"])) == n
             assert [h for h, _ in matching_commits(tx, "old", [f"word{n - 1}"])] == [f"{2 * n - 1:064x}"]
+
+
+def test_a_revision_0005_store_takes_important_annotations_and_policies_after_upgrade(store_url):
+    """Revision 0008 widens annotations.priority ('important' is 9 characters; PostgreSQL held 8)."""
+    old = Store(store_url, migrate_to="0005")
+    write_revision_0001_data(old)
+    old.close()
+    with Tract.open(store_url, "old", counter=WordCounter()) as t:
+        assert t.show(ROOT[:8]).priority.value == "pinned"
+        t.annotate(CHILD, "important", must_keep=["hello"])
+        assert t.show(CHILD[:8]).priority.value == "important"
+        t.set_policy("budget", max_tokens=100)
+    with Tract.open(store_url, "old", counter=WordCounter()) as t:
+        assert t.show(CHILD[:8]).priority.value == "important"
+        assert [p.kind for p in t.policies()] == ["budget"]

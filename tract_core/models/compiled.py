@@ -64,7 +64,9 @@ class CompiledContext(BaseModel):
     """What `compile()` returns. `dropped`: the commits left out, each with its reason.
     `renamed_call_ids`: rendered id -> stored id, for tool calls whose id an earlier call on the
     branch used already (the request needs unique ids; the stored content keeps its own).
-    `omitted`: set when the first turn sent is not the user's (see `Omission`)."""
+    `omitted`: set when the first turn sent is not the user's (see `Omission`).
+    `cleared`: tool results a clear_tool_results policy replaced by a one-line stub (still sent,
+    paired with their calls; `show(hash)` returns them whole)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -78,6 +80,8 @@ class CompiledContext(BaseModel):
     head: str | None = None
     dropped: list[DroppedCommit] = Field(default_factory=list)
     record_id: str | None = None
+    # tool results a clear_tool_results policy replaced by a stub (show(hash) returns them)
+    cleared: list[str] = Field(default_factory=list)
     renamed_call_ids: dict[str, str] = Field(default_factory=dict)
     omitted: Omission | None = None
 

@@ -12,6 +12,21 @@ from tract_core.errors import CompressionError
 PendingStatus = Literal["pending", "approved", "rejected"]
 
 
+class Fact(BaseModel):
+    """A specific of a commit a summary should keep: `text` as written, `context` the sentence or
+    line it came from, `kind` (rule, url, date, path, identifier, quantity, name, title, number) and
+    `score`, how likely it is to matter (lists of facts come highest first)."""
+
+    text: str
+    kind: str = "name"
+    context: str = ""
+    commit: str | None = None
+    score: float = 0.5
+
+    def __str__(self) -> str:
+        return self.text
+
+
 class CompressResult(BaseModel):
     """A compression applied to a branch. `event_id` is what `undo_compression` takes."""
 
@@ -47,7 +62,9 @@ class PendingCompression(BaseModel):
     prompts: list[str] = Field(default_factory=list)
     original_tokens: int
     summary_tokens: int
-    lost_facts: list[str] = Field(default_factory=list)
+    lost_facts: list[Fact] = Field(default_factory=list)
+    # must-keep facts of IMPORTANT commits that the summaries lack: approve() refuses them
+    must_keep_lost: list[str] = Field(default_factory=list)
     base_head: str
     target_tokens: int | None = None
     instructions: str | None = None
@@ -74,8 +91,8 @@ class PendingCompression(BaseModel):
             setattr(self, name, getattr(fresh, name))
         return self
 
-    def approve(self, summaries: list[str] | None = None) -> CompressResult:
-        return self._bound().approve_compression(self.id, summaries=summaries)
+    def approve(self, summaries: list[str] | None = None, force: bool = False) -> CompressResult:
+        return self._bound().approve_compression(self.id, summaries=summaries, force=force)
 
     def reject(self, reason: str | None = None) -> PendingCompression:
         return self._bound().reject_compression(self.id, reason)

@@ -6,10 +6,13 @@ from enum import Enum
 
 
 class Priority(str, Enum):
-    """How compile treats a commit: SKIP leaves it out, PINNED keeps it under any budget."""
+    """How compile treats a commit: SKIP leaves it out, PINNED keeps it under any budget. IMPORTANT
+    is kept by a budget for as long as NORMAL turns remain to drop, and may be compressed, but only
+    by a summary that keeps its must-keep facts."""
 
     SKIP = "skip"
     NORMAL = "normal"
+    IMPORTANT = "important"
     PINNED = "pinned"
 
 

@@ -149,7 +149,8 @@ def _units(out: Assembled) -> list[list[int]]:
 def _fit_budget(out: Assembled, state: CompileState, priority_of: PriorityOf, budget: int) -> Assembled:
     """Keep the newest units that fit, newest first (a tool call and its result are one unit; a
     unit that does not fit is left out and older, smaller ones may still be kept), PINNED ones
-    always, and room for the omission marker when the context then starts with the assistant."""
+    always, IMPORTANT ones before any NORMAL one, and room for the omission marker when the
+    context then starts with the assistant."""
     if out.total_tokens <= budget:
         return out
     entries = state.entries
@@ -161,16 +162,19 @@ def _fit_budget(out: Assembled, state: CompileState, priority_of: PriorityOf, bu
         raise BudgetError(f"the pinned commits alone need {pinned_tokens} tokens, over the budget of "
                           f"{budget}; raise the budget or unpin some commits")
 
+    important = [any(priority_of(entries[out.slots[k]]) is Priority.IMPORTANT for k in u) for u in units]
+
     def newest_that_fit(room: int) -> set[int]:
         drop: set[int] = set()
-        for u, p in zip(reversed(units), reversed(pinned)):
-            cost = sum(tokens_of[k] for k in u)
-            if p:
-                continue
-            if cost <= room:
-                room -= cost
-            else:
-                drop.update(u)
+        for first in (True, False):   # IMPORTANT units take their room before any NORMAL one
+            for u, p, imp in zip(reversed(units), reversed(pinned), reversed(important)):
+                if p or imp is not first:
+                    continue
+                cost = sum(tokens_of[k] for k in u)
+                if cost <= room:
+                    room -= cost
+                else:
+                    drop.update(u)
         return drop
 
     reserve = 0

@@ -15,6 +15,7 @@ from tract_core.errors import (CommitNotFoundError, ContentTooLargeError, Conten
 from tract_core.models.enums import Operation, Priority, parse_enum
 from tract_core.models.json_object import parse_json_object
 from tract_core.models.registry import canonical_json
+from tract_core.operations.events import record_event
 from tract_core.operations.hashing import commit_hash, content_body
 from tract_core.operations.refs import RefView, branch_ref, resolve
 from tract_core.operations.render import count_tokens
@@ -196,8 +197,11 @@ def append_many(repo: Repo, contents: list[Any], *, branch: str | None = None) -
 def append(repo: Repo, content: Any, *, operation: str | Operation = Operation.APPEND,
            edit_target: str | None = None, message: str | None = None,
            metadata: dict[str, Any] | None = None, priority: str | Priority | None = None,
-           branch: str | None = None, retry: bool = True) -> CommitRow:
-    """Commit `content` on the current branch (or `branch`); retried on a lost race."""
+           branch: str | None = None, retry: bool = True, reason: str | None = None,
+           event: dict | None = None) -> CommitRow:
+    """Commit `content` on the current branch (or `branch`); retried on a lost race. `reason` goes
+    with the priority's annotation; `event` (the parameters of a `policy` event naming the new
+    commit) is recorded in the same transaction."""
     op = parse_enum(Operation, operation, "operation")
     if op is Operation.MERGE:
         raise InvalidOperationError("merge commits are made by merge(), not commit()")
@@ -230,7 +234,9 @@ def append(repo: Repo, content: Any, *, operation: str | Operation = Operation.A
                 tx.put_blob(blob)
                 write_on_branch(tx, repo, name, row, tip)
                 if prio is not None:
-                    tx.add_annotation(repo.tract_id, target or row.hash, prio.value, None, name)
+                    tx.add_annotation(repo.tract_id, target or row.hash, prio.value, reason, name)
+                if event is not None:
+                    record_event(tx, repo, "policy", name, event, [], [row.hash])
             repo.remember(row)  # only once it is committed
             return row
         except (_LostRace, WriteConflictError):

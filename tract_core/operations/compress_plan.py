@@ -5,7 +5,7 @@ of the range boundary, and edits of commits outside the range are kept."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tract_core.errors import CompressionError, DetachedHeadError, StaleCompressionError
 from tract_core.models.content import REQUEST_KINDS
@@ -29,6 +29,7 @@ class Plan:
     kept: list[str]
     original_tokens: int
     kept_tokens: int
+    important: dict[str, int] = field(default_factory=dict)   # IMPORTANT commit -> its summary group
 
 
 def _index(chain: Chain, h: str, branch: str) -> int:
@@ -122,6 +123,7 @@ def make_plan(tx: Txn, repo: Repo, commits=None, from_commit=None, to_commit=Non
     groups: list[list[str]] = []
     group_rows: list[list[CommitRow]] = []
     kept: list[str] = []
+    important: dict[str, int] = {}
     current: list[str] = []
     tokens = kept_tokens = 0
 
@@ -158,13 +160,16 @@ def make_plan(tx: Txn, repo: Repo, commits=None, from_commit=None, to_commit=Non
             kept.append(h)
             kept_tokens += entry.tokens
         else:
+            if p is Priority.IMPORTANT:
+                important[h] = len(groups)
             current.append(h)
     flush()
     if not groups:
         raise CompressionError("nothing to summarize in this range: every commit in it is PINNED or SKIP")
     replaced = in_range - set(kept)
     check_later(chain, hi + 1, replaced)
-    return Plan(branch, chain.tip, rng, front + items, groups, group_rows, kept, tokens, kept_tokens)
+    return Plan(branch, chain.tip, rng, front + items, groups, group_rows, kept, tokens, kept_tokens,
+                important)
 
 
 def locate(chain: Chain, rng: list[str], branch: str) -> int:

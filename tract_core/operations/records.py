@@ -11,6 +11,7 @@ from tract_core.models.compiled import CompiledContext, DroppedCommit, Message, 
 from tract_core.models.registry import canonical_json
 from tract_core.operations.hashing import sha256_hex
 from tract_core.operations.refs import expand_id
+from tract_core.operations.policies import restub
 from tract_core.operations.render import render
 from tract_core.operations.repo import Repo
 from tract_core.storage import records as records_q
@@ -22,16 +23,16 @@ def messages_hash(messages: list[Message]) -> str:
 
 def _entries(ctx: CompiledContext) -> str:
     """The commits in order; with the rendered ids of reused tool-call ids, the omission note and
-    the commits left out, when there are any (then as an object: a bare list is what older records
-    hold)."""
+    the commits left out and the tool results a policy cleared, when there are any (then as an
+    object: a bare list is what older records hold)."""
     call_ids = {m.commit_hash: c.id for m in ctx.messages for c in m.tool_calls if c.id in ctx.renamed_call_ids}
     call_ids.update((m.commit_hash, m.tool_call_id) for m in ctx.messages
                     if m.role == "tool" and m.tool_call_id in ctx.renamed_call_ids)
-    if not call_ids and ctx.omitted is None and not ctx.dropped:
+    if not call_ids and ctx.omitted is None and not ctx.dropped and not ctx.cleared:
         return json.dumps(ctx.commit_hashes)
     return json.dumps({"commits": ctx.commit_hashes, "call_ids": call_ids,
                        "omitted": ctx.omitted.model_dump() if ctx.omitted else None,
-                       "dropped": [[d.commit, d.reason] for d in ctx.dropped]})
+                       "dropped": [[d.commit, d.reason] for d in ctx.dropped], "cleared": ctx.cleared})
 
 
 def save_record(repo: Repo, ctx: CompiledContext) -> CompiledContext:
@@ -80,6 +81,9 @@ def replay(repo: Repo, record_id: str) -> CompiledContext:
         raise RecordNotFoundError(f"compile record {record_id} needs commit {missing[0][:12]}, which "
                                   "was garbage-collected")
     messages = [_with_call_id(render(json.loads(rows[h].body), h), call_ids.get(h)) for h in hashes]
+    cleared = entries.get("cleared") or []
+    if cleared:   # a clear_tool_results policy had put stubs there
+        messages = restub(messages, set(cleared), {h: rows[h].token_count for h in cleared})
     if messages_hash(messages) != rec.messages_hash:
         raise StorageError(f"compile record {record_id} does not match the stored commits (hash mismatch)")
     stored_ids = {rid: json.loads(rows[h].body)["call_id"] for h, rid in call_ids.items()}
@@ -88,4 +92,5 @@ def replay(repo: Repo, record_id: str) -> CompiledContext:
     request = json.loads(rec.request) if rec.request else {}
     return CompiledContext(messages=messages, token_count=rec.token_count, commit_hashes=hashes,
                            head=rec.head, record_id=rec.id, renamed_call_ids=stored_ids, omitted=omitted,
-                           dropped=dropped, tools=request.get("tools") or [], settings=request.get("settings"))
+                           dropped=dropped, tools=request.get("tools") or [], settings=request.get("settings"),
+                           cleared=cleared)

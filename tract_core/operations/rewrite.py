@@ -12,6 +12,7 @@ from tract_core.operations.committing import new_commit_row
 from tract_core.operations.refs import branch_ref
 from tract_core.operations.repo import Repo
 from tract_core.storage import AnnotationRow, BlobRow, CommitRow, Txn
+from tract_core.storage.policies import copy_must_keep
 
 
 @dataclass(slots=True)
@@ -112,6 +113,8 @@ class Rewriter:
         ann = self.annotations.get(row.hash)
         if ann is not None and row.operation == "append":
             self.tx.add_annotation(self.repo.tract_id, new, ann.priority, ann.reason, ann.branch)
+            if ann.priority == "important":   # its must-keep facts come along too
+                copy_must_keep(self.tx, self.repo.tract_id, row.hash, new)
         return new
 
     def move_branch(self, old_tip: str | None) -> str | None:

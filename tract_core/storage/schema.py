@@ -60,7 +60,7 @@ annotations = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("tract_id", String(255), nullable=False),
     Column("commit_hash", H, nullable=False),
-    Column("priority", String(8), nullable=False),
+    Column("priority", String(16), nullable=False),   # String(8) before revision 0008
     Column("reason", Text, nullable=True),
     Column("branch", String(255), nullable=True),
     Column("created_us", BigInteger, nullable=False),
@@ -164,4 +164,24 @@ tags = Table(
     Column("name", String(100), primary_key=True),
     Column("created_us", BigInteger, nullable=False),
     Index("ix_tags_tract_name", "tract_id", "name"),
+
+
+# --- revision 0008: policies and must-keep facts ---
+# One row per policy kind of a tract: its options as JSON (see operations/policies.py).
+policies = Table(
+    "policies", metadata,
+    Column("tract_id", String(255), primary_key=True),
+    Column("kind", String(32), primary_key=True),
+    Column("options", Text, nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+)
+
+# The facts a summary of an IMPORTANT commit must keep, as given to annotate (the latest wins):
+# a JSON list of {"text": …} or {"regex": …}.
+must_keep = Table(
+    "must_keep", metadata,
+    Column("tract_id", String(255), primary_key=True),
+    Column("commit_hash", H, primary_key=True),
+    Column("facts", Text, nullable=False),
+    Column("created_us", BigInteger, nullable=False),
 )
