@@ -89,7 +89,8 @@ def outcome(made, source: str | None) -> CompressOutcome:
         return CompressOutcome(id=short_id(made.id), prompts=made.prompts, rules=AGENT_RULES,
                                next=NEXT_STEP["agent"], **common)
     return CompressOutcome(id=short_id(made.id), summaries=made.summaries, summary_tokens=made.summary_tokens,
-                           lost_facts=made.lost_facts, next=NEXT_STEP["pending"], **common)
+                           lost_facts=[f.text for f in made.lost_facts] or None,
+                           must_keep_lost=list(made.must_keep_lost) or None, next=NEXT_STEP["pending"], **common)
 
 
 def pending_outcome(p: PendingCompression) -> CompressOutcome:

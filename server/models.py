@@ -158,7 +158,8 @@ class CompressOutcome(BaseModel):
     rules: str | None = None
     summaries: list[str | None] | None = None
     summary_tokens: int | None = None
-    lost_facts: list[str] | None = None
+    lost_facts: list[str] | None = None  # most likely to matter first
+    must_keep_lost: list[str] | None = None  # approve refuses these unless force
     next: str
 
 

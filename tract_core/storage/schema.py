@@ -164,6 +164,7 @@ tags = Table(
     Column("name", String(100), primary_key=True),
     Column("created_us", BigInteger, nullable=False),
     Index("ix_tags_tract_name", "tract_id", "name"),
+)
 
 
 # --- revision 0008: policies and must-keep facts ---
