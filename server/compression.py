@@ -146,10 +146,10 @@ def register(ts) -> None:
 
     @ts.tool("Approve compression", ADDS)
     def approve(id: PendingId, summary: Annotated[str | list[str] | None, Field(
-                    description="Your summary (one per prompt); required when you write it")] = None,
-                force: Annotated[bool, Field(description="Even if must-keep facts are lost")] = False,
+                    description="Your summary, one per prompt")] = None,
+                force: Annotated[bool, Field(description="Despite must_keep_lost")] = False,
                 tract: TractName = "default", idempotency_key: IdempotencyKey = None) -> Applied:
-        """Apply a pending compression (commits made since are re-applied)."""
+        """Apply a pending compression; later commits are re-applied."""
         t = pool.read(tract)
         return pool.once(tract, idempotency_key, "approve", dict(id=id, summary=summary, force=force), Applied,
                          lambda: applied(t.approve_compression(id, summaries=summary, force=force)))

@@ -25,7 +25,7 @@ Rev = Annotated[str, Field(description="Commit: hash prefix, branch[~N], HEAD~N"
 # an object, or its JSON text: strict schema transforms (OpenAI strict mode) close every object, which
 # would leave a free-form one empty; the text form stays usable (the library parses it)
 JsonArg = dict[str, Any] | str
-PRIORITY = "skip: left out of compile; pinned: always kept; important: its facts must survive compression"
+PRIORITY = "skip: left out; pinned: kept whole; important: facts survive compression"
 PriorityName = Literal["skip", "normal", "important", "pinned"]
 Format = Annotated[Literal["anthropic", "openai"], Field(description="Message format")]
 PendingId = Annotated[str, Field(description="Pending compression id (prefix ok)")]

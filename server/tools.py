@@ -114,7 +114,7 @@ def register(ts) -> None:
 
     @ts.tool("Status", READ)
     def status(tract: TractName = "default") -> StatusView:
-        """Current branch, HEAD, commit and token counts, pending compressions."""
+        """Current branch, HEAD, commit and token counts, pending count."""
         s = pool.read(tract).status()
         return StatusView(branch=s.branch, head=short_id(s.head), detached=s.detached or None,
                           commits=s.commit_count, tokens=s.token_count, pending=s.pending_compressions or None)
@@ -197,7 +197,7 @@ def register(ts) -> None:
     def annotate(hash: Rev, priority: Annotated[PriorityName, Field(description=PRIORITY)],
                  reason: Reason = None, branch: BranchName = None, tract: TractName = "default",
                  idempotency_key: IdempotencyKey = None) -> Annotation:
-        """Pin a commit (always kept) or skip it (left out of compile)."""
+        """Pin, skip or mark a commit important."""
         t = pool.read(tract)
         return pool.once(tract, idempotency_key, "annotate",
                          dict(hash=hash, priority=priority, reason=reason, branch=branch), Annotation,

@@ -20,17 +20,14 @@ def register(ts) -> None:
     pool = ts.pool
 
     @ts.tool("Policies", ADDS)
-    def policy(action: Annotated[Literal["list", "set", "remove"], Field(
-                   description="list (default), set (replaces the kind's policy) or remove")] = "list",
-               kind: Annotated[PolicyKind | None, Field(description="Which policy (for set and remove)")] = None,
+    def policy(action: Annotated[Literal["list", "set", "remove"], Field(description="Default: list")] = "list",
+               kind: Annotated[PolicyKind | None, Field(description="For set and remove")] = None,
                options: Annotated[dict[str, Any] | None, Field(description=(
-                   "auto_compress: trigger_tokens | trigger_ratio+window, target_tokens, mode "
-                   "(collaborative|autonomous); clear_tool_results: keep_last, min_tokens, exclude_tools; "
-                   "pin: kind, tool, pattern, role, priority (pinned|important); budget: max_tokens, "
-                   "action (compress|clear_tool_results|drop_oldest)"))] = None,
+                   "auto_compress: trigger_tokens|trigger_ratio+window, target_tokens, mode; "
+                   "clear_tool_results: keep_last, min_tokens, exclude_tools; pin: kind, tool, pattern, role, "
+                   "priority; budget: max_tokens, action"))] = None,
                tract: TractName = "default", idempotency_key: IdempotencyKey = None) -> PolicyList:
-        """Rules the tract applies by itself after each commit or at compile time; each action is an
-        operation event naming its policy."""
+        """Rules the tract applies by itself: compress, clear old tool results, pin, budget."""
         t = pool.get(tract)
         if action != "list" and kind is None:
             raise InvalidOperationError(f"policy action {action!r} needs kind")

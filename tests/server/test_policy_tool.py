@@ -18,11 +18,11 @@ async def test_the_policy_tool_sets_lists_and_removes_and_the_tract_acts_on_it(s
         assert made["policies"][0]["kind"] == "pin"
         await call(c, "commit", content=user("hello"))
         pinned = await call(c, "commit", content=user("The API key lives in Vault."))
-        assert pinned["priority"] == "pinned"
+        assert (await call(c, "show", hash=pinned["hash"]))["priority"] == "pinned"
         listed = (await call(c, "policy", action="list"))["policies"]
-        assert listed[0]["pinned"] == [pinned["hash"]]
+        assert [h[:12] for h in listed[0]["pinned"]] == [pinned["hash"]]
         await call(c, "policy", action="set", kind="budget", options={"max_tokens": 6})
-        assert (await call(c, "compile"))["token_count"] == 6
+        assert (await call(c, "compile"))["tokens"] == 6
         await call(c, "policy", action="remove", kind="budget")
         assert [p["kind"] for p in (await call(c, "policy"))["policies"]] == ["pin"]
         assert "trigger" in await fails(c, "policy", action="set", kind="auto_compress",
