@@ -11,6 +11,9 @@ from tract_core.models.audit import GCResult, OperationEvent, ReorderWarning
 from tract_core.models.compression import CompressResult, PendingCompression
 from tract_core.tokens import TiktokenCounter, TokenCounter
 from tract_core.tract import Tract
+from tract_core.session import Session, Task
+from tract_core.models.teams import Approval, AuditEvent, SessionInfo, TaskInfo
+from tract_core.operations.actors import acting_as
 
 __all__ = [
     "AnthropicSummarizer", "CallableSummarizer", "CompressResult", "GCResult", "ManualSummarizer",
@@ -18,4 +21,5 @@ __all__ = [
     "Artifact", "BranchInfo", "CommitInfo", "CompiledContext", "Dialogue", "DiffResult", "Freeform",
     "Instruction", "Message", "MergeResult", "Operation", "Output", "Priority", "Reasoning", "Status",
     "TiktokenCounter", "TokenCounter", "ToolCall", "ToolIO", "Tract", "TractError",
+    "Approval", "AuditEvent", "Session", "SessionInfo", "Task", "TaskInfo", "acting_as",
 ]

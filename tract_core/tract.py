@@ -17,7 +17,9 @@ from tract_core.models.audit import GCResult, OperationEvent, ReorderWarning
 from tract_core.models.compression import CompressResult, PendingCompression
 from tract_core.operations import audit, branches, committing, compress as compression, inspect
 from tract_core.operations import gc as collect
-from tract_core.operations import records, reorder
+from tract_core.operations import records, reorder, teams
+from tract_core.operations import spawn as spawning
+from tract_core.models.teams import Approval
 from tract_core.operations.undo import undo_compression as undo_event
 from tract_core.storage import pending as pending_q
 from tract_core.operations.compiler import Compiler
@@ -318,6 +320,46 @@ class Tract:
         if isinstance(value, PendingCompression):
             value._tract = self
         return value
+
+    # --- teams: spawn, collapse, approvals (operations/spawn.py, collapse.py, approvals.py) ---
+    def spawn(self, name: str, *, purpose: str, inherit: str = "head_snapshot",
+              commits: list[str] | None = None) -> Tract:
+        """A child tract in this store (and session) starting from this tract's HEAD: `head_snapshot`
+        (one pinned commit of the compiled context), `full_clone` or `selective` (`commits=`)."""
+        with self._lock, self.store.read() as tx:
+            self._compiler.refresh(tx)
+        spawning.spawn(self.repo, self._compiler, name, purpose=purpose, inherit=inherit, commits=commits)
+        return self._sibling(name)
+
+    def parent(self) -> Tract | None:
+        link = teams.link(self.store, self.tract_id)
+        return self._sibling(link.parent_tract) if link else None
+
+    def children(self) -> list[str]:
+        return teams.children(self.store, self.tract_id)
+
+    def collapse(self, *, summary: str | None = None, mode: str = "collaborative",
+                 instructions: str | None = None, requested_by: str | None = None):
+        """Report this spawned tract's work as one commit on its parent's current branch; returns
+        the commit hash, or (collaborative, the default) the Approval it waits in."""
+        return teams.collapse(self.repo, self._sibling, self.summarizer, summary=summary, mode=mode,
+                              instructions=instructions, requested_by=requested_by)
+
+    def approvals(self, status: str | None = "pending") -> list[Approval]:
+        return teams.approvals(self.store, self.tract_id, status)
+
+    def approve(self, id: str, *, decided_by: str | None = None, summary: str | list[str] | None = None) -> Approval:
+        return teams.decide(self.store, self.tract_id, self._repo_for, id, True, decided_by, None, summary)
+
+    def reject(self, id: str, *, decided_by: str | None = None, reason: str | None = None) -> Approval:
+        return teams.decide(self.store, self.tract_id, self._repo_for, id, False, decided_by, reason, None)
+
+    def _sibling(self, name: str) -> Tract:
+        return self if name == self.tract_id else Tract(self.store, name, counter=self.repo.counter,
+                                                        summarizer=self.summarizer)
+
+    def _repo_for(self, name: str) -> Repo:
+        return self._sibling(name).repo
 
     # --- audit and gc ---
     def operations(self, limit: int | None = None) -> list[OperationEvent]:
