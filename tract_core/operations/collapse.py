@@ -74,7 +74,8 @@ def prepare(child: Repo, summarizer: Any, summary: str | None, mode: str, instru
     if summary is not None and summary.strip():
         text = summary.strip()
     elif summarizer is not None or instructions is not None:
-        text = summarize_checked(resolve_summarizer(summarizer), infos, instructions=instructions)
+        text = summarize_checked(resolve_summarizer(summarizer), infos, target_tokens=None,
+                                 instructions=instructions)
     else:
         text = _final_output(child, rows)
         if text is None:
