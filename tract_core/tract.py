@@ -17,7 +17,7 @@ from tract_core.models.audit import GCResult, OperationEvent, ReorderWarning
 from tract_core.models.compression import CompressResult, PendingCompression
 from tract_core.operations import audit, branches, committing, compress as compression, inspect
 from tract_core.operations import gc as collect
-from tract_core.operations import records, reorder, teams
+from tract_core.operations import records, reorder, retention, teams
 from tract_core.operations import spawn as spawning
 from tract_core.models.teams import Approval
 from tract_core.operations.undo import undo_compression as undo_event
@@ -367,9 +367,11 @@ class Tract:
         return audit.operations(self.repo, limit)
 
     def gc(self, orphan_retention_days: float = 7, archive_retention_days: float | None = None) -> GCResult:
-        """Remove commits nothing reaches any more and blobs no commit uses (see operations/gc.py)."""
+        """Remove commits nothing reaches any more and blobs no commit uses (see operations/gc.py), and
+        sessions ended longer ago than TRACT_SESSION_RETENTION_DAYS (operations/retention.py)."""
         with self._lock:
             result = collect.gc(self.repo, orphan_retention_days, archive_retention_days)
+            retention.purge_ended_sessions(self.store)  # TRACT_SESSION_RETENTION_DAYS after they end
             self._compiler.clear()
             return result
 
