@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 
 from server.graph import graph_lines, oneline
 from server.main import parser as serve_parser
@@ -56,7 +57,9 @@ def cmd_compile(t: Tract, a) -> None:
     else:
         for m in ctx.messages:
             print(f"[{m.role}] {m.content}")
-        print(f"-- {ctx.token_count} tokens, {len(ctx.dropped)} commits dropped")
+        reasons = Counter(d.reason for d in ctx.dropped)
+        why = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
+        print(f"-- {ctx.token_count} tokens, {len(ctx.dropped)} commits dropped" + (f" ({why})" if why else ""))
 
 
 def cmd_pending(t: Tract, a) -> None:

@@ -8,6 +8,7 @@ from mcp.types import ToolAnnotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from tract_core.models.commit import BranchInfo, CommitInfo
+from tract_core.models.compiled import DroppedCommit
 from tract_core.models.compression import CompressResult, PendingCompression
 from tract_core.models.content import BuiltinContent
 
@@ -39,13 +40,15 @@ class Committed(BaseModel):
     priority: str
     message: str | None = None
     created_at: str
+    warnings: list[str] = Field(default_factory=list, description="What this commit leaves wrong, e.g. "
+                                "a tool result that answers no call (compile leaves it out).")
 
     @classmethod
     def of(cls, info: CommitInfo) -> Committed:
         return cls(hash=info.hash, parents=info.parents, operation=info.operation.value,
                    edit_target=info.edit_target, content_type=info.content_type,
                    token_count=info.token_count, priority=info.priority.value, message=info.message,
-                   created_at=info.created_at.isoformat())
+                   created_at=info.created_at.isoformat(), warnings=info.warnings)
 
 
 class OtherContent(BaseModel):
@@ -85,7 +88,10 @@ class CompileResult(BaseModel):
     token_count: int
     head: str | None
     commit_hashes: list[str]
-    dropped: list[str] = Field(default_factory=list, description="Commits left out to fit the budget.")
+    dropped: list[DroppedCommit] = Field(default_factory=list, description="Commits left out, each with why: "
+                                         "budget, skip, unanswered_call or result_without_call.")
+    renamed_call_ids: dict[str, str] = Field(default_factory=dict, description="Rendered tool-call id -> "
+                                             "the stored one, for ids a conversation reused.")
     record_id: str | None = Field(None, description="With record=true: pass to replay() later.")
 
 

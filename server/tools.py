@@ -157,8 +157,8 @@ def register_history_tools(mcp: MCPServer, pool: TractPool) -> None:
     def compile(at_commit: Annotated[str | None, Field(description="Compile as of this commit")] = None,
                 at_time: Annotated[datetime | None, Field(
                     description="Compile the branch as it was then (ISO 8601 with a timezone)")] = None,
-                budget: Annotated[int | None, Field(ge=0, description="Token budget; oldest unpinned "
-                                                                       "turns go first")] = None,
+                budget: Annotated[int | None, Field(ge=0, description="Token budget: the newest turns "
+                                                                       "that fit are kept, pinned ones always")] = None,
                 format: Format = "anthropic",
                 record: Annotated[bool, Field(description="Keep a record to replay() this exact "
                                                           "context later")] = False,
@@ -174,6 +174,7 @@ def register_history_tools(mcp: MCPServer, pool: TractPool) -> None:
 def compile_result(ctx, format: str) -> CompileResult:
     common = dict(format=format, token_count=ctx.token_count, head=ctx.head,
                   commit_hashes=ctx.commit_hashes, dropped=ctx.dropped,
+                  renamed_call_ids=ctx.renamed_call_ids,
                   record_id=getattr(ctx, "record_id", None))
     if format == "anthropic":
         request = ctx.to_anthropic()

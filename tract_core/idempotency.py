@@ -1,8 +1,9 @@
 """Idempotent writes: a call retried with the same key returns the first call's result and writes
 nothing more. Keys live in the store (so they survive restarts) for 24 hours.
 
-The key is reserved before the write and completed after it, so a concurrent retry sees "in
-progress" instead of writing twice; a reservation whose call died is taken over after `stale_after`.
+The key, the call's writes and its answer commit in one transaction (`Store.one_transaction`): a
+retry after a crash finds either the answer, or nothing written at all. A retry racing the first
+call waits for it (the key's row is locked until that transaction ends) and gets its answer.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from typing import Any
 from tract_core.errors import IdempotencyKeyError
 from tract_core.models.registry import canonical_json
 from tract_core.operations.committing import check_text
-from tract_core.storage import Store, now_us
-from tract_core.storage.idempotency import delete_key, get_key, purge_keys, reserve_key, update_key
+from tract_core.storage import Store, Txn, now_us
+from tract_core.storage.idempotency import KeyRow, get_key, purge_keys, reserve_key, update_key
 
 KEY_TTL = timedelta(hours=24)
 STALE_AFTER = timedelta(minutes=10)
@@ -47,36 +48,54 @@ class IdempotencyKeys:
             raise IdempotencyKeyError("idempotency_key must be a non-empty string of at most 255 characters")
         check_text(key, "idempotency_key", IdempotencyKeyError)  # no NUL, no lone surrogate
         request_hash = fingerprint(request)
-        replayed = self._reserve(tract_id, key, tool, request_hash)
-        if replayed is not None:
-            return replayed, True
+        with self.store.read() as tx:  # answered already: replay without running the call at all
+            row = get_key(tx, tract_id, key)
+        if row is not None and row.created_us >= now_us() - _us(self.ttl):
+            stored = self._stored(row, key, tool, request_hash)
+            if "result" in stored:
+                return stored["result"], True
         try:
-            result = call()
-        except BaseException:
-            with self.store.write() as tx:
-                delete_key(tx, tract_id, key)
-            raise
-        with self.store.write() as tx:
-            update_key(tx, tract_id, key, json.dumps({"request": request_hash, "result": result}))
+            with self.store.one_transaction(lambda tx: self._claim(tx, tract_id, key, tool, request_hash)):
+                result = call()
+                with self.store.write() as tx:  # joins the call's transaction (or opens it)
+                    update_key(tx, tract_id, key, json.dumps({"request": request_hash, "result": result}))
+        except _Answered as answered:  # a concurrent call with this key committed first
+            return answered.result, True
         return result, False
 
-    def _reserve(self, tract_id: str, key: str, tool: str, request_hash: str) -> str | None:
+    @staticmethod
+    def _stored(row: KeyRow, key: str, tool: str, request_hash: str) -> dict:
+        stored = json.loads(row.result)
+        if row.tool != tool or stored["request"] != request_hash:
+            raise IdempotencyKeyError(
+                f"idempotency key {key!r} was used for a different call ({row.tool}); "
+                "use a new key for a new call")
+        return stored
+
+    def _claim(self, tx: Txn, tract_id: str, key: str, tool: str, request_hash: str) -> None:
+        """The first step of the call's transaction: insert the key, or raise _Answered with the
+        answer a call with the same key committed meanwhile."""
         pending = json.dumps({"request": request_hash, "pending": True})
         now = now_us()
-        with self.store.write() as tx:
-            purge_keys(tx, now - _us(self.ttl))
-            if reserve_key(tx, tract_id, key, tool, pending, now):
-                return None
-            row = get_key(tx, tract_id, key)
-            stored = json.loads(row.result)
-            if row.tool != tool or stored["request"] != request_hash:
-                raise IdempotencyKeyError(
-                    f"idempotency key {key!r} was used for a different call ({row.tool}); "
-                    "use a new key for a new call")
-            if "result" in stored:
-                return stored["result"]
-            if now - row.created_us < _us(self.stale_after):
-                raise IdempotencyKeyError(
-                    f"a call with idempotency key {key!r} is still running; retry it in a moment")
-            update_key(tx, tract_id, key, pending, now)  # the first call died: take its place
-            return None
+        purge_keys(tx, now - _us(self.ttl))
+        if reserve_key(tx, tract_id, key, tool, pending, now):
+            return
+        row = get_key(tx, tract_id, key)
+        stored = self._stored(row, key, tool, request_hash)
+        if "result" in stored:
+            raise _Answered(stored["result"])
+        # a reservation committed on its own: left by a version of tract that reserved keys in a
+        # transaction of their own; its call may still be running there, or have died
+        if now - row.created_us < _us(self.stale_after):
+            raise IdempotencyKeyError(
+                f"a call with idempotency key {key!r} is still running; retry it in a moment")
+        update_key(tx, tract_id, key, pending, now)  # the first call died: take its place
+
+
+class _Answered(BaseException):
+    """Raised from inside the call (at its first write) to abandon it: the key has its answer.
+    A BaseException, so that no operation mistakes it for one of its own errors and retries."""
+
+    def __init__(self, result: str) -> None:
+        super().__init__("answered already")
+        self.result = result

@@ -64,7 +64,9 @@ class Tract:
         self._compiler = Compiler(self.repo, snapshots=bool(compile_snapshots))
         self._lock = threading.RLock()
         self._owns_store = owns_store
-        with store.write() as tx:
+        # on its own, not joined to a call's one transaction: a failed call must not leave this
+        # object behind without its tract's rows
+        with store.write(join=False) as tx:
             if tx.ensure_tract(tract_id) or tx.get_ref(tract_id, HEAD) is None:
                 tx.create_ref(tract_id, branch_ref(DEFAULT_BRANCH), None)
                 tx.create_ref(tract_id, HEAD, None, branch_ref(DEFAULT_BRANCH))
@@ -112,6 +114,10 @@ class Tract:
             row = committing.append(self.repo, content, operation=operation, edit_target=edit_target,
                                     message=message, metadata=metadata, priority=priority, branch=branch)
             info = self.repo.info(row)
+            with self.store.read() as tx:
+                warnings = self._compiler.commit_warnings(tx, row)
+            if warnings:
+                info = info.model_copy(update={"warnings": warnings})
         if priority is None:
             return info
         # the annotation was written with the commit; the cached priorities have not read it yet
@@ -183,7 +189,7 @@ class Tract:
         with self._lock, self.store.read() as tx:
             view = RefView.read(tx, self.tract_id)
             head = view.head
-            tokens = self._compiler.assembled(tx, head).tokens if head else 0
+            tokens = self._compiler.assembled(tx, head).total_tokens if head else 0
             count = self._compiler.state(tx, head).commits if head else 0
             pending = self._pending_count(tx)
         return Status(tract_id=self.tract_id, branch=view.branch, detached=view.branch is None,
@@ -231,6 +237,11 @@ class Tract:
                 budget: int | None = None, *, order: list[str] | None = None,
                 record: bool = False) -> CompiledContext | tuple[CompiledContext, list[ReorderWarning]]:
         """The message list this branch (or `at_commit`, or the branch as of `at_time`) sends.
+
+        `budget`: keep the newest turns that fit (a tool call and its result as one, PINNED always);
+        BudgetError when no turn fits beside the system prompt. `dropped` says why each missing
+        commit is missing; `omitted` is the note the request starts with when it would otherwise
+        start with the assistant.
 
         `order`: commit hashes to put first, in that order (the rest follow in their own order);
         then the result is `(CompiledContext, [ReorderWarning])`. The DAG and cache are untouched.

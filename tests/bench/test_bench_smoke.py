@@ -25,3 +25,14 @@ def test_compile_benchmark_prints_its_table():
     measures = {(r[1], r[3]) for r in rows}
     assert {("appends only", "cold"), ("appends only", "incremental"),
             ("appends + edits + annotations", "after edit")} <= measures
+
+
+def test_compile_fidelity_benchmark_prints_its_table():
+    printed: list[str] = []
+    stats = _load("compile_fidelity").main(["--quick"], out=printed.append)
+    text = "\n".join(printed)
+    assert "| measure" in text and "budget 80%: budget used (median, min)" in text
+    assert stats["same"] == stats["messages"] > 0 and stats["agree"] == stats["trajectories"]
+    for level in stats["levels"].values():  # validity is a rule, not a timing: it holds on any machine
+        ok = level["compiles"] - level["budget_error"]
+        assert level["anthropic"] == level["openai"] == ok and level["over"] == 0

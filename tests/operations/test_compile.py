@@ -59,7 +59,7 @@ def test_tool_call_and_result_are_never_split(mem):
     mem.tool_result("ghost", "no call made this")                       # never sent
     ctx = mem.compile()
     assert [m.role for m in ctx.messages] == ["user", "assistant", "tool"]
-    assert len(ctx.dropped) == 1
+    assert [d.reason for d in ctx.dropped] == ["result_without_call"]
     mem.annotate(ctx.messages[2].commit_hash, "skip")                     # skipping the result
     assert [m.role for m in mem.compile().messages] == ["user"]          # drops its call too
 
@@ -74,7 +74,8 @@ def test_budget_drops_oldest_normal_units_and_keeps_pinned(mem):
     assert full.token_count == 3 + 4 + 2 + 3 + 2
     ctx = mem.compile(budget=7)
     assert texts(ctx) == ["one two three", "e f"]      # the tool pair went as one unit
-    assert old.hash in ctx.dropped and ctx.token_count == 5
+    assert {"commit": old.hash, "reason": "budget"} in [d.model_dump() for d in ctx.dropped]
+    assert ctx.token_count == 5
     mem.annotate(old.hash, "pinned")
     assert texts(mem.compile(budget=9)) == ["one two three", "a b c d", "e f"]
     with pytest.raises(BudgetError, match="pinned"):

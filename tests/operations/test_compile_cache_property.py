@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from tests.api_rules import anthropic_problems, openai_problems
 from tests.conftest import WordCounter
-from tract_core import Tract
+from tract_core import CompressionError, Tract
 from tract_core.operations.compiler import Compiler
 
-OPS = st.sampled_from(["user", "assistant", "call", "result", "result_any", "edit", "annotate",
-                       "branch", "switch", "merge", "compile"])
+OPS = st.sampled_from(["user", "assistant", "system", "call", "call", "parallel", "result", "result",
+                       "result_any", "edit", "edit_tool", "annotate", "branch", "switch", "merge", "compress",
+                       "reorder"])
+IDS = ["a", "b", "c"]   # few ids, so they are reused the way real models reuse them
 
 
 def _full(t: Tract, budget=None, snapshots: bool = False):
@@ -29,6 +32,14 @@ def _same(a, b):
     assert a.commit_hashes == b.commit_hashes
     assert a.token_count == b.token_count
     assert a.dropped == b.dropped
+    assert a.renamed_call_ids == b.renamed_call_ids
+    assert a.omitted == b.omitted
+
+
+def _valid(ctx) -> None:
+    if ctx.messages and any(m.role != "system" for m in ctx.messages):
+        assert anthropic_problems(ctx.to_anthropic()) == []
+    assert openai_problems(ctx.to_openai()) == []
 
 
 STEPS = st.lists(st.tuples(OPS, st.integers(0, 1000), st.sampled_from(["skip", "normal", "pinned"])),
@@ -52,9 +63,17 @@ def test_compile_from_snapshots_equals_full_compile(steps):
         run_steps(steps, snapshots=True)
 
 
+def _tool(r: int, n: int) -> dict:
+    """A tool call or result under one of the few ids, as an edit's new content."""
+    direction = "call" if r % 2 else "result"
+    return {"content_type": "tool_io", "tool_name": "search", "call_id": IDS[r % len(IDS)],
+            "direction": direction, "arguments": {"q": n} if direction == "call" else None,
+            "result": f"edited result {n}" if direction == "result" else None}
+
+
 def run_steps(steps, snapshots: bool) -> None:
     t = Tract.open(":memory:", counter=WordCounter())
-    calls: list[str] = []
+    open_calls: list[str] = []
     branches = ["main"]
     n = 0
     for op, r, prio in steps:
@@ -64,18 +83,24 @@ def run_steps(steps, snapshots: bool) -> None:
             t.user(f"question {n} " * (r % 4 + 1))
         elif op == "assistant":
             t.assistant(f"answer {n}")
-        elif op == "call":
-            cid = f"c{n}"
-            calls.append(cid)
-            t.tool_call("search", {"q": n}, cid)
-        elif op == "result" and calls:
-            t.tool_result(calls.pop(r % len(calls)), f"result {n}")
+        elif op == "system":
+            t.system(f"rule {n}")
+        elif op in ("call", "parallel"):
+            for k in range(1 if op == "call" else r % 3 + 2):  # several calls before any result
+                cid = IDS[(r + k) % len(IDS)]
+                open_calls.append(cid)
+                t.tool_call("search", {"q": n, "k": k}, cid)
+        elif op == "result" and open_calls:
+            t.tool_result(open_calls.pop(r % len(open_calls)), f"result {n}", is_error=r % 5 == 0)
         elif op == "result_any":
-            t.tool_result(f"c{r % (n + 1)}", f"stray {n}")
+            t.tool_result(IDS[r % len(IDS)] if r % 3 else f"stray{r}", f"stray {n}")
         elif op == "edit" and history:
             target = history[r % len(history)]
             t.commit({"content_type": "dialogue", "role": "user", "text": f"edited {n}"},
                      operation="edit", edit_target=target.hash)
+        elif op == "edit_tool" and history:  # a call or result edited into another id or side
+            target = history[r % len(history)]
+            t.commit(_tool(r // 7, n), operation="edit", edit_target=target.hash)
         elif op == "annotate" and history:
             t.annotate(history[r % len(history)].hash, prio)
         elif op == "branch":
@@ -89,18 +114,45 @@ def run_steps(steps, snapshots: bool) -> None:
             result = t.merge(other)
             if result.kind == "conflict":
                 t.merge(other, strategy="theirs" if r % 2 else "ours")
+        elif op == "compress" and len(history) > 1:
+            a, b = sorted((r % len(history), (r // 7) % len(history)))
+            try:  # a range holding a merge, or only PINNED/SKIP turns, is refused: fine
+                t.compress(from_commit=history[-1 - a].hash, to_commit=history[-1 - b].hash, mode="manual",
+                           content=f"summary {n}")
+                event("compressed")
+            except CompressionError:
+                event("compression refused")
+        elif op == "reorder":
+            ctx = t.compile()
+            if ctx.commit_hashes:
+                picked = [ctx.commit_hashes[(r * k) % len(ctx.commit_hashes)] for k in (1, 3)]
+                reordered, _ = t.compile(order=list(dict.fromkeys(picked)))
+                _valid(reordered)
         cached = t.compile()
+        if cached.renamed_call_ids:
+            event("renamed call ids")
+        if cached.omitted:
+            event("omission marker")
         _same(cached, _full(t))
+        _valid(cached)
+        assert t.status().token_count == cached.token_count
         if snapshots:
             _same(_full(t, snapshots=True), _full(t))
         with t.store.read() as tx:
             reachable = len(tx.ancestor_hashes(cached.head)) if cached.head else 0
         assert t.status().commit_count == reachable
-    budget = max(1, t.compile().token_count // 2)
-    try:
-        _same(t.compile(budget=budget), _full(t, budget))
-    except Exception as err:  # a budget below the pinned part raises the same way both times
-        from tract_core import BudgetError
+    from tract_core import BudgetError
 
-        assert isinstance(err, BudgetError)
+    full = t.compile().token_count
+    for share in (0.2, 0.5, 0.8):
+        budget = max(1, int(full * share))
+        try:
+            ctx = t.compile(budget=budget)
+        except BudgetError:  # a budget below the pinned part raises the same way both times
+            with pytest.raises(BudgetError):
+                _full(t, budget)
+            continue
+        _same(ctx, _full(t, budget))
+        _valid(ctx)
+        assert ctx.token_count <= budget
     t.close()

@@ -166,6 +166,22 @@ def test_a_tool_call_and_its_result_are_never_split(t):
     assert pending.source_hashes == [h["call"], h["result"], h["u2"]]
 
 
+def test_a_range_follows_the_pairs_compile_sends_when_a_call_id_is_reused(t):
+    t.user("find flights")
+    c1 = t.tool_call("search_direct", {"to": "NRT"}, "call_0")
+    r1 = t.tool_result("call_0", "none")
+    u = t.user("try one stop")
+    c2 = t.tool_call("search_onestop", {"to": "NRT"}, "call_0")  # the same id again: a new pair
+    r2 = t.tool_result("call_0", "one via ICN")
+    pending = t.compress(from_commit=c1.hash, to_commit=u.hash)
+    assert pending.source_hashes == [c1.hash, r1.hash, u.hash]  # the second pair is not pulled in
+    pending = t.compress(from_commit=r1.hash, to_commit=c2.hash)
+    assert pending.source_hashes == [c1.hash, r1.hash, u.hash, c2.hash, r2.hash]
+    t.annotate(r1.hash, "skip")  # now the result answers nothing before c2: c1 stands alone
+    pending = t.compress(from_commit=u.hash, to_commit=c2.hash)
+    assert pending.source_hashes == [u.hash, c2.hash, r2.hash]
+
+
 def test_deferred_compression_takes_the_summary_at_approval(monkeypatch):
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     monkeypatch.delenv("ANTHROPIC_AUTH_TOKEN", raising=False)

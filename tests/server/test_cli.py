@@ -51,6 +51,9 @@ def test_show_status_branch_switch_compile(db, capsys):
     assert text.startswith("[system] Be terse.\n[user] Population of Lyon?")
     assert json.loads(run(capsys, "--db", path, "compile", "--format", "openai"))[0]["role"] == "system"
     assert json.loads(run(capsys, "--db", path, "compile", "--format", "anthropic"))["system"] == "Be terse."
+    with Tract.open(path) as t:
+        t.tool_result("nobody", "a result no call asked for")
+    assert run(capsys, "--db", path, "compile").endswith("1 commits dropped (1 result_without_call)\n")
 
 
 def test_an_error_goes_to_stderr_with_status_1(db, capsys):

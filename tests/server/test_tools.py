@@ -50,8 +50,20 @@ async def test_commit_log_show_status_and_compile(server):
                                                                          "text": "Population of Lyon?"}]}
         openai = await call(c, "compile", format="openai")
         assert openai["messages"][0] == {"role": "system", "content": "Be terse."}
+        assert "only the system prompt fits" in await fails(c, "compile", budget=4)
+        await call(c, "commit", content=user("And Paris?"))
         small = await call(c, "compile", budget=4)
-        assert small["dropped"] and small["token_count"] <= 4
+        assert [d["reason"] for d in small["dropped"]] == ["budget", "budget"] and small["token_count"] <= 4
+
+
+async def test_an_orphan_tool_result_is_committed_with_a_warning_and_dropped_with_its_reason(server):
+    async with Client(server) as c:
+        await call(c, "commit", content=user("Weather in Oslo?"))
+        stray = await call(c, "commit", content={"content_type": "tool_io", "tool_name": "weather",
+                                                 "call_id": "w1", "direction": "result", "result": "snow"})
+        assert "answers no call" in stray["warnings"][0]
+        ctx = await call(c, "compile")
+        assert ctx["dropped"] == [{"commit": stray["hash"], "reason": "result_without_call"}]
 
 
 async def test_branch_switch_merge_checkout_reset_annotate_diff(server):

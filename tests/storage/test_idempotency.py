@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import threading
+import time
 from datetime import timedelta
 
 import pytest
 
 from tract_core import Tract
 from tract_core.errors import IdempotencyKeyError
-from tract_core.idempotency import IdempotencyKeys
-from tract_core.storage import Store
+from tract_core.idempotency import IdempotencyKeys, fingerprint
+from tract_core.storage import Store, now_us
+from tract_core.storage.idempotency import reserve_key
 
 
 def test_a_retry_replays_the_first_result_and_survives_a_restart(store_url):
@@ -53,23 +56,46 @@ def test_a_failed_call_releases_its_key(sqlite_url):
     assert keys.run("t", "k", "commit", {}, lambda: "ok") == ("ok", False)
 
 
-def test_a_concurrent_retry_sees_the_call_in_progress(sqlite_url):
-    keys = IdempotencyKeys(Store(sqlite_url))
-    started, release = threading.Event(), threading.Event()
+def test_a_concurrent_retry_waits_for_the_first_call_and_replays_its_answer(store_url):
+    t = Tract.open(store_url)
+    keys = IdempotencyKeys(t.store)
+    wrote, release = threading.Event(), threading.Event()
+    answers: list[tuple[str, bool]] = []
 
-    def slow():
-        started.set()
+    def first():
+        made = t.user("hi").hash  # written, not yet committed: the key is held
+        wrote.set()
         release.wait(5)
-        return "first"
+        return made
 
-    t = threading.Thread(target=keys.run, args=("t", "k", "commit", {}, slow))
-    t.start()
-    started.wait(5)
-    with pytest.raises(IdempotencyKeyError, match="still running"):
-        keys.run("t", "k", "commit", {}, lambda: "second")
+    def retry():
+        return t.user("hi").hash
+
+    th = threading.Thread(target=lambda: answers.append(keys.run("default", "k", "commit", {}, first)))
+    th.start()
+    assert wrote.wait(5)
+    again = threading.Thread(target=lambda: answers.append(keys.run("default", "k", "commit", {}, retry)))
+    again.start()
+    time.sleep(0.2)  # the retry is waiting for the first call's transaction
     release.set()
-    t.join()
-    assert keys.run("t", "k", "commit", {}, lambda: "second") == ("first", True)
+    th.join(10)
+    again.join(10)
+    assert sorted(answers, key=lambda a: a[1]) == [(answers[0][0], False), (answers[0][0], True)]
+    assert len(t.log()) == 1
+    t.close()
+
+
+def test_a_call_left_running_by_an_older_version_is_refused_then_taken_over(sqlite_url):
+    """A reservation committed on its own (tract before one-transaction keys) means "in progress"
+    until it is stale."""
+    store = Store(sqlite_url)
+    with store.write() as tx:
+        reserve_key(tx, "t", "k", "commit", json.dumps({"request": fingerprint({}), "pending": True}),
+                    now_us())
+    with pytest.raises(IdempotencyKeyError, match="still running"):
+        IdempotencyKeys(store).run("t", "k", "commit", {}, lambda: "second")
+    stale = IdempotencyKeys(store, stale_after=timedelta(0))
+    assert stale.run("t", "k", "commit", {}, lambda: "second") == ("second", False)
 
 
 def test_expired_and_abandoned_keys_are_reused(sqlite_url):
@@ -87,3 +113,22 @@ def test_with_a_real_commit_nothing_is_written_twice(sqlite_url):
     assert first[0] == again[0] and again[1]
     assert len(t.log()) == 1
     t.close()
+
+
+def test_a_failed_first_call_on_a_new_tract_leaves_it_usable(store_url):
+    """The call opens the tract (its rows commit on their own) and then fails: its writes go, the
+    tract stays."""
+    store = Store(store_url)
+    keys = IdempotencyKeys(store)
+    made: list[Tract] = []
+
+    def call():
+        made.append(Tract(store, "fresh"))
+        made[0].user("written, then undone")
+        raise RuntimeError("the call failed")
+
+    with pytest.raises(RuntimeError):
+        keys.run("fresh", "k", "commit", {}, call)
+    assert made[0].log() == []
+    assert made[0].user("after").content.text == "after"
+    store.close()

@@ -28,6 +28,8 @@ class CommitInfo(BaseModel):
     metadata: dict[str, Any] = Field(default_factory=dict)
     created_at: datetime
     priority: Priority = Priority.NORMAL
+    warnings: list[str] = Field(default_factory=list, description="What the commit leaves wrong, "
+                                "e.g. a tool result that answers no call (it is not sent).")
 
     @property
     def short(self) -> str:

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tract_core.models.api_order import DEFAULT_MARKER, first_turn_index, results_after_calls
+
 
 class ToolCall(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -29,9 +31,36 @@ class Message(BaseModel):
     commit_hash: str | None = None
 
 
+DropReason = Literal["skip", "budget", "unanswered_call", "result_without_call"]
+
+
+class DroppedCommit(BaseModel):
+    """A commit on the branch that the compiled context leaves out, and why: `skip` (annotated
+    SKIP), `budget` (the oldest turns, to fit the budget), `unanswered_call` (a tool call no later
+    result answers), `result_without_call` (a tool result with no earlier unanswered call of its id)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    commit: str
+    reason: DropReason
+
+
+class Omission(BaseModel):
+    """The turns left out before the first turn sent, when that turn is not the user's: the APIs
+    want the user first, so the request starts with a short user turn, `text`, saying so."""
+
+    model_config = ConfigDict(frozen=True)
+
+    turns: int
+    tokens: int
+    text: str
+
+
 class CompiledContext(BaseModel):
-    """What `compile()` returns. `dropped` lists commits left out to fit a budget or because a
-    tool call had no result (or a result no call)."""
+    """What `compile()` returns. `dropped`: the commits left out, each with its reason.
+    `renamed_call_ids`: rendered id -> stored id, for tool calls whose id an earlier call on the
+    branch used already (the request needs unique ids; the stored content keeps its own).
+    `omitted`: set when the first turn sent is not the user's (see `Omission`)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -39,15 +68,23 @@ class CompiledContext(BaseModel):
     token_count: int
     commit_hashes: list[str]
     head: str | None = None
-    dropped: list[str] = Field(default_factory=list)
+    dropped: list[DroppedCommit] = Field(default_factory=list)
     record_id: str | None = None
+    renamed_call_ids: dict[str, str] = Field(default_factory=dict)
+    omitted: Omission | None = None
 
     def to_openai(self) -> list[dict[str, Any]]:
-        """Chat Completions messages; an assistant's text and tool calls share one message."""
+        """Chat Completions messages; an assistant's text and tool calls share one message, its
+        tool results follow it, and calls carry their stored ids (this API allows a reused one)."""
+        stored = self.renamed_call_ids
+        messages = results_after_calls(self.messages, lambda m: m.role == "assistant")
+        if self.omitted is not None:
+            messages = _with_marker(messages, self.omitted.text)
         out: list[dict[str, Any]] = []
-        for m in self.messages:
+        for m in messages:
             if m.role == "tool":
-                out.append({"role": "tool", "tool_call_id": m.tool_call_id, "content": m.content})
+                out.append({"role": "tool", "tool_call_id": stored.get(m.tool_call_id, m.tool_call_id),
+                            "content": m.content})
                 continue
             if m.role == "assistant" and out and out[-1]["role"] == "assistant" and (
                 m.tool_calls or "tool_calls" in out[-1]
@@ -56,35 +93,27 @@ class CompiledContext(BaseModel):
                 if m.content:
                     prev["content"] = f"{prev['content']}\n\n{m.content}" if prev.get("content") else m.content
                 if m.tool_calls:
-                    prev.setdefault("tool_calls", []).extend(_openai_calls(m))
+                    prev.setdefault("tool_calls", []).extend(_openai_calls(m, stored))
                 continue
             entry: dict[str, Any] = {"role": m.role, "content": m.content or None}
             if m.tool_calls:
-                entry["tool_calls"] = _openai_calls(m)
+                entry["tool_calls"] = _openai_calls(m, stored)
             elif entry["content"] is None:
                 entry["content"] = ""
             out.append(entry)
         return out
 
     def to_anthropic(self) -> dict[str, Any]:
-        """Messages API shape: `{"system": …, "messages": […]}` with same-role turns merged and
-        tool_use / tool_result blocks where the API wants them."""
-        system: list[str] = []
+        """Messages API shape: `{"system": …, "messages": […]}`: the user first (after a short
+        marker turn when the context starts with the assistant), same-role turns merged, each
+        turn's tool results first in the user turn right after it, no empty text blocks."""
+        system = [m.content for m in self.messages if m.role == "system"]
         messages: list[dict[str, Any]] = []
-        for m in self.messages:
+        for m in results_after_calls(self.messages, lambda m: m.role in ("assistant", "system")):
             if m.role == "system":
-                system.append(m.content)
                 continue
             role = "assistant" if m.role == "assistant" else "user"
-            blocks: list[dict[str, Any]] = []
-            if m.role == "tool":
-                blocks.append({"type": "tool_result", "tool_use_id": m.tool_call_id,
-                               "content": m.content, "is_error": m.is_error})
-            else:
-                if m.content:
-                    blocks.append({"type": "text", "text": m.content})
-                blocks.extend({"type": "tool_use", "id": c.id, "name": c.name, "input": c.arguments}
-                              for c in m.tool_calls)
+            blocks = _anthropic_blocks(m)
             if not blocks:
                 continue
             if messages and messages[-1]["role"] == role:
@@ -94,10 +123,33 @@ class CompiledContext(BaseModel):
         for msg in messages:  # the API wants tool results first in a user turn
             if msg["role"] == "user":
                 msg["content"].sort(key=lambda b: b["type"] != "tool_result")
+        if messages and messages[0]["role"] == "assistant":
+            text = self.omitted.text if self.omitted is not None else DEFAULT_MARKER
+            messages.insert(0, {"role": "user", "content": [{"type": "text", "text": text}]})
         return {"system": "\n\n".join(system), "messages": messages}
 
 
-def _openai_calls(m: Message) -> list[dict[str, Any]]:
-    return [{"id": c.id, "type": "function",
-             "function": {"name": c.name, "arguments": json.dumps(c.arguments, sort_keys=True)}}
+def _anthropic_blocks(m: Message) -> list[dict[str, Any]]:
+    if m.role == "tool":
+        block: dict[str, Any] = {"type": "tool_result", "tool_use_id": m.tool_call_id, "is_error": m.is_error}
+        if m.content or m.is_error:  # an error must say something; an empty result says nothing
+            block["content"] = m.content or "error"
+        return [block]
+    blocks: list[dict[str, Any]] = [{"type": "text", "text": m.content}] if m.content else []
+    blocks.extend({"type": "tool_use", "id": c.id, "name": c.name, "input": c.arguments}
+                  for c in m.tool_calls)
+    return blocks
+
+
+def _with_marker(messages: list[Message], text: str) -> list[Message]:
+    i = first_turn_index(messages)
+    if i is None or messages[i].role == "user":
+        return messages
+    return messages[:i] + [Message(role="user", content=text)] + messages[i:]
+
+
+def _openai_calls(m: Message, stored: dict[str, str]) -> list[dict[str, Any]]:
+    return [{"id": stored.get(c.id, c.id), "type": "function",
+             "function": {"name": c.name,
+                          "arguments": json.dumps(c.arguments, sort_keys=True, ensure_ascii=False)}}
             for c in m.tool_calls]

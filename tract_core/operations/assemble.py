@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from tract_core.errors import BudgetError
-from tract_core.models.compiled import CompiledContext, Message
+from tract_core.models.api_order import DEFAULT_MARKER, first_turn_index
+from tract_core.models.compiled import CompiledContext, DroppedCommit, Message, Omission, ToolCall
 from tract_core.models.enums import Priority
 from tract_core.operations.compile_state import CompileState, Entry
+from tract_core.operations.pairing import pair_by_position, rendered_id
 
 PriorityOf = Callable[[Entry], Priority]
+Count = Callable[[str], int]
+
+
+class Dropped(NamedTuple):
+    at: int                 # index in the state's entries
+    tokens: int
+    entry: DroppedCommit    # what compile reports
+
+
+Held = tuple[int, Entry, str]                  # (index in the state, call, its rendered id)
 
 
 @dataclass(slots=True)
@@ -20,118 +34,206 @@ class Assembled:
     head: str
     messages: list[Message]
     hashes: list[str]
-    tokens: int
-    dropped: list[str]
-    held: list[Entry] = field(default_factory=list)   # tool calls still waiting for a result
-    held_at_tail: bool = True                          # nothing was emitted after the held calls
+    slots: list[int]                  # each message's index in the state's entries (ascending)
+    tokens: int                       # of the messages, without the omission marker
+    dropped: list[Dropped]            # in state order
+    count: Count | None = None        # prices the omission marker
+    held: dict[str, tuple[Held, ...]] = field(default_factory=dict)  # open calls per id, oldest first
+    call_ids: frozenset[str] = frozenset()   # ids of every call sent or held so far
+    renamed: dict[str, str] = field(default_factory=dict)
     annotation_id: int = 0
-    # every call id seen; shared with outputs extended from this one, so it may over-report,
-    # which only sends the incremental path to a full pass
-    call_ids: set[str] = field(default_factory=set)
+
+    def omission(self) -> Omission | None:
+        """The marker turn when the first turn sent is not the user's, counting what came before."""
+        i = first_turn_index(self.messages)
+        if i is None or self.messages[i].role == "user":
+            return None
+        before = [d for d in self.dropped if d.at < self.slots[i]]
+        tokens = sum(d.tokens for d in before)
+        text = (f"[{len(before)} earlier turn{'s' if len(before) != 1 else ''} ({tokens} tokens) "
+                "left out of this context.]" if before else DEFAULT_MARKER)
+        return Omission(turns=len(before), tokens=tokens, text=text)
+
+    @property
+    def total_tokens(self) -> int:
+        """The messages' tokens plus the omission marker's, when there is one."""
+        marker = self.omission()
+        return self.tokens + (self.count(marker.text) if marker is not None and self.count else 0)
 
     def context(self) -> CompiledContext:
+        marker = self.omission()
+        extra = self.count(marker.text) if marker is not None and self.count else 0
         return CompiledContext.model_construct(
-            messages=list(self.messages), token_count=self.tokens, commit_hashes=list(self.hashes),
-            head=self.head, dropped=list(self.dropped), record_id=None)
+            messages=list(self.messages), token_count=self.tokens + extra, commit_hashes=list(self.hashes),
+            head=self.head, dropped=[d.entry for d in self.dropped],
+            record_id=None, renamed_call_ids=dict(self.renamed), omitted=marker)
 
 
-def _pair(entries: list[Entry]) -> tuple[set[int], set[int]]:
-    """Indexes of tool entries that have their partner (kept), and of those that do not."""
-    calls: dict[str, int] = {}
-    results: dict[str, int] = {}
-    for i, e in enumerate(entries):
-        if e.tool is None:
-            continue
-        direction, call_id = e.tool
-        if direction == "call":
-            calls.setdefault(call_id, i)
-        elif call_id in calls:
-            results.setdefault(call_id, i)
-    paired = {i for cid, i in calls.items() if cid in results} | set(results.values())
-    orphans = {i for i, e in enumerate(entries) if e.tool is not None and i not in paired}
-    return paired, orphans
+def _dropped(at: int, e: Entry, reason: str) -> Dropped:
+    return Dropped(at, e.tokens, DroppedCommit(commit=e.shown, reason=reason))
+
+
+def _index(d: Dropped) -> int:
+    return d.at
+
+
+def _call_message(e: Entry, rid: str) -> Message:
+    if e.tool[1] == rid:
+        return e.message
+    return e.message.model_copy(update={"tool_calls": [
+        ToolCall(id=rid, name=c.name, arguments=c.arguments) for c in e.message.tool_calls]})
+
+
+def _result_message(e: Entry, rid: str) -> Message:
+    return e.message if e.tool[1] == rid else e.message.model_copy(update={"tool_call_id": rid})
 
 
 def assemble(state: CompileState, priority_of: PriorityOf, budget: int | None = None,
-             annotation_id: int = 0) -> Assembled:
-    live = [e for e in state.entries if priority_of(e) is not Priority.SKIP]
-    _, orphans = _pair(live)
-    dropped = [live[i].shown for i in sorted(orphans)]
-    kept = [e for i, e in enumerate(live) if i not in orphans]
-    held_at = [i for i in sorted(orphans) if live[i].tool[0] == "call"]
-    last_kept = max((i for i in range(len(live)) if i not in orphans), default=-1)
-    tail = not held_at or held_at[0] > last_kept
-    call_ids = {e.tool[1] for e in live if e.tool is not None}
-    if budget is not None:
-        kept, over = _fit_budget(kept, priority_of, budget)
-        dropped.extend(e.shown for e in over)
-    return Assembled(state.head, [e.message for e in kept], [e.shown for e in kept],
-                     sum(e.tokens for e in kept), dropped, [live[i] for i in held_at], tail,
-                     annotation_id, call_ids)
+             annotation_id: int = 0, count: Count | None = None) -> Assembled:
+    entries = state.entries
+    dropped: list[Dropped] = []
+    live: list[int] = []
+    for i, e in enumerate(entries):
+        if priority_of(e) is Priority.SKIP:
+            dropped.append(_dropped(i, e, "skip"))
+        else:
+            live.append(i)
+    partner, ids, open_calls = pair_by_position([entries[i] for i in live])
+    kept: list[int] = []
+    messages: list[Message] = []
+    renamed: dict[str, str] = {}
+    for j, i in enumerate(live):
+        e = entries[i]
+        if e.tool is None:
+            kept.append(i)
+            messages.append(e.message)
+        elif j in partner:
+            rid = ids[j] if e.tool[0] == "call" else ids[partner[j]]
+            kept.append(i)
+            messages.append(_call_message(e, rid) if e.tool[0] == "call" else _result_message(e, rid))
+            if rid != e.tool[1]:
+                renamed[rid] = e.tool[1]
+        else:
+            reason = "unanswered_call" if e.tool[0] == "call" else "result_without_call"
+            dropped.append(_dropped(i, e, reason))
+    dropped.sort(key=_index)
+    held = {cid: tuple((live[j], entries[live[j]], ids[j]) for j in stack)
+            for cid, stack in open_calls.items()}
+    call_ids = frozenset(entries[live[j]].tool[1] for j in ids)
+    out = Assembled(state.head, messages, [entries[i].shown for i in kept], kept,
+                    sum(entries[i].tokens for i in kept), dropped, count, held, call_ids, renamed,
+                    annotation_id)
+    return out if budget is None else _fit_budget(out, state, priority_of, budget)
 
 
-def _fit_budget(kept: list[Entry], priority_of: PriorityOf, budget: int) -> tuple[list[Entry], list[Entry]]:
-    """Drop the oldest NORMAL units until the rest fits; a tool call and its result are one unit."""
+def _units(out: Assembled) -> list[list[int]]:
+    """Positions in `out.messages` grouped so a tool call and its result are one unit."""
     units: list[list[int]] = []
-    unit_of_call: dict[str, list[int]] = {}
-    for i, e in enumerate(kept):
-        if e.tool is not None and e.tool[0] == "result" and e.tool[1] in unit_of_call:
-            unit_of_call.pop(e.tool[1]).append(i)
+    open_unit: dict[str, list[int]] = {}
+    for k, m in enumerate(out.messages):
+        if m.role == "tool" and m.tool_call_id in open_unit:
+            open_unit.pop(m.tool_call_id).append(k)
             continue
-        unit = [i]
+        unit = [k]
         units.append(unit)
-        if e.tool is not None and e.tool[0] == "call":
-            unit_of_call[e.tool[1]] = unit
-    pinned = [any(priority_of(kept[i]) is Priority.PINNED for i in u) for u in units]
-    pinned_tokens = sum(kept[i].tokens for u, p in zip(units, pinned) if p for i in u)
+        for c in m.tool_calls:
+            open_unit[c.id] = unit
+    return units
+
+
+def _fit_budget(out: Assembled, state: CompileState, priority_of: PriorityOf, budget: int) -> Assembled:
+    """Keep the newest units that fit, newest first (a tool call and its result are one unit; a
+    unit that does not fit is left out and older, smaller ones may still be kept), PINNED ones
+    always, and room for the omission marker when the context then starts with the assistant."""
+    if out.total_tokens <= budget:
+        return out
+    entries = state.entries
+    units = _units(out)
+    tokens_of = [entries[s].tokens for s in out.slots]
+    pinned = [any(priority_of(entries[out.slots[k]]) is Priority.PINNED for k in u) for u in units]
+    pinned_tokens = sum(tokens_of[k] for u, p in zip(units, pinned) if p for k in u)
     if pinned_tokens > budget:
         raise BudgetError(f"the pinned commits alone need {pinned_tokens} tokens, over the budget of "
                           f"{budget}; raise the budget or unpin some commits")
-    total = sum(e.tokens for e in kept)
-    drop: set[int] = set()
-    for u, p in zip(units, pinned):
-        if total <= budget:
+
+    def newest_that_fit(room: int) -> set[int]:
+        drop: set[int] = set()
+        for u, p in zip(reversed(units), reversed(pinned)):
+            cost = sum(tokens_of[k] for k in u)
+            if p:
+                continue
+            if cost <= room:
+                room -= cost
+            else:
+                drop.update(u)
+        return drop
+
+    reserve = 0
+    for _ in range(4):  # the marker's own size depends on what is left out: settle it
+        drop = newest_that_fit(budget - pinned_tokens - reserve)
+        fitted = _without(out, drop, out.tokens - sum(tokens_of[k] for k in drop), tokens_of)
+        if fitted.total_tokens <= budget:
             break
-        if not p:
-            drop.update(u)
-            total -= sum(kept[i].tokens for i in u)
-    return ([e for i, e in enumerate(kept) if i not in drop], [kept[i] for i in sorted(drop)])
+        reserve = max(reserve + 1, fitted.total_tokens - fitted.tokens)
+    if fitted.total_tokens > budget:
+        raise BudgetError(f"the pinned commits and the note on the turns left out need "
+                          f"{fitted.total_tokens} tokens, over the budget of {budget}; raise the budget")
+    if first_turn_index(out.messages) is not None and first_turn_index(fitted.messages) is None:
+        but_last = {k for u, p in zip(units[:-1], pinned) if not p for k in u}
+        need = _without(out, but_last, out.tokens - sum(tokens_of[k] for k in but_last), tokens_of).total_tokens
+        raise BudgetError(f"only the system prompt fits in a budget of {budget} tokens (with the latest "
+                          f"turn it needs at least {need}); raise the budget")
+    return fitted
 
 
-def extend_assembled(prev: Assembled, state: CompileState, priority: Priority) -> Assembled | None:
-    """The output after one APPEND, from the previous output; None when only a full pass is right."""
+def _without(out: Assembled, drop: set[int], total: int, tokens_of: list[int]) -> Assembled:
+    keep = [k for k in range(len(out.messages)) if k not in drop]
+    gone = [Dropped(out.slots[k], tokens_of[k], DroppedCommit(commit=out.hashes[k], reason="budget"))
+            for k in sorted(drop)]
+    renamed = {rid: orig for rid, orig in out.renamed.items()
+               if any(c.id == rid for k in keep for c in out.messages[k].tool_calls)} if drop else out.renamed
+    return replace(out, messages=[out.messages[k] for k in keep], hashes=[out.hashes[k] for k in keep],
+                   slots=[out.slots[k] for k in keep], tokens=total, dropped=sorted(out.dropped + gone, key=_index),
+                   renamed=renamed, held={})
+
+
+def extend_assembled(prev: Assembled, state: CompileState, priority: Priority) -> Assembled:
+    """The output after one APPEND, from the previous output: the same a full pass gives."""
     new = state.entries[-1]
-    out = Assembled(state.head, prev.messages, prev.hashes, prev.tokens, prev.dropped, prev.held,
-                    prev.held_at_tail, prev.annotation_id, prev.call_ids)
+    at = len(state.entries) - 1
+    out = replace(prev, head=state.head)
     if priority is Priority.SKIP:
+        out.dropped = prev.dropped + [_dropped(at, new, "skip")]
         return out
     if new.tool is None:
         out.messages = prev.messages + [new.message]
         out.hashes = prev.hashes + [new.shown]
+        out.slots = prev.slots + [at]
         out.tokens = prev.tokens + new.tokens
-        out.held_at_tail = not prev.held
         return out
     direction, call_id = new.tool
     if direction == "call":
-        if call_id in prev.call_ids:
-            return None  # a repeated call id: pairing needs the whole history
-        prev.call_ids.add(call_id)
-        out.held = prev.held + [new]
-        out.dropped = prev.dropped + [new.shown]
+        rid = rendered_id(call_id, new.position) if call_id in prev.call_ids else call_id
+        out.call_ids = prev.call_ids | {call_id}
+        out.held = {**prev.held, call_id: prev.held.get(call_id, ()) + ((at, new, rid),)}
+        out.dropped = prev.dropped + [_dropped(at, new, "unanswered_call")]
         return out
-    held = [h for h in prev.held if h.tool[1] == call_id]
-    if not held:
-        if call_id in prev.call_ids:
-            return None
-        out.dropped = prev.dropped + [new.shown]  # a result with no call is never sent
+    stack = prev.held.get(call_id)
+    if not stack:
+        out.dropped = prev.dropped + [_dropped(at, new, "result_without_call")]
         return out
-    if len(prev.held) == 1 and prev.held_at_tail:
-        call = held[0]
-        out.messages = prev.messages + [call.message, new.message]
-        out.hashes = prev.hashes + [call.shown, new.shown]
-        out.tokens = prev.tokens + call.tokens + new.tokens
-        out.dropped = [d for d in prev.dropped if d != call.shown]
-        out.held = []
-        out.held_at_tail = True
-        return out
-    return None
+    where, call, rid = stack[-1]
+    out.held = dict(prev.held)
+    if len(stack) > 1:
+        out.held[call_id] = stack[:-1]
+    else:
+        del out.held[call_id]
+    out.dropped = [d for d in prev.dropped if d.at != where]
+    k = bisect_left(prev.slots, where)  # the call goes back to its place; the result at the end
+    out.messages = prev.messages[:k] + [_call_message(call, rid)] + prev.messages[k:] + [_result_message(new, rid)]
+    out.hashes = prev.hashes[:k] + [call.shown] + prev.hashes[k:] + [new.shown]
+    out.slots = prev.slots[:k] + [where] + prev.slots[k:] + [at]
+    out.tokens = prev.tokens + call.tokens + new.tokens
+    if rid != call_id:
+        out.renamed = {**prev.renamed, rid: call_id}
+    return out

@@ -141,6 +141,8 @@ def append(repo: Repo, content: Any, *, operation: str | Operation = Operation.A
                         "with branch(name, switch=True), before committing")
                 tip = view.branch_head(name)  # raises when there is no such branch
                 if tx.dialect != "sqlite":  # SQLite's BEGIN IMMEDIATE holds the database already
+                    if prio is not None:
+                        tx.lock_annotations(repo.tract_id)  # before the ref, as rewrites take them
                     tip = tx.lock_ref(repo.tract_id, branch_ref(name))
                 target = (_edit_target(tx, repo, edit_target, tip, view)
                           if op is Operation.EDIT else None)

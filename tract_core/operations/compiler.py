@@ -8,6 +8,7 @@ saves one when a history has grown by `snapshot_interval` commits since its last
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import OrderedDict
 
@@ -179,8 +180,6 @@ class Compiler:
             if last is None or last.position != step.head:
                 return None  # an EDIT: its effect is not at the end
             out = extend_assembled(out, step, self._priority(last))
-            if out is None:
-                return None
         return out
 
     def assembled(self, tx: Txn, head: str, budget: int | None = None) -> Assembled:
@@ -188,16 +187,29 @@ class Compiler:
         state, base, steps = self._state(tx, head)
         ann = self.repo.annotation_id
         if budget is not None:
-            return assemble(state, self._priority, budget, ann)
+            return assemble(state, self._priority, budget, ann, self.repo.counter.count)
         cached = self.outputs.get(head)
         if cached is not None and cached.annotation_id == ann:
             return cached
         out = self._extend(base, steps)
         if out is None:
-            out = assemble(state, self._priority, None, ann)
+            out = assemble(state, self._priority, None, ann, self.repo.counter.count)
         out.annotation_id = ann
         self.outputs.put(head, out)
         return out
+
+    def commit_warnings(self, tx: Txn, row) -> list[str]:
+        """What the just-written `row` leaves wrong: a tool result that answers no earlier
+        unanswered call of its id is never sent."""
+        data = json.loads(row.body) if row.content_type == "tool_io" else {}
+        if data.get("direction") != "result":
+            return []
+        out = self.assembled(tx, row.hash)
+        if not any(d.entry.commit == row.hash and d.entry.reason == "result_without_call" for d in out.dropped):
+            return []
+        call_id = data["call_id"]
+        return [f"tool result {row.hash[:10]} answers no call: no earlier call with id {call_id!r} is "
+                "waiting for a result on this branch, so compile leaves it out; commit the call first"]
 
     def compile(self, tx: Txn, head: str | None, budget: int | None = None) -> CompiledContext:
         if head is None:

@@ -4,11 +4,13 @@ of the range boundary, and edits of commits outside the range are kept."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tract_core.errors import CompressionError, DetachedHeadError, StaleCompressionError
 from tract_core.models.enums import Priority
-from tract_core.operations.compile_state import build_state
+from tract_core.operations.compile_state import Entry, build_state
+from tract_core.operations.pairing import pair_by_position
 from tract_core.operations.refs import RefView, resolve
 from tract_core.operations.repo import Repo
 from tract_core.operations.rewrite import Chain, latest_annotations, read_chain
@@ -56,21 +58,23 @@ def _bounds(tx: Txn, repo: Repo, view: RefView, chain: Chain, branch: str, commi
     return lo, hi
 
 
-def _widen_for_tools(chain: Chain, lo: int, hi: int) -> tuple[int, int]:
-    """Grow the range until no tool call is separated from its result by a boundary."""
+def _widen_for_tools(chain: Chain, lo: int, hi: int, sent: Callable[[Entry], bool]) -> tuple[int, int]:
+    """Grow the range until no tool call is separated from its result by a boundary: the pairs
+    compile sends (by position, among the turns not SKIPped)."""
     state = build_state(chain.rows, chain.tip)
-    where: dict[str, list[int]] = {}
-    for e in state.entries:
-        i = chain.index(e.position)
-        if e.tool is not None and i is not None:
-            where.setdefault(e.tool[1], []).append(i)
+    live = [e for e in state.entries if sent(e)]
+    partner, _, _ = pair_by_position(live)
+    pairs = []
+    for j, k in partner.items():
+        a, b = chain.index(live[j].position), chain.index(live[k].position)
+        if j < k and a is not None and b is not None:
+            pairs.append((a, b))
     changed = True
     while changed:
         changed = False
-        for spots in where.values():
-            inside = [i for i in spots if lo <= i <= hi]
-            if inside and len(inside) < len(spots):
-                lo, hi, changed = min(lo, *spots), max(hi, *spots), True
+        for a, b in pairs:
+            if (lo <= a <= hi) != (lo <= b <= hi):
+                lo, hi, changed = min(lo, a, b), max(hi, a, b), True
     return lo, hi
 
 
@@ -96,7 +100,13 @@ def make_plan(tx: Txn, repo: Repo, commits=None, from_commit=None, to_commit=Non
     if not chain.order:
         raise CompressionError(f"branch {branch} has no commits to compress")
     lo, hi = _bounds(tx, repo, view, chain, branch, commits, from_commit, to_commit)
-    lo, hi = _widen_for_tools(chain, lo, hi)
+    notes = latest_annotations(tx, repo)
+
+    def priority(h: str, content_type: str | None) -> Priority:
+        a = notes.get(h)
+        return Priority(a.priority) if a else repo.default_priority(content_type)
+
+    lo, hi = _widen_for_tools(chain, lo, hi, lambda e: priority(e.position, e.content_type) is not Priority.SKIP)
     rng = chain.order[lo:hi + 1]
     merges = [h for h in rng if chain.rows[h].operation == "merge"]
     if merges:
@@ -105,11 +115,6 @@ def make_plan(tx: Txn, repo: Repo, commits=None, from_commit=None, to_commit=Non
     in_range = set(rng)
     state = build_state(chain.rows, rng[-1])
     entries = {e.position: e for e in state.entries}
-    notes = latest_annotations(tx, repo)
-
-    def priority(h: str, content_type: str | None) -> Priority:
-        a = notes.get(h)
-        return Priority(a.priority) if a else repo.default_priority(content_type)
 
     items: list[dict] = []
     front: list[dict] = []

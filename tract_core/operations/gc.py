@@ -94,7 +94,8 @@ def gc(repo: Repo, orphan_retention_days: float = 7, archive_retention_days: flo
     now = now_us()
     orphan_cut = now - int(orphan_retention_days * DAY_US)
     archive_cut = None if archive_retention_days is None else now - int(archive_retention_days * DAY_US)
-    with repo.store.write() as tx:
+    # exclusive: no write may land between reading the refs and the graph, nor build on what goes
+    with repo.store.write(exclusive=True) as tx:
         graph = gc_q.commit_graph(tx, repo.tract_id)
         roots, hard = _roots(tx, repo, orphan_cut, archive_cut)
         reachable = _closure(graph, roots)

@@ -59,4 +59,4 @@ def diff(repo: Repo, compiler: Compiler, tx: Txn, a: str, b: str) -> DiffResult:
         removed=[e.position for e in sa.entries if e.position not in shown_b],
         edited=[EditedEntry(target=p, before=shown_a[p], after=s) for p, s in shown_b.items()
                 if p in shown_a and shown_a[p] != s],
-        token_delta=compiler.assembled(tx, hb).tokens - compiler.assembled(tx, ha).tokens)
+        token_delta=compiler.assembled(tx, hb).total_tokens - compiler.assembled(tx, ha).total_tokens)

@@ -59,6 +59,7 @@ def merge(repo: Repo, their_name: str, strategy: str = "auto", message: str | No
             raise DetachedHeadError("HEAD is detached: switch to the branch to merge into first")
         ours, theirs = view.head, view.branch_head(their_name)
         if tx.dialect != "sqlite":  # queue behind other writers of this branch (see Txn.lock_ref)
+            tx.lock_annotations(repo.tract_id)  # a merge may annotate: that lock comes first
             ours = tx.lock_ref(repo.tract_id, branch_ref(our_name))
         if their_name == our_name or theirs is None or theirs == ours or (
                 ours is not None and tx.is_ancestor(theirs, ours)):

@@ -7,7 +7,7 @@ import json
 import uuid
 
 from tract_core.errors import RecordNotFoundError, StorageError
-from tract_core.models.compiled import CompiledContext, Message
+from tract_core.models.compiled import CompiledContext, Message, Omission
 from tract_core.models.registry import canonical_json
 from tract_core.operations.hashing import sha256_hex
 from tract_core.operations.render import render
@@ -19,13 +19,33 @@ def messages_hash(messages: list[Message]) -> str:
     return sha256_hex(canonical_json([m.model_dump(mode="json") for m in messages]))
 
 
+def _entries(ctx: CompiledContext) -> str:
+    """The commits in order; with the rendered ids of reused tool-call ids and the omission note
+    when there are any (then as an object: a bare list is what older records hold)."""
+    call_ids = {m.commit_hash: c.id for m in ctx.messages for c in m.tool_calls if c.id in ctx.renamed_call_ids}
+    call_ids.update((m.commit_hash, m.tool_call_id) for m in ctx.messages
+                    if m.role == "tool" and m.tool_call_id in ctx.renamed_call_ids)
+    if not call_ids and ctx.omitted is None:
+        return json.dumps(ctx.commit_hashes)
+    return json.dumps({"commits": ctx.commit_hashes, "call_ids": call_ids,
+                       "omitted": ctx.omitted.model_dump() if ctx.omitted else None})
+
+
 def save_record(repo: Repo, ctx: CompiledContext) -> CompiledContext:
     """Store a record of `ctx`; return `ctx` carrying its `record_id`."""
     record_id = uuid.uuid4().hex
     with repo.store.write() as tx:
-        records_q.insert_record(tx, repo.tract_id, record_id, ctx.head, json.dumps(ctx.commit_hashes),
+        records_q.insert_record(tx, repo.tract_id, record_id, ctx.head, _entries(ctx),
                                 ctx.token_count, messages_hash(ctx.messages))
     return ctx.model_copy(update={"record_id": record_id})
+
+
+def _with_call_id(m: Message, call_id: str | None) -> Message:
+    if call_id is None:
+        return m
+    if m.role == "tool":
+        return m.model_copy(update={"tool_call_id": call_id})
+    return m.model_copy(update={"tool_calls": [c.model_copy(update={"id": call_id}) for c in m.tool_calls]})
 
 
 def replay(repo: Repo, record_id: str) -> CompiledContext:
@@ -37,14 +57,19 @@ def replay(repo: Repo, record_id: str) -> CompiledContext:
         if rec is None:
             raise RecordNotFoundError(f"no compile record {record_id!r} (it may have been garbage-"
                                       "collected after its retention); compile(record=True) makes one")
-        hashes = json.loads(rec.entries)
+        entries = json.loads(rec.entries)
+        if isinstance(entries, list):
+            entries = {"commits": entries}
+        hashes, call_ids = entries["commits"], entries.get("call_ids") or {}
         rows = tx.get_commits(repo.tract_id, hashes)
     missing = [h for h in hashes if h not in rows]
     if missing:
         raise RecordNotFoundError(f"compile record {record_id} needs commit {missing[0][:12]}, which "
                                   "was garbage-collected")
-    messages = [render(json.loads(rows[h].body), h) for h in hashes]
+    messages = [_with_call_id(render(json.loads(rows[h].body), h), call_ids.get(h)) for h in hashes]
     if messages_hash(messages) != rec.messages_hash:
         raise StorageError(f"compile record {record_id} does not match the stored commits (hash mismatch)")
+    stored_ids = {rid: json.loads(rows[h].body)["call_id"] for h, rid in call_ids.items()}
+    omitted = Omission(**entries["omitted"]) if entries.get("omitted") else None
     return CompiledContext(messages=messages, token_count=rec.token_count, commit_hashes=hashes,
-                           head=rec.head, record_id=rec.id)
+                           head=rec.head, record_id=rec.id, renamed_call_ids=stored_ids, omitted=omitted)

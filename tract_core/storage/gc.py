@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from tract_core.storage import schema as s
 from tract_core.storage.store import Txn
@@ -39,11 +39,17 @@ def _chunks(items: list[str]) -> Iterable[list[str]]:
 
 
 def delete_commits(tx: Txn, tract_id: str, hashes: list[str]) -> None:
-    """Remove commits with their parent links and annotations (blobs are handled separately)."""
+    """Remove commits with their parent links and annotations (blobs are handled separately).
+
+    On SQLite the store's newest annotation stays (until a newer one exists): SQLite gives a new row
+    the largest id + 1, so deleting it would hand its id out again, and a reader that has read every
+    annotation up to that id would never see the new one."""
+    a = s.annotations.c
+    newest = tx.conn.scalar(select(func.max(a.id))) if tx.dialect == "sqlite" else None
     for part in _chunks(hashes):
         tx.conn.execute(delete(s.commit_parents).where(s.commit_parents.c.child.in_(part)))
-        tx.conn.execute(delete(s.annotations).where(s.annotations.c.tract_id == tract_id,
-                                                    s.annotations.c.commit_hash.in_(part)))
+        tx.conn.execute(delete(s.annotations).where(a.tract_id == tract_id, a.commit_hash.in_(part),
+                                                    a.id != (newest or 0)))
         tx.conn.execute(delete(s.commits).where(s.commits.c.tract_id == tract_id,
                                                 s.commits.c.hash.in_(part)))
 

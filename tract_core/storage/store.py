@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import (Engine, and_, bindparam, delete, func, insert, literal, literal_column, select, true,
@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from tract_core.errors import StorageError, WriteConflictError
+from tract_core.storage import joined
 from tract_core.storage import schema as s
 from tract_core.storage.engine import BUSY_OPTION, WRITE_OPTION, make_engine, migrate
 from tract_core.storage.rows import AnnotationRow, BlobRow, CommitRow, EventRow, RefRow
@@ -28,6 +29,12 @@ from tract_core.storage.rows import AnnotationRow, BlobRow, CommitRow, EventRow,
 # foreign_key_violation (a commit reusing a blob that gc deleted meanwhile: every write inserts its
 # blob, or finds it, in the same transaction, so only a concurrent delete can break the reference)
 RACE_SQLSTATES = frozenset({"40001", "40P01", "23505", "23503"})
+# PostgreSQL advisory lock every write transaction holds shared and garbage collection exclusive, so
+# gc sees no write in flight: nothing lands between its reading the refs and the commit graph, and no
+# writer builds on a commit gc is deleting (SQLite's BEGIN IMMEDIATE serializes writers already)
+WRITERS_LOCK = 7210532
+# the class of PostgreSQL advisory locks (with a tract's hash) that orders a tract's annotations
+ANNOTATIONS_LOCK = 7210533
 
 
 def now_us() -> int:
@@ -52,14 +59,31 @@ class Store:
         self._one_at_a_time = threading.RLock() if in_memory else nullcontext()
 
     @contextmanager
-    def write(self, wait_ms: int | None = None) -> Iterator[Txn]:
+    def write(self, wait_ms: int | None = None, *, exclusive: bool = False, join: bool = True) -> Iterator[Txn]:
         """A write transaction. `wait_ms`: give up (StorageError) after that long waiting for another
-        writer's lock, instead of the default 30 s (SQLite; PostgreSQL writers rarely wait)."""
+        writer's lock, instead of the default 30 s (SQLite; PostgreSQL writers rarely wait).
+        `exclusive`: wait for every other write transaction to end and hold off new ones until this
+        one ends (what SQLite's writers always do), so that every statement in it sees every write
+        committed before it and none racing it (garbage collection needs that).
+        Inside `one_transaction()` (and unless `join` is False) it is a part of that transaction."""
+        shared = joined.current(self) if join else None
+        if shared is not None:
+            with shared.write(exclusive) as tx:
+                yield tx
+            return
         options = {WRITE_OPTION: True} if wait_ms is None else {WRITE_OPTION: True, BUSY_OPTION: wait_ms}
-        try:
+        with self.translated_errors():
             with self._one_at_a_time, self.engine.connect().execution_options(**options) as conn:
                 with conn.begin():
+                    if self.dialect == "postgresql":
+                        _join_writers(conn, wait_ms, exclusive)
                     yield Txn(conn, self.dialect)
+
+    @contextmanager
+    def translated_errors(self) -> Iterator[None]:
+        """Database errors of a write as the library's typed errors."""
+        try:
+            yield
         except DBAPIError as err:
             if getattr(err.orig, "sqlstate", None) in RACE_SQLSTATES:
                 raise WriteConflictError(
@@ -69,10 +93,20 @@ class Store:
                 raise StorageError(f"write failed: {err.orig}") from err
             raise
 
+    def one_transaction(self, on_open: Callable[[Txn], None] | None = None):
+        """A block whose writes (and reads after its first write) all make one transaction, opened
+        at its first write, which first runs `on_open(tx)`: see tract_core/storage/joined.py."""
+        return joined.one_transaction(self, on_open)
+
     @contextmanager
     def read(self) -> Iterator[Txn]:
         """A read-only transaction that sees one snapshot of the store, on both engines (SQLite's
-        WAL does this by itself; PostgreSQL's default READ COMMITTED would see each statement anew)."""
+        WAL does this by itself; PostgreSQL's default READ COMMITTED would see each statement anew).
+        Inside `one_transaction()`, once it has written, the read is part of that transaction."""
+        shared = joined.current(self)
+        if shared is not None and shared.tx is not None:
+            yield shared.tx
+            return
         with self._one_at_a_time, self.engine.connect() as conn:
             if self.dialect == "postgresql":
                 conn = conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
@@ -81,6 +115,15 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _join_writers(conn, wait_ms: int | None, exclusive: bool) -> None:
+    """Take the writers' lock at the start of a PostgreSQL write transaction (shared, or exclusive),
+    waiting at most `wait_ms` for a transaction that holds it the other way."""
+    if wait_ms is not None:
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(wait_ms)}")
+    how = "" if exclusive else "_shared"
+    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock{how}({WRITERS_LOCK})")
 
 
 _prepared: dict[tuple[str, str], object] = {}
@@ -101,6 +144,11 @@ class Txn:
     def __init__(self, conn, dialect: str) -> None:
         self.conn = conn
         self.dialect = dialect
+
+    def exclude_writers(self) -> None:
+        """Make this write transaction exclusive from here on (see `Store.write`)."""
+        if self.dialect == "postgresql":
+            self.conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITERS_LOCK})")
 
     def _insert_ignore(self, table):
         ins = (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)
@@ -352,10 +400,22 @@ class Txn:
     # --- annotations ---
     def add_annotation(self, tract_id: str, commit_hash: str, priority: str, reason: str | None,
                        branch: str | None) -> int:
+        """Append an annotation; ids of one tract become visible in increasing order, so a reader
+        may remember "every annotation up to id N" (`annotations_after`). PostgreSQL allocates ids
+        before rows become visible: the tract's lock, held to the end of the transaction, stops a
+        later id from being committed while an earlier one is not (SQLite has one writer anyway)."""
+        self.lock_annotations(tract_id)
         res = self.conn.execute(insert(s.annotations).values(
             tract_id=tract_id, commit_hash=commit_hash, priority=priority, reason=reason,
             branch=branch, created_us=now_us()))
         return res.inserted_primary_key[0]
+
+    def lock_annotations(self, tract_id: str) -> None:
+        """Hold the tract's annotation lock until this transaction ends (see `add_annotation`). A
+        transaction that also locks a ref takes this one first, as every writer does, or two could
+        each hold the lock the other waits for."""
+        if self.dialect == "postgresql":
+            self.conn.execute(select(func.pg_advisory_xact_lock(ANNOTATIONS_LOCK, func.hashtext(tract_id))))
 
     def annotations_after(self, tract_id: str, after_id: int = 0) -> list[AnnotationRow]:
         a = s.annotations.c
