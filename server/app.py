@@ -12,6 +12,7 @@ from server.pool import TractPool
 from server.prompts import register_prompts
 from server.resources import register_resources
 from server.tools import register_history_tools
+from server.tools_agents import register_agents_tools
 
 INSTRUCTIONS = (
     "tract keeps your context window under version control. Commit each turn you want to keep "
@@ -20,10 +21,12 @@ INSTRUCTIONS = (
 )
 
 
-def build_server(pool: TractPool, log_level: str = "WARNING") -> MCPServer:
+def build_server(pool: TractPool, log_level: str = "WARNING", tools: str = "core") -> MCPServer:
     mcp = MCPServer("tract", instructions=INSTRUCTIONS, version="0.1.0", log_level=log_level)
     register_history_tools(mcp, pool)
     register_compression_tools(mcp, pool)
+    if {"agents", "all"} & {w.strip() for w in tools.split(",")}:
+        register_agents_tools(mcp, pool)  # off by default
     register_resources(mcp, pool)
     register_prompts(mcp, pool)
     refuse_unknown_arguments(mcp)

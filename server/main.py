@@ -30,6 +30,8 @@ def parser(prog: str = "tract-mcp") -> argparse.ArgumentParser:
                    help="also accept this browser Origin on sse/http (loopback origins always are)")
     p.add_argument("--allow-host", action="append", default=[], metavar="HOST:PORT",
                    help="also accept this Host header on sse/http (e.g. a name the server is reached by)")
+    p.add_argument("--tools", default="core", metavar="SET",
+                   help="toolsets: core (default), or core,agents for spawn/collapse/tasks/approvals/audit")
     p.add_argument("--log-level", default="WARNING",
                    choices=["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], help="stderr log level")
     return p
@@ -49,7 +51,7 @@ def serve(args: argparse.Namespace) -> None:
     location = store_location(args)
     pool = TractPool.open(location, run_inline=args.transport == "stdio")
     logging.getLogger("tract.server").info("store: %s", location)
-    mcp = build_server(pool, log_level=args.log_level)
+    mcp = build_server(pool, log_level=args.log_level, tools=args.tools)
     try:
         if args.transport == "stdio":
             from server.stdio import run_stdio

@@ -56,23 +56,30 @@ class Session:
              **tract_options: Any) -> Session:
         """Open session `session_id` (resuming it) or start a new one; `tract_options` go to every
         tract the session opens (counter=, summarizer=, …)."""
+        store = Store(path_or_url)
+        try:
+            session = cls.on(store, session_id, title=title, **tract_options)
+        except BaseException:
+            store.close()
+            raise
+        session._owns_store = True
+        return session
+
+    @classmethod
+    def on(cls, store: Store, session_id: str | None = None, *, title: str | None = None,
+           **tract_options: Any) -> Session:
+        """The session `session_id` (created if new) in an open store, which stays the caller's."""
         if session_id is not None and (not isinstance(session_id, str) or not session_id.strip()
                                        or len(session_id) > 255 or "\x00" in session_id):
             raise InvalidOperationError("session_id must be a non-empty string of at most 255 characters")
         if title is not None and (not isinstance(title, str) or "\x00" in title):
             raise InvalidOperationError("title must be a text without NUL characters")
-        store = Store(path_or_url)
-        try:
-            with store.write() as tx:
-                if session_id is None:
-                    session_id = uuid.uuid4().hex
-                    sessions_q.create_session(tx, session_id, title, clock.now_us())
-                elif sessions_q.get_session(tx, session_id) is None:
-                    sessions_q.create_session(tx, session_id, title, clock.now_us())
-            return cls(store, session_id, owns_store=True, **tract_options)
-        except BaseException:
-            store.close()
-            raise
+        with store.write() as tx:
+            if session_id is None:
+                session_id = uuid.uuid4().hex
+            if sessions_q.get_session(tx, session_id) is None:
+                sessions_q.create_session(tx, session_id, title, clock.now_us())
+        return cls(store, session_id, **tract_options)
 
     @classmethod
     def list(cls, path_or_url: str, status: str | None = None) -> list[SessionInfo]:
