@@ -16,6 +16,7 @@ from tract_core.operations import collapse as collapse_op
 from tract_core.operations import retention
 from tract_core.operations import tasks as tasks_op
 from tract_core.operations.actors import acting_as
+from tract_core.operations.teams import link as parent_link
 from tract_core.operations.inspect import MAX_LIMIT
 from tract_core.storage import Store
 from tract_core.storage import audit_log
@@ -272,14 +273,14 @@ class Task:
     def _collapse_writer(self, result: Any):
         parent = self._session.tract(self._row.parent_tract)
         text = result if isinstance(result, str) else (json.dumps(result) if result is not None else None)
-        if self.tract_name in parent.children():
+        linked = parent_link(self._session.store, self.tract_name) is not None
+        if linked:
             child = self._session.tract(self.tract_name)
             plan = collapse_op.prepare(child.repo, None, text, "autonomous", None)
         else:
             plan = {"child": self.tract_name, "purpose": self._row.title, "child_head": None,
                     "text": text or "done", "commits": 0, "lost_facts": []}
         blob = collapse_op.report_blob(parent.repo, plan)
-        linked = plan["child_head"] is not None or self.tract_name in parent.children()
 
         def write(tx) -> str:
             if linked:

@@ -17,7 +17,8 @@ from tract_core.operations.actors import current
 from tract_core.operations.committing import check_text
 from tract_core.storage import Store, Txn
 from tract_core.storage import tasks as tasks_q
-from tract_core.storage.audit_log import tag_event
+from tract_core.storage import now_us
+from tract_core.storage.audit_log import add_event
 from tract_core.storage.tasks import TaskRow
 
 TTL_ENV = "TRACT_IDEMPOTENCY_TTL_SECONDS"
@@ -35,11 +36,9 @@ def key_ttl_us() -> int:
 
 def task_event(tx: Txn, row: TaskRow, kind: str, params: dict | None = None) -> None:
     """A task transition in the audit trail, under the task's parent tract (or the session)."""
-    event_id = uuid.uuid4().hex
-    tract = row.parent_tract or f"session:{row.session_id}"
-    tx.add_event(tract, event_id, kind, None, {"task": row.id, **(params or {})}, [], [])
     actor, trace_id = current()
-    tag_event(tx, event_id, tract, actor or row.worker, trace_id, row.session_id)
+    add_event(tx, uuid.uuid4().hex, row.parent_tract or f"session:{row.session_id}", kind,
+              {"task": row.id, **(params or {})}, actor or row.worker, trace_id, row.session_id, now_us())
 
 
 def post(store: Store, session_id: str, title: str, *, payload: Any = None, to: str | None = None,

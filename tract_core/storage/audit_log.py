@@ -3,7 +3,9 @@ an ended session's data."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+import json
+
+from sqlalchemy import delete, insert, select, update
 
 from tract_core.storage import schema as s
 from tract_core.storage.gc import delete_unused_blobs
@@ -19,6 +21,14 @@ def tag_event(tx: Txn, event_id: str, tract_id: str, actor: str | None, trace_id
         select(M.c.session_id).where(M.c.tract_id == tract_id).limit(1).scalar_subquery())
     tx.conn.execute(update(E).where(E.c.id == event_id).values(actor=actor, trace_id=trace_id,
                                                                 session_id=session))
+
+
+def add_event(tx: Txn, event_id: str, tract_id: str, kind: str, params: dict, actor: str | None,
+              trace_id: str | None, session_id: str | None, now_us: int) -> None:
+    """An event written with its audit columns in one statement."""
+    tx.conn.execute(insert(E).values(id=event_id, tract_id=tract_id, kind=kind, branch=None,
+                                     params=json.dumps(params, sort_keys=True), sources="[]", results="[]",
+                                     created_us=now_us, actor=actor, trace_id=trace_id, session_id=session_id))
 
 
 def session_events(tx: Txn, session_id: str, *, since_us: int | None, kind: str | None,
