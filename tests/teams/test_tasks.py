@@ -161,3 +161,33 @@ def test_bad_task_arguments_are_typed_errors():
             s.claim_task("w", lease_seconds=0)
         with pytest.raises(InvalidOperationError):
             s.post_task("x", payload={1j})
+
+
+def test_four_threads_with_their_own_connections_claim_each_task_once(store_url):
+    import threading
+
+    with Session.open(store_url, counter=WordCounter()) as s:
+        s.tract("lead").system("You coordinate.")
+        _post_twenty(s)
+        done: dict[str, list[str]] = {}
+        errors: list[BaseException] = []
+
+        def work(name: str) -> None:
+            try:
+                with Session.open(store_url, s.id, counter=WordCounter()) as mine:
+                    done[name] = []
+                    while (task := mine.claim_task(name)) is not None:
+                        task.complete(f"{name} finished {task.title}")
+                        done[name].append(task.id)
+            except BaseException as err:  # reported below
+                errors.append(err)
+
+        threads = [threading.Thread(target=work, args=(f"t{i}",)) for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert errors == []
+        ids = [tid for got in done.values() for tid in got]
+        assert sorted(ids) == sorted(t.id for t in s.tasks()) and len(set(ids)) == 20
+        assert len(_reports(s)) == 20
