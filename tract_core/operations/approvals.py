@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 from tract_core import clock
 from tract_core.compression.facts import missing_facts
-from tract_core.errors import ApprovalNotFoundError, CollapseError
+from tract_core.errors import ApprovalNotFoundError, CollapseError, InvalidOperationError
 from tract_core.models.teams import Approval
 from tract_core.operations import collapse
 from tract_core.operations import compress as compression
@@ -46,7 +46,7 @@ def _compression_preview(data: dict) -> dict:
 
 def list_approvals(tx: Txn, tract_ids: list[str], session_id: str | None, status: str | None) -> list[Approval]:
     if status not in STATUSES:
-        raise ValueError(f"status must be one of pending, approved, rejected or None, not {status!r}")
+        raise InvalidOperationError(f"status must be one of pending, approved, rejected or None, not {status!r}")
     rows = approvals_q.list_approvals(tx, session_id=session_id, status=status) if session_id else []
     rows += [r for r in approvals_q.list_approvals(tx, tract_ids=tract_ids, status=status)
              if r.session_id != session_id or session_id is None]
