@@ -42,6 +42,21 @@ def cmd_audit(t: Tract, a) -> None:
               f"{json.dumps(e.parameters, sort_keys=True)[:60]}")
 
 
+def cmd_token(t: Tract, a) -> None:
+    from tract_core.operations import access
+
+    if a.action == "add":
+        if not a.tracts:
+            raise SystemExit("tract token add NAME --tracts PATTERN [--read-only]")
+        print(access.add_token(t.store, a.name, a.tracts, a.read_only))  # shown once; only its hash is kept
+    elif a.action == "list":
+        for s in access.list_tokens(t.store):
+            print(f"{s.name}  {s.pattern}  {'read-only' if s.read_only else 'read-write'}")
+    else:
+        access.revoke_token(t.store, a.name)
+        print(f"revoked {a.name}")
+
+
 def add_commands(sub) -> None:
     s = sub.add_parser("sessions", help="sessions of agents in this store")
     s.add_argument("--status", choices=["active", "completed", "abandoned"], default=None)
@@ -59,3 +74,10 @@ def add_commands(sub) -> None:
     s.add_argument("--kind", default=None)
     s.add_argument("-n", "--limit", type=int, default=20)
     s.set_defaults(run=cmd_audit)
+    s = sub.add_parser("token", help="bearer tokens for HTTP scoped to tracts: add NAME --tracts PATTERN, "
+                                     "list, revoke NAME")
+    s.add_argument("action", choices=["add", "list", "revoke"])
+    s.add_argument("name", nargs="?")
+    s.add_argument("--tracts", default=None, help="tracts the token may use, e.g. 'team-a/*'")
+    s.add_argument("--read-only", action="store_true")
+    s.set_defaults(run=cmd_token)

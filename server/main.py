@@ -60,7 +60,8 @@ def serve(args: argparse.Namespace) -> None:
         else:
             from server.http import http_app, serve_http
 
-            app = http_app(mcp, args.transport, args.host, args.token, args.allow_host, args.allow_origin)
+            app = http_app(mcp, args.transport, args.host, args.token, args.allow_host, args.allow_origin,
+                           store=pool.store)
             serve_http(app, args.host, args.port, args.log_level)
     finally:
         pool.close()

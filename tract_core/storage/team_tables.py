@@ -89,3 +89,13 @@ approvals = Table(
 events = table("operation_events", column("id"), column("tract_id"), column("kind"), column("branch"),
                column("params"), column("sources"), column("results"), column("created_us"),
                column("actor"), column("session_id"), column("trace_id"))
+
+# bearer tokens for HTTP, scoped to tracts whose names match a pattern; only the hash is kept
+access_tokens = Table(
+    "access_tokens", metadata,
+    Column("name", NAME, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("pattern", Text, nullable=False),
+    Column("read_only", Integer, nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+)

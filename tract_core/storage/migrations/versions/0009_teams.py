@@ -1,4 +1,4 @@
-"""Teams of agents: sessions, session membership, spawn links, tasks, approvals; audit columns on
+"""Teams of agents: sessions, session membership, spawn links, tasks, approvals, scoped access tokens; audit columns on
 operation events (actor, session, trace id); views active_sessions and pending_approvals.
 
 Revision ID: 0009
@@ -85,6 +85,14 @@ def upgrade() -> None:
     op.create_index("ix_approvals_tract_status", "approvals", ["tract_id", "status"])
     op.create_index("ix_approvals_session_status", "approvals", ["session_id", "status"])
     op.create_index("ix_approvals_id", "approvals", ["id"])
+    op.create_table(
+        "access_tokens",
+        sa.Column("name", NAME, primary_key=True),
+        sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+        sa.Column("pattern", sa.Text, nullable=False),
+        sa.Column("read_only", sa.Integer, nullable=False),
+        sa.Column("created_us", sa.BigInteger, nullable=False),
+    )
     with op.batch_alter_table("operation_events") as batch:
         batch.add_column(sa.Column("actor", NAME, nullable=True))
         batch.add_column(sa.Column("session_id", NAME, nullable=True))
@@ -105,5 +113,5 @@ def downgrade() -> None:
         batch.drop_column("trace_id")
         batch.drop_column("session_id")
         batch.drop_column("actor")
-    for name in ("approvals", "tasks", "tract_links", "session_tracts", "sessions"):
+    for name in ("access_tokens", "approvals", "tasks", "tract_links", "session_tracts", "sessions"):
         op.drop_table(name)
