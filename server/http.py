@@ -68,9 +68,9 @@ def http_app(mcp: MCPServer, transport: str, host: str = "127.0.0.1", token: str
         app = mcp.streamable_http_app(transport_security=settings, host=host)
     if store is not None:
         from tract_core.operations.access import list_tokens
-        if list_tokens(store):  # scoped tokens exist: every request needs a token
+        if token or list_tokens(store):  # scoped tokens may be added while the server runs
             from server.scopes import guard
-            guard(mcp, store)
+            guard(mcp, store, token)
             return BearerAuth(app, token, store)
     return BearerAuth(app, token) if token else app
 

@@ -5,6 +5,7 @@ tokens and is not limited."""
 
 from __future__ import annotations
 
+import hmac
 import re
 from typing import Any
 
@@ -25,9 +26,11 @@ def bearer(headers) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def _scope(store: Store, context: Any) -> TokenScope | None:
+def _scope(store: Store, context: Any, all_access: str | None) -> TokenScope | None:
     token = bearer(getattr(context, "headers", None)) if context is not None else None
-    return scope_for(store, token) if token else None
+    if not token or (all_access is not None and hmac.compare_digest(token.encode(), all_access.encode())):
+        return None
+    return scope_for(store, token)
 
 
 def check_tool(scope: TokenScope, tool: Any, arguments: dict) -> None:
@@ -44,21 +47,21 @@ def check_tool(scope: TokenScope, tool: Any, arguments: dict) -> None:
         raise ToolError(f"this token is read-only; {tool.name} writes")
 
 
-def guard(mcp: MCPServer, store: Store) -> None:
+def guard(mcp: MCPServer, store: Store, all_access: str | None = None) -> None:
     """Check every tool call and resource read against the request's scoped token, if it has one."""
     manager = mcp._tool_manager
     call_tool = manager.call_tool
     read_resource = mcp.read_resource
 
     async def call(name: str, arguments: dict, context: Any = None, *args: Any, **kwargs: Any) -> Any:
-        scope = _scope(store, context)
+        scope = _scope(store, context, all_access)
         tool = manager.get_tool(name)
         if scope is not None and tool is not None:
             check_tool(scope, tool, arguments or {})
         return await call_tool(name, arguments, context, *args, **kwargs)
 
     async def read(uri: Any, context: Any = None) -> Any:
-        scope = _scope(store, context)
+        scope = _scope(store, context, all_access)
         if scope is not None:
             found = RESOURCE.match(str(uri))
             if found is None or not scope.allows(found["tract"]):
