@@ -98,6 +98,13 @@ def cmd_gc(t: Tract, a) -> None:
           f"in {r.duration_seconds:.2f}s")
 
 
+def cmd_check(t: Tract, a) -> None:
+    report = t.check()
+    print("\n".join(report.lines()))
+    if not report.ok:
+        sys.exit(2)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="tract", description="Look at and manage tract contexts.",
                                 epilog=f"Default store: {default_db_path()}")
@@ -105,6 +112,8 @@ def parser() -> argparse.ArgumentParser:
     where.add_argument("--db", metavar="PATH", help=f"SQLite file (default: {default_db_path()})")
     where.add_argument("--url", metavar="URL", help="database URL, e.g. postgresql+psycopg://user@host/db")
     p.add_argument("--tract", default="default", help="which tract (default: default)")
+    p.add_argument("--store-timeout", type=float, default=None, metavar="SECONDS",
+                   help="give up on a store call after this long (default: $TRACT_STORE_TIMEOUT, else 30)")
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("log", help="commits, newest first")
     s.add_argument("--graph", action="store_true", help="draw branches and merges")
@@ -141,6 +150,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--orphan-days", type=float, default=7)
     s.set_defaults(run=cmd_gc)
     add_agent_commands(sub)
+    sub.add_parser("check", help="verify the store: integrity, refs, parents, blobs, compiles "
+                   "(exit 2 when something is wrong)").set_defaults(run=cmd_check)
     sub.add_parser("serve", help="run the MCP server (same options as tract-mcp)", add_help=False)
     return p
 
@@ -148,7 +159,7 @@ def parser() -> argparse.ArgumentParser:
 def _command_index(argv: list[str]) -> int | None:
     i = 0
     while i < len(argv):
-        if argv[i] in ("--db", "--url", "--tract"):
+        if argv[i] in ("--db", "--url", "--tract", "--store-timeout"):
             i += 2
         elif argv[i].startswith("-"):
             i += 1
@@ -164,11 +175,12 @@ def main(argv: list[str] | None = None) -> None:
         args = serve_parser("tract serve").parse_args(argv[i + 1:])
         pre = parser().parse_known_args(argv[:i] + ["status"])[0]
         args.db, args.url = args.db or pre.db, args.url or pre.url
+        args.store_timeout = args.store_timeout or pre.store_timeout
         serve(args)
         return
     args = parser().parse_args(argv)
     try:
-        with Tract.open(store_location(args), args.tract) as t:
+        with Tract.open(store_location(args), args.tract, timeout=args.store_timeout) as t:
             args.run(t, args)
     except TractError as err:
         print(f"tract: {err}", file=sys.stderr)

@@ -20,6 +20,9 @@ def parser(prog: str = "tract-mcp") -> argparse.ArgumentParser:
     where = p.add_mutually_exclusive_group()
     where.add_argument("--db", metavar="PATH", help=f"SQLite file (default: {default_db_path()})")
     where.add_argument("--url", metavar="URL", help="database URL, e.g. postgresql+psycopg://user@host/db")
+    p.add_argument("--store-timeout", type=float, default=None, metavar="SECONDS",
+                   help="give up on a store call (a lock, an unreachable database) after this long "
+                        "(default: $TRACT_STORE_TIMEOUT, else 30)")
     p.add_argument("--transport", choices=TRANSPORTS, default="stdio",
                    help="stdio (default), sse (GET /sse), or http (streamable HTTP at /mcp)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind for sse/http (default: 127.0.0.1)")
@@ -49,7 +52,7 @@ def serve(args: argparse.Namespace) -> None:
     from server.pool import TractPool
 
     location = store_location(args)
-    pool = TractPool.open(location, run_inline=args.transport == "stdio")
+    pool = TractPool.open(location, run_inline=args.transport == "stdio", timeout=args.store_timeout)
     logging.getLogger("tract.server").info("store: %s", location)
     mcp = build_server(pool, log_level=args.log_level, tools=args.tools)
     try:

@@ -50,7 +50,7 @@ def register_history_tools(mcp: MCPServer, pool: TractPool) -> None:
         return await pool.run(lambda: pool.once(
             tract, idempotency_key, "commit", request, Committed, lambda: Committed.of(pool.get(tract).commit(
                 content.model_dump(), operation=operation, edit_target=edit_target, message=message,
-                metadata=metadata, priority=priority, branch=branch))))
+                metadata=metadata, priority=priority, branch=branch))), tract)
 
     @mcp.tool(annotations=READ)
     @tool_errors

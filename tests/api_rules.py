@@ -5,6 +5,7 @@ request types (through pydantic TypeAdapters) for the fields, and the ordering r
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 
 
@@ -47,6 +48,8 @@ def anthropic_problems(request: dict) -> list[str]:
             if b["type"] == "text" and not b["text"]:
                 problems.append(f"messages[{n}] has an empty text block")
             if b["type"] == "tool_use":
+                if not re.fullmatch(r"[a-zA-Z0-9_-]+", b["id"]):
+                    problems.append(f"tool_use id {b['id']!r} has characters the API refuses")
                 if b["id"] in seen_ids:
                     problems.append(f"tool_use id {b['id']!r} is used twice")
                 seen_ids.add(b["id"])

@@ -9,6 +9,7 @@ from tract_core.compression import (AnthropicSummarizer, CallableSummarizer, Man
                                     Summarizer)
 from tract_core.models.audit import GCResult, OperationEvent, ReorderWarning
 from tract_core.models.compression import CompressResult, PendingCompression
+from tract_core.models.compiled import DroppedCommit, Omission
 from tract_core.tokens import TiktokenCounter, TokenCounter
 from tract_core.tract import Tract
 from tract_core.session import Session, Task
@@ -22,4 +23,9 @@ __all__ = [
     "Instruction", "Message", "MergeResult", "Operation", "Output", "Priority", "Reasoning", "Status",
     "TiktokenCounter", "TokenCounter", "ToolCall", "ToolIO", "Tract", "TractError",
     "Approval", "AuditEvent", "Session", "SessionInfo", "Task", "TaskInfo", "acting_as",
+    "DroppedCommit", "Omission",
 ]
+
+from tract_core.models.check import CheckProblem, CheckReport  # noqa: E402 - what Tract.check() returns
+
+__all__ += ["CheckProblem", "CheckReport"]

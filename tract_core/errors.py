@@ -127,3 +127,16 @@ class CollapseError(TractError):
 
 class ApprovalNotFoundError(TractError, LookupError):
     """No approval (pending compression or collapse) with that id."""
+
+
+class StoreTimeoutError(StorageError):
+    """The store did not answer, or another writer held its lock, for longer than the store's
+    timeout (`Tract.open(..., timeout=)`, `TRACT_STORE_TIMEOUT`); the call was abandoned."""
+
+
+class StoreBusyError(StorageError):
+    """A call asked not to wait found the store (or the tract) in use; nothing was written."""
+
+
+class CorruptStoreError(StorageError):
+    """The store's data is damaged; `tract check` says where, a backup restores it."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +13,7 @@ from tract_core.models.commit import BranchInfo, CommitInfo, DiffResult, MergeRe
 from tract_core.models.compiled import CompiledContext
 from tract_core.models.enums import Operation, Priority, parse_enum
 from tract_core.models.registry import ContentRegistry
+from tract_core.models.check import CheckReport
 from tract_core.models.audit import GCResult, OperationEvent, ReorderWarning
 from tract_core.models.compression import CompressResult, PendingCompression
 from tract_core.operations import audit, branches, committing, compress as compression, inspect
@@ -20,6 +21,8 @@ from tract_core.operations import gc as collect
 from tract_core.operations import records, reorder, retention, teams
 from tract_core.operations import spawn as spawning
 from tract_core.models.teams import Approval
+from tract_core.operations import check as checking
+from tract_core.operations import records, reorder
 from tract_core.operations.undo import undo_compression as undo_event
 from tract_core.storage import pending as pending_q
 from tract_core.operations.compiler import Compiler
@@ -28,6 +31,8 @@ from tract_core.operations.merge import merge as merge_branches
 from tract_core.operations.refs import HEAD, RefView, branch_ref, resolve
 from tract_core.operations.repo import DEFAULT_PRIORITIES, Repo
 from tract_core.storage import Store
+from tract_core.storage.store import without_waiting
+from tract_core.storage.turns import TurnLock
 from tract_core.tokens import TiktokenCounter, TokenCounter
 
 DEFAULT_BRANCH = "main"
@@ -62,7 +67,7 @@ class Tract:
         self.repo = Repo(store, tract_id, ContentRegistry(), counter or TiktokenCounter(), priorities)
         self.summarizer = summarizer
         self._compiler = Compiler(self.repo, snapshots=bool(compile_snapshots))
-        self._lock = threading.RLock()
+        self._lock = TurnLock()  # let go while a write waits for the store (storage/turns.py)
         self._owns_store = owns_store
         # on its own, not joined to a call's one transaction: a failed call must not leave this
         # object behind without its tract's rows
@@ -74,12 +79,15 @@ class Tract:
                 self.repo.registry.add_schema(name, schema)
 
     @classmethod
-    def open(cls, path_or_url: str = ":memory:", tract_id: str = "default", **options: Any) -> Tract:
+    def open(cls, path_or_url: str = ":memory:", tract_id: str = "default", *, timeout: float | None = None,
+             **options: Any) -> Tract:
         """Open (creating if needed) a store and a tract in it.
 
         `path_or_url`: ":memory:", a SQLite file path, or a `postgresql+psycopg://…` URL.
+        `timeout`: the longest any call waits on the store (a lock, an unreachable database), in
+        seconds, before StoreTimeoutError; default $TRACT_STORE_TIMEOUT, else 30.
         """
-        store = Store(path_or_url)
+        store = Store(path_or_url, timeout=timeout)
         try:
             return cls(store, tract_id, owns_store=True, **options)
         except BaseException:
@@ -89,6 +97,11 @@ class Tract:
     def close(self) -> None:
         if self._owns_store:
             self.store.close()
+
+    def no_wait(self) -> AbstractContextManager[None]:
+        """Calls in this block raise StoreBusyError, with nothing written, rather than wait for a
+        lock (for a server that runs quick calls on its event loop; see Store.no_wait)."""
+        return without_waiting(self._lock, self.store)
 
     def __enter__(self) -> Tract:
         return self
@@ -385,6 +398,11 @@ class Tract:
             retention.purge_ended_sessions(self.store)  # TRACT_SESSION_RETENTION_DAYS after they end
             self._compiler.clear()
             return result
+
+    def check(self) -> CheckReport:
+        """Verify the store and this tract: integrity, refs and parents, blobs, compiles (operations/check.py)."""
+        with self._lock:
+            return checking.check(self.repo, self._compiler)
 
     def _at_time(self, tx, head: str, when: datetime, branch: str | None) -> str:
         if not isinstance(when, datetime):

@@ -46,13 +46,13 @@ STEPS = st.lists(st.tuples(OPS, st.integers(0, 1000), st.sampled_from(["skip", "
                  min_size=1, max_size=40)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(STEPS)
 def test_cached_compile_equals_full_compile(steps):
     run_steps(steps, snapshots=False)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(STEPS)
 def test_compile_from_snapshots_equals_full_compile(steps):
     """Snapshots saved every 2 commits and looked for 4 back: a fresh compiler (a new process) at

@@ -164,6 +164,7 @@ def test_replay_gives_back_the_rendered_ids_and_the_note(mem):
     assert budgeted.omitted is not None
     again = mem.replay(budgeted.record_id)
     assert again.omitted == budgeted.omitted and again.to_anthropic() == budgeted.to_anthropic()
+    assert again.dropped == budgeted.dropped and {d.reason for d in again.dropped} == {"budget"}
 
 
 def test_reorder_with_a_reused_id_warns_only_about_the_pair_it_splits(mem):
@@ -188,3 +189,40 @@ def test_a_budget_keeps_the_newest_turns_that_fit_and_older_small_ones(mem):
     assert ctx.commit_hashes[1] == task.hash     # the user's task stays; the big pair goes
     assert {d.commit: d.reason for d in ctx.dropped}[big.hash] == "budget"
     assert ctx.omitted is None and anthropic_problems(ctx.to_anthropic()) == []
+
+
+def test_the_agent_loop_stays_incremental_with_reused_ids_and_parallel_calls(mem, monkeypatch):
+    from tract_core.operations import compiler as compiler_module
+
+    mem.user("go")
+    mem.compile()
+    full_passes = []
+    real = compiler_module.assemble
+    monkeypatch.setattr(compiler_module, "assemble", lambda *a, **k: full_passes.append(1) or real(*a, **k))
+    for step in range(6):
+        mem.tool_call("t", {"step": step}, "a")        # the same id every step
+        mem.tool_call("t", {"step": step, "k": 2}, "b")
+        mem.compile()
+        mem.tool_result("b", f"b {step}")
+        mem.tool_result("a", f"a {step}")
+        mem.compile()
+    assert full_passes == []
+    monkeypatch.setattr(compiler_module, "assemble", real)
+    assert mem.compile() == fresh(mem)
+    assert len(mem.compile().renamed_call_ids) == 10
+
+
+def test_call_ids_the_anthropic_api_would_refuse_are_spelt_safely(mem):
+    mem.user("go")
+    mem.tool_call("search", {"q": "東京"}, "functions.search:0")
+    mem.tool_result("functions.search:0", "晴れ ☀️")
+    mem.tool_call("search", {"q": "Oslo"}, "functions/search:0")   # the same once spelt safely
+    mem.tool_result("functions/search:0", "snø")
+    ctx = mem.compile()
+    request = ctx.to_anthropic()
+    assert anthropic_problems(request) == []
+    ids = [b["id"] for m in request["messages"] for b in m["content"] if b["type"] == "tool_use"]
+    assert ids[0].startswith("functions_search_0_") and ids[0] != ids[1]
+    assert [m["tool_calls"][0]["id"] for m in ctx.to_openai() if m.get("tool_calls")] == [
+        "functions.search:0", "functions/search:0"]
+    assert request["messages"][2]["content"][0]["content"] == "晴れ ☀️"

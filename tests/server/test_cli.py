@@ -102,3 +102,12 @@ async def test_tract_serve_runs_the_mcp_server_on_the_same_store(db):
     async with Client(StdioServerParameters(command=tract, args=["--db", path, "serve"])) as c:
         shown = await c.call_tool("show", {"hash": q})
         assert shown.structured_content["content"]["text"] == "Population of Lyon?"
+
+
+def test_the_store_timeout_is_an_option_and_checked(sqlite_url, capsys):
+    main(["--store-timeout", "2", "--db", sqlite_url, "status"])
+    assert "On branch main" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as done:
+        main(["--db", sqlite_url, "--store-timeout", "0", "status"])
+    assert done.value.code == 1
+    assert "timeout must be a number of seconds" in capsys.readouterr().err

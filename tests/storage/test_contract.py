@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.exc import DBAPIError
 
 from tests.conftest import WordCounter
 from tract_core import Tract
@@ -194,7 +193,7 @@ def test_a_read_transaction_sees_one_snapshot(store_url):
 
 def test_a_read_transaction_cannot_write(store_url):
     with Tract.open(store_url, counter=WordCounter()) as t:
-        with pytest.raises(DBAPIError):
+        with pytest.raises(StorageError):
             with t.store.read() as tx:
                 tx.get_ref(t.tract_id, "HEAD")
                 tx.ensure_tract("sneaky")

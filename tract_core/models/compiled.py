@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -36,7 +38,7 @@ DropReason = Literal["skip", "budget", "unanswered_call", "result_without_call"]
 
 class DroppedCommit(BaseModel):
     """A commit on the branch that the compiled context leaves out, and why: `skip` (annotated
-    SKIP), `budget` (the oldest turns, to fit the budget), `unanswered_call` (a tool call no later
+    SKIP), `budget` (left out to fit the budget: older turns go first), `unanswered_call` (a tool call no later
     result answers), `result_without_call` (a tool result with no earlier unanswered call of its id)."""
 
     model_config = ConfigDict(frozen=True)
@@ -129,14 +131,27 @@ class CompiledContext(BaseModel):
         return {"system": "\n\n".join(system), "messages": messages}
 
 
+_ANTHROPIC_ID = re.compile(r"[a-zA-Z0-9_-]+")
+
+
+def _anthropic_id(call_id: str) -> str:
+    """The Messages API takes tool_use ids of letters, digits, `_` and `-` only: another id (some
+    models write `functions.search:0`) is spelt with `_` and a hash of itself, so it stays unique."""
+    if _ANTHROPIC_ID.fullmatch(call_id):
+        return call_id
+    digest = hashlib.sha256(call_id.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{re.sub(r'[^a-zA-Z0-9_-]', '_', call_id)}_{digest}"
+
+
 def _anthropic_blocks(m: Message) -> list[dict[str, Any]]:
     if m.role == "tool":
-        block: dict[str, Any] = {"type": "tool_result", "tool_use_id": m.tool_call_id, "is_error": m.is_error}
+        block: dict[str, Any] = {"type": "tool_result", "tool_use_id": _anthropic_id(m.tool_call_id),
+                                 "is_error": m.is_error}
         if m.content or m.is_error:  # an error must say something; an empty result says nothing
             block["content"] = m.content or "error"
         return [block]
     blocks: list[dict[str, Any]] = [{"type": "text", "text": m.content}] if m.content else []
-    blocks.extend({"type": "tool_use", "id": c.id, "name": c.name, "input": c.arguments}
+    blocks.extend({"type": "tool_use", "id": _anthropic_id(c.id), "name": c.name, "input": c.arguments}
                   for c in m.tool_calls)
     return blocks
 

@@ -11,7 +11,7 @@ from tract_core.errors import BudgetError
 from tract_core.models.api_order import DEFAULT_MARKER, first_turn_index
 from tract_core.models.compiled import CompiledContext, DroppedCommit, Message, Omission, ToolCall
 from tract_core.models.enums import Priority
-from tract_core.operations.compile_state import CompileState, Entry
+from tract_core.operations.compile_state import CompileState, Entry, gc_paused
 from tract_core.operations.pairing import pair_by_position, rendered_id
 
 PriorityOf = Callable[[Entry], Priority]
@@ -90,6 +90,12 @@ def _result_message(e: Entry, rid: str) -> Message:
 
 def assemble(state: CompileState, priority_of: PriorityOf, budget: int | None = None,
              annotation_id: int = 0, count: Count | None = None) -> Assembled:
+    with gc_paused():  # the pairing makes a small container per call: no collector passes over the state
+        out = _assemble(state, priority_of, annotation_id, count)
+    return out if budget is None else _fit_budget(out, state, priority_of, budget)
+
+
+def _assemble(state: CompileState, priority_of: PriorityOf, annotation_id: int, count: Count | None) -> Assembled:
     entries = state.entries
     dropped: list[Dropped] = []
     live: list[int] = []
@@ -120,10 +126,9 @@ def assemble(state: CompileState, priority_of: PriorityOf, budget: int | None = 
     held = {cid: tuple((live[j], entries[live[j]], ids[j]) for j in stack)
             for cid, stack in open_calls.items()}
     call_ids = frozenset(entries[live[j]].tool[1] for j in ids)
-    out = Assembled(state.head, messages, [entries[i].shown for i in kept], kept,
-                    sum(entries[i].tokens for i in kept), dropped, count, held, call_ids, renamed,
-                    annotation_id)
-    return out if budget is None else _fit_budget(out, state, priority_of, budget)
+    return Assembled(state.head, messages, [entries[i].shown for i in kept], kept,
+                     sum(entries[i].tokens for i in kept), dropped, count, held, call_ids, renamed,
+                     annotation_id)
 
 
 def _units(out: Assembled) -> list[list[int]]:

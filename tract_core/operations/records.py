@@ -7,7 +7,7 @@ import json
 import uuid
 
 from tract_core.errors import RecordNotFoundError, StorageError
-from tract_core.models.compiled import CompiledContext, Message, Omission
+from tract_core.models.compiled import CompiledContext, DroppedCommit, Message, Omission
 from tract_core.models.registry import canonical_json
 from tract_core.operations.hashing import sha256_hex
 from tract_core.operations.render import render
@@ -20,15 +20,17 @@ def messages_hash(messages: list[Message]) -> str:
 
 
 def _entries(ctx: CompiledContext) -> str:
-    """The commits in order; with the rendered ids of reused tool-call ids and the omission note
-    when there are any (then as an object: a bare list is what older records hold)."""
+    """The commits in order; with the rendered ids of reused tool-call ids, the omission note and
+    the commits left out, when there are any (then as an object: a bare list is what older records
+    hold)."""
     call_ids = {m.commit_hash: c.id for m in ctx.messages for c in m.tool_calls if c.id in ctx.renamed_call_ids}
     call_ids.update((m.commit_hash, m.tool_call_id) for m in ctx.messages
                     if m.role == "tool" and m.tool_call_id in ctx.renamed_call_ids)
-    if not call_ids and ctx.omitted is None:
+    if not call_ids and ctx.omitted is None and not ctx.dropped:
         return json.dumps(ctx.commit_hashes)
     return json.dumps({"commits": ctx.commit_hashes, "call_ids": call_ids,
-                       "omitted": ctx.omitted.model_dump() if ctx.omitted else None})
+                       "omitted": ctx.omitted.model_dump() if ctx.omitted else None,
+                       "dropped": [[d.commit, d.reason] for d in ctx.dropped]})
 
 
 def save_record(repo: Repo, ctx: CompiledContext) -> CompiledContext:
@@ -71,5 +73,7 @@ def replay(repo: Repo, record_id: str) -> CompiledContext:
         raise StorageError(f"compile record {record_id} does not match the stored commits (hash mismatch)")
     stored_ids = {rid: json.loads(rows[h].body)["call_id"] for h, rid in call_ids.items()}
     omitted = Omission(**entries["omitted"]) if entries.get("omitted") else None
+    dropped = [DroppedCommit(commit=h, reason=why) for h, why in entries.get("dropped", [])]
     return CompiledContext(messages=messages, token_count=rec.token_count, commit_hashes=hashes,
-                           head=rec.head, record_id=rec.id, renamed_call_ids=stored_ids, omitted=omitted)
+                           head=rec.head, record_id=rec.id, renamed_call_ids=stored_ids, omitted=omitted,
+                           dropped=dropped)

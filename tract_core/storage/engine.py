@@ -6,6 +6,7 @@ import logging
 import re
 import sqlite3
 import time
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,13 +18,14 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
-from tract_core.errors import StorageError
+from tract_core.errors import CorruptStoreError, StorageError
+from tract_core.storage.failures import DATA_ERRORS, cause, damaged_data, location, storage_error
+from tract_core.storage.timeouts import bounded_connection_class, postgres_connect_params, resolve_timeout
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
 WRITE_OPTION = "tract_write"
 BUSY_OPTION = "tract_busy_ms"
-BUSY_MS = 30_000
 
 
 def url_for(path_or_url: str) -> str:
@@ -42,11 +44,10 @@ def shown(url: str) -> str:
     return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", str(url))
 
 
-def _cause(err: SQLAlchemyError) -> str:
-    return str(getattr(err, "orig", None) or err).strip()
-
-
-def make_engine(path_or_url: str) -> Engine:
+def make_engine(path_or_url: str, timeout: float | None = None) -> Engine:
+    """An engine whose every wait (a lock, connecting, a round trip) ends after `timeout` seconds
+    (see storage.timeouts)."""
+    timeout = resolve_timeout(timeout)
     if not isinstance(path_or_url, str) or "\x00" in path_or_url:
         raise StorageError(f"cannot open store {shown(repr(path_or_url))}: give a file path, ':memory:' or a "
                            "postgresql:// URL (a string without NUL characters)")
@@ -56,28 +57,47 @@ def make_engine(path_or_url: str) -> Engine:
                            "PostgreSQL; give a file path, ':memory:' or a postgresql:// URL")
     try:
         if url.startswith("sqlite"):
-            return _sqlite_engine(url)
-        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+            engine = _sqlite_engine(url, int(timeout * 1000))
+        else:
+            engine = _postgres_engine(url, timeout)
+        engine.info = {"timeout": timeout}  # read by Store: one setting per engine
+        return engine
     except (SQLAlchemyError, ImportError, ValueError, OSError) as err:
         raise StorageError(f"cannot open store {shown(path_or_url)!r}: {err}") from err
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _postgres_engine(url: str, timeout: float) -> Engine:
+    # pre-ping finds connections the server (or a proxy) dropped while idle; the pool's own wait
+    # for a free connection is bounded like the rest
+    engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, pool_timeout=timeout)
+    connection_class = bounded_connection_class()
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(dialect, record, cargs, cparams):
+        conn = connection_class.connect(*cargs, **postgres_connect_params(timeout, cparams))
+        conn.tract_timeout = timeout
+        return conn
+
+    return engine
+
+
+def _sqlite_engine(url: str, busy_ms: int) -> Engine:
     memory = url in ("sqlite://", "sqlite:///:memory:")
     if memory:
         engine = create_engine(url, poolclass=StaticPool,
                                connect_args={"check_same_thread": False})
     else:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_ms / 1000},
+                               pool_timeout=busy_ms / 1000)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn, record):
         # the driver must not open transactions itself: we issue BEGIN (IMMEDIATE) below
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA busy_timeout={BUSY_MS}")
-        record.info["busy_ms"] = BUSY_MS
+        cur.execute(f"PRAGMA busy_timeout={busy_ms}")
+        record.info["busy_ms"] = busy_ms
         if not memory:
             _enable_wal(cur)
         cur.execute("PRAGMA foreign_keys=ON")
@@ -95,10 +115,10 @@ def _sqlite_engine(url: str) -> Engine:
         if info.get("query_only") != query_only:
             conn.exec_driver_sql(f"PRAGMA query_only={query_only}")
             info["query_only"] = query_only
-        busy_ms = int(conn.get_execution_options().get(BUSY_OPTION, BUSY_MS))
-        if info.get("busy_ms") != busy_ms:
-            conn.exec_driver_sql(f"PRAGMA busy_timeout={busy_ms}")
-            info["busy_ms"] = busy_ms
+        wait_ms = int(conn.get_execution_options().get(BUSY_OPTION, busy_ms))
+        if info.get("busy_ms") != wait_ms:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={wait_ms}")
+            info["busy_ms"] = wait_ms
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
@@ -146,22 +166,46 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+@contextmanager
+def unbounded(conn):
+    """No store timeout while a schema migration runs: rewriting a large store may take minutes, and
+    a migration stopped half-way would be retried, and stopped, by every open."""
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    dbapi = conn.connection.dbapi_connection
+    conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
+    conn.exec_driver_sql("SET LOCAL lock_timeout = 0")
+    bound, dbapi.tract_timeout = dbapi.tract_timeout, None
+    try:
+        yield
+    finally:
+        dbapi.tract_timeout = bound
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision` in one transaction; concurrent openers wait for each other."""
     target = head_revision() if revision == "head" else revision
     if target not in known_revisions():
         raise StorageError(f"unknown schema revision {revision!r}; "
                            f"known: {', '.join(sorted(known_revisions()))}")
+    where = location(engine)
+    failed = lambda err: storage_error(err, where, engine.info["timeout"], dialect=engine.dialect.name)  # noqa: E731
     try:
         conn = engine.connect().execution_options(**{WRITE_OPTION: True})
+    except DATA_ERRORS as err:  # e.g. a PRAGMA answering garbage
+        raise damaged_data(err, where, engine.dialect.name) from err
     except SQLAlchemyError as err:
-        raise StorageError(f"cannot open store {engine.url.render_as_string(hide_password=True)!r}: "
-                           f"{_cause(err)}") from err
+        found = failed(err)
+        if isinstance(found, CorruptStoreError):
+            raise found from err
+        raise type(found)(f"cannot open store {where!r}: {cause(err)}") from err
     try:
         with conn:
             with conn.begin():
                 if conn.dialect.name == "postgresql":
-                    conn.execute(text("SELECT pg_advisory_xact_lock(7210531)"))
+                    # one migration at a time per schema (stores in other schemas of the database go on)
+                    conn.execute(text("SELECT pg_advisory_xact_lock(7210531, hashtext(current_schema()))"))
                 current = MigrationContext.configure(conn).get_current_revision()
                 if current == target:
                     return
@@ -170,7 +214,9 @@ def migrate(engine: Engine, revision: str = "head") -> None:
                         f"the store's schema is at revision {current!r}, which this version of tract does "
                         "not know: a newer tract wrote it; upgrade tract to open it")
                 log.info("migrating store from %s to %s", current, target)
-                command.upgrade(_alembic_config(conn), target)
+                with unbounded(conn):
+                    command.upgrade(_alembic_config(conn), target)
     except SQLAlchemyError as err:
-        raise StorageError(f"cannot migrate store {engine.url.render_as_string(hide_password=True)!r} "
-                           f"to schema revision {target}: {_cause(err)}") from err
+        raise failed(err) from err
+    except DATA_ERRORS as err:
+        raise damaged_data(err, where, engine.dialect.name) from err

@@ -15,20 +15,16 @@ from contextlib import contextmanager, nullcontext
 from sqlalchemy import (Engine, and_, bindparam, delete, func, insert, literal, literal_column, select, true,
                         update)
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from tract_core.errors import StorageError, WriteConflictError
+from tract_core.errors import StorageError, StoreBusyError, TractError
 from tract_core.storage import joined
 from tract_core.storage import schema as s
+from tract_core.storage import timeouts, turns
 from tract_core.storage.engine import BUSY_OPTION, WRITE_OPTION, make_engine, migrate
+from tract_core.storage.failures import DATA_ERRORS, damaged_data, is_busy, location, storage_error
 from tract_core.storage.rows import AnnotationRow, BlobRow, CommitRow, EventRow, RefRow
 
-
-# PostgreSQL errors that mean "a concurrent transaction got in the way", never bad data:
-# serialization_failure, deadlock_detected, unique_violation (two writers inserting the same key),
-# foreign_key_violation (a commit reusing a blob that gc deleted meanwhile: every write inserts its
-# blob, or finds it, in the same transaction, so only a concurrent delete can break the reference)
-RACE_SQLSTATES = frozenset({"40001", "40P01", "23505", "23503"})
 # PostgreSQL advisory lock every write transaction holds shared and garbage collection exclusive, so
 # gc sees no write in flight: nothing lands between its reading the refs and the commit graph, and no
 # writer builds on a commit gc is deleting (SQLite's BEGIN IMMEDIATE serializes writers already)
@@ -44,24 +40,29 @@ def now_us() -> int:
 class Store:
     """A database holding any number of tracts."""
 
-    def __init__(self, path_or_url: str, *, migrate_to: str = "head") -> None:
+    def __init__(self, path_or_url: str, *, migrate_to: str = "head", timeout: float | None = None) -> None:
+        """`timeout`: the longest any call waits on the store, in seconds (default: $TRACT_STORE_TIMEOUT,
+        else 30; see storage.timeouts)."""
         self.url = path_or_url
-        self.engine: Engine = make_engine(path_or_url)
+        self.engine: Engine = make_engine(path_or_url, timeout)
+        self.timeout: float = self.engine.info["timeout"]
         try:
             migrate(self.engine, migrate_to)
         except BaseException:
             self.engine.dispose()  # a refused store must not keep connections open
             raise
         self.dialect = self.engine.dialect.name
+        self.location = location(self.engine)
         # an in-memory SQLite database lives in its one connection, which every thread shares:
         # transactions must take turns on it or they interleave ("transaction within a transaction")
         in_memory = self.dialect == "sqlite" and self.engine.url.database in (None, "", ":memory:")
         self._one_at_a_time = threading.RLock() if in_memory else nullcontext()
+        self._lets_go = self.dialect == "sqlite" and not in_memory  # see _write_connection
 
     @contextmanager
     def write(self, wait_ms: int | None = None, *, exclusive: bool = False, join: bool = True) -> Iterator[Txn]:
         """A write transaction. `wait_ms`: give up (StorageError) after that long waiting for another
-        writer's lock, instead of the default 30 s (SQLite; PostgreSQL writers rarely wait).
+        writer's lock, instead of the store's timeout (SQLite; PostgreSQL writers rarely wait).
         `exclusive`: wait for every other write transaction to end and hold off new ones until this
         one ends (what SQLite's writers always do), so that every statement in it sees every write
         committed before it and none racing it (garbage collection needs that).
@@ -71,27 +72,47 @@ class Store:
             with shared.write(exclusive) as tx:
                 yield tx
             return
+        hurry = timeouts.no_wait.get()
+        if hurry:
+            wait_ms = 0
         options = {WRITE_OPTION: True} if wait_ms is None else {WRITE_OPTION: True, BUSY_OPTION: wait_ms}
-        with self.translated_errors():
-            with self._one_at_a_time, self.engine.connect().execution_options(**options) as conn:
-                with conn.begin():
-                    if self.dialect == "postgresql":
-                        _join_writers(conn, wait_ms, exclusive)
-                    yield Txn(conn, self.dialect)
+        turn = turns.held() if wait_ms is None and self._lets_go else None
+        with self._failures(hurry):
+            with self._turn(hurry), self._write_connection(options, turn) as conn:
+                if self.dialect == "postgresql":
+                    _join_writers(conn, wait_ms, exclusive)
+                yield Txn(conn, self.dialect)
+        if hurry:  # written: from now on this call waits like any other (see `no_wait`)
+            timeouts.no_wait.set(False)
 
     @contextmanager
-    def translated_errors(self) -> Iterator[None]:
-        """Database errors of a write as the library's typed errors."""
+    def _write_connection(self, options: dict, turn: turns.TurnLock | None) -> Iterator:
+        """A connection in a write transaction. With the tract's `turn` held, a store busy with
+        another writer is waited for with the turn let go (see storage.turns)."""
+        if turn is None:
+            with self.engine.connect().execution_options(**options) as conn, conn.begin():
+                yield conn
+            return
+        conn = self.engine.connect().execution_options(**{**options, BUSY_OPTION: 0})
         try:
-            yield
-        except DBAPIError as err:
-            if getattr(err.orig, "sqlstate", None) in RACE_SQLSTATES:
-                raise WriteConflictError(
-                    f"another writer changed the store at the same time; nothing was written, "
-                    f"try again ({err.orig})") from err
-            if isinstance(err, (OperationalError, IntegrityError)):
-                raise StorageError(f"write failed: {err.orig}") from err
-            raise
+            trans = conn.begin()
+        except OperationalError as err:
+            conn.close()
+            if not is_busy(err):
+                raise
+            with turn.let_go():
+                conn = self.engine.connect().execution_options(**options)
+                try:
+                    trans = conn.begin()
+                except BaseException:
+                    conn.close()
+                    raise
+        with conn, trans:
+            yield conn
+
+    def translated_errors(self):
+        """Database errors inside a block as the library's typed errors (StorageError and kin)."""
+        return self._failures(timeouts.no_wait.get())
 
     def one_transaction(self, on_open: Callable[[Txn], None] | None = None):
         """A block whose writes (and reads after its first write) all make one transaction, opened
@@ -107,11 +128,54 @@ class Store:
         if shared is not None and shared.tx is not None:
             yield shared.tx
             return
-        with self._one_at_a_time, self.engine.connect() as conn:
+        hurry = timeouts.no_wait.get()
+        with self._failures(hurry), self._turn(hurry), self.engine.connect() as conn:
             if self.dialect == "postgresql":
                 conn = conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+            elif hurry:
+                conn = conn.execution_options(**{BUSY_OPTION: 0})
             with conn.begin():
                 yield Txn(conn, self.dialect)
+
+    @contextmanager
+    def no_wait(self) -> Iterator[None]:
+        """Calls made in this block raise StoreBusyError instead of waiting for a lock, until their
+        first write has committed (so a StoreBusyError always means nothing was written, and the
+        call can be run again where waiting is harmless). PostgreSQL's round trips can always
+        wait: there, StoreBusyError at once."""
+        if self.dialect != "sqlite":
+            raise StoreBusyError(f"the store {self.location} is reached over the network; calls on it may wait")
+        token = timeouts.no_wait.set(True)
+        try:
+            yield
+        finally:
+            timeouts.no_wait.reset(token)
+
+    @contextmanager
+    def _turn(self, hurry: bool) -> Iterator[None]:
+        if not hurry or isinstance(self._one_at_a_time, nullcontext):
+            with self._one_at_a_time:
+                yield
+            return
+        if not self._one_at_a_time.acquire(blocking=False):
+            raise StoreBusyError("the in-memory store is in use by another thread; nothing was written")
+        try:
+            yield
+        finally:
+            self._one_at_a_time.release()
+
+    @contextmanager
+    def _failures(self, hurry: bool) -> Iterator[None]:
+        """Every database error as a StorageError saying what failed and what to do."""
+        try:
+            yield
+        except TractError:
+            raise
+        except SQLAlchemyError as err:
+            raise storage_error(err, self.location, self.timeout, dialect=self.dialect,
+                                no_wait=hurry) from err
+        except DATA_ERRORS as err:
+            raise damaged_data(err, self.location, self.dialect) from err
 
     def close(self) -> None:
         self.engine.dispose()
@@ -124,6 +188,18 @@ def _join_writers(conn, wait_ms: int | None, exclusive: bool) -> None:
         conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(wait_ms)}")
     how = "" if exclusive else "_shared"
     conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock{how}({WRITERS_LOCK})")
+
+
+@contextmanager
+def without_waiting(lock, store: Store) -> Iterator[None]:
+    """`store.no_wait()`, holding `lock` (taken only if free: else StoreBusyError)."""
+    if not lock.acquire(blocking=False):
+        raise StoreBusyError("another call is using this tract; nothing was written")
+    try:
+        with store.no_wait():
+            yield
+    finally:
+        lock.release()
 
 
 _prepared: dict[tuple[str, str], object] = {}
