@@ -15,6 +15,7 @@ from tract_core.tract import Tract
 from tract_core.session import Session, Task
 from tract_core.models.teams import Approval, AuditEvent, SessionInfo, TaskInfo
 from tract_core.operations.actors import acting_as
+from tract_core.models.content import Settings, Tools, ToolSpec
 
 __all__ = [
     "AnthropicSummarizer", "CallableSummarizer", "CompressResult", "GCResult", "ManualSummarizer",
@@ -24,6 +25,7 @@ __all__ = [
     "TiktokenCounter", "TokenCounter", "ToolCall", "ToolIO", "Tract", "TractError",
     "Approval", "AuditEvent", "Session", "SessionInfo", "Task", "TaskInfo", "acting_as",
     "DroppedCommit", "Omission",
+    "Settings", "Tools", "ToolSpec",
 ]
 
 from tract_core.models.check import CheckProblem, CheckReport  # noqa: E402 - what Tract.check() returns

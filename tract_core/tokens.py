@@ -12,6 +12,7 @@ import hashlib
 import os
 import tempfile
 import threading
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -27,7 +28,8 @@ _env_lock = threading.Lock()
 
 @runtime_checkable
 class TokenCounter(Protocol):
-    """Anything that counts the tokens of a text."""
+    """Anything that counts the tokens of a text. A `framing` attribute (a `Framing`), when it has
+    one, says what the API adds around each message; without it compiles count text only."""
 
     def count(self, text: str) -> int: ...
 
@@ -74,11 +76,44 @@ def load_encoding(name: str = DEFAULT_ENCODING):
                 os.environ["TIKTOKEN_CACHE_DIR"] = old
 
 
-class TiktokenCounter:
-    """Counts tokens with a tiktoken encoding (`o200k_base` unless told otherwise)."""
+@dataclass(frozen=True)
+class Framing:
+    """The tokens a chat API adds around the text of a request, beyond the text itself.
 
-    def __init__(self, encoding: str = DEFAULT_ENCODING) -> None:
+    The constants are those of the OpenAI cookbook's `num_tokens_from_messages` (notebook "How to
+    count tokens with tiktoken", for gpt-4o and later chat models): every message costs
+    `per_message` tokens (`<|start|>{role}<|message|>…<|end|>`) plus the tokens of each of its string
+    fields (the role's too); a `name` field costs `per_name` more; every reply is primed with
+    `reply_priming` tokens (`<|start|>assistant<|message|>`). The cookbook counts a field's value
+    as it is sent, so a tool call also costs the tokens of its id and of its type (`"function"`),
+    and a tool result those of the `tool_call_id` it answers: that is the tool-call wrapper.
+    Anthropic publishes no such method; `Tract.record_usage` calibrates budgets on the count a
+    provider returns instead.
+    """
+
+    per_message: int = 3
+    per_name: int = 1
+    reply_priming: int = 3
+    fields: bool = True      # count the role, tool-call ids and types as the cookbook does
+
+
+OPENAI_FRAMING = Framing()
+NO_FRAMING = Framing(per_message=0, per_name=0, reply_priming=0, fields=False)
+
+
+def framing_of(counter: TokenCounter) -> Framing:
+    """The framing a counter's counts are meant to include (none for a counter that says nothing)."""
+    framing = getattr(counter, "framing", None)
+    return framing if isinstance(framing, Framing) else NO_FRAMING
+
+
+class TiktokenCounter:
+    """Counts tokens with a tiktoken encoding (`o200k_base` unless told otherwise); compiled
+    contexts counted with it include the OpenAI cookbook's message framing (`Framing`)."""
+
+    def __init__(self, encoding: str = DEFAULT_ENCODING, framing: Framing = OPENAI_FRAMING) -> None:
         self.encoding_name = encoding
+        self.framing = framing
         self._encoding = None
 
     def count(self, text: str) -> int:

@@ -22,7 +22,7 @@ from tract_core.operations import records, reorder, retention, teams
 from tract_core.operations import spawn as spawning
 from tract_core.models.teams import Approval
 from tract_core.operations import check as checking
-from tract_core.operations import records, reorder
+from tract_core.operations import records, reorder, usage
 from tract_core.operations.undo import undo_compression as undo_event
 from tract_core.storage import pending as pending_q
 from tract_core.operations.compiler import Compiler
@@ -202,7 +202,7 @@ class Tract:
         with self._lock, self.store.read() as tx:
             view = RefView.read(tx, self.tract_id)
             head = view.head
-            tokens = self._compiler.assembled(tx, head).total_tokens if head else 0
+            tokens = self._compiler.tokens(tx, head) if head else 0
             count = self._compiler.state(tx, head).commits if head else 0
             pending = self._pending_count(tx)
         return Status(tract_id=self.tract_id, branch=view.branch, detached=view.branch is None,
@@ -259,6 +259,7 @@ class Tract:
         `order`: commit hashes to put first, in that order (the rest follow in their own order);
         then the result is `(CompiledContext, [ReorderWarning])`. The DAG and cache are untouched.
         `record=True` stores a compile record; the context's `record_id` is what `replay` takes.
+        `budget` is on the provider's count once `record_usage` has told what the provider counts.
         """
         if budget is not None and (not isinstance(budget, int) or budget < 0):
             raise InvalidOperationError("budget must be a non-negative number of tokens")
@@ -270,6 +271,8 @@ class Tract:
                 head = resolve(tx, self.tract_id, at_commit, view) if at_commit else view.head
                 if at_time is not None and head is not None:
                     head = self._at_time(tx, head, at_time, None if at_commit else view.branch)
+                if budget is not None:
+                    budget = usage.scaled_budget(budget, usage.usage_ratio(tx, self.repo))
                 ctx = self._compiler.compile(tx, head, budget)
                 warnings: list[ReorderWarning] = []
                 if order is not None:
@@ -278,6 +281,11 @@ class Tract:
             if record:
                 ctx = records.save_record(self.repo, ctx)
         return (ctx, warnings) if order is not None else ctx
+
+    def record_usage(self, compiled: CompiledContext | str, input_tokens: int) -> float:
+        """Tell tract the input tokens a provider counted for `compiled` (a compiled context or a
+        compile record id); later budgets are scaled by the observed ratio, which is returned."""
+        return usage.record_usage(self.repo, compiled, input_tokens)
 
     def replay(self, record_id: str) -> CompiledContext:
         """The exact messages a `compile(record=True)` produced, rebuilt from the store."""

@@ -150,8 +150,8 @@ def test_retention_days_come_from_the_environment(monkeypatch, sqlite_url):
         Session.gc(sqlite_url)
 
 
-def test_a_0005_store_upgrades_to_teams_with_its_events_intact(store_url):
-    old = Store(store_url, migrate_to="0005")
+def test_a_store_before_teams_upgrades_with_its_events_intact(store_url):
+    old = Store(store_url, migrate_to="0007")  # the revision before 0009
     with old.engine.connect().execution_options(tract_write=True) as conn, conn.begin():
         conn.execute(text("INSERT INTO operation_events (id, tract_id, kind, branch, params, sources, results,"
                           " created_us) VALUES ('e1', 'old', 'reset', 'main', '{}', '[]', '[]', 1000)"))

@@ -6,7 +6,7 @@ from tract_core.models.commit import (BranchInfo, CommitInfo, DiffResult, Edited
 from tract_core.models.compiled import CompiledContext, Message, ToolCall
 from tract_core.models.compression import CompressResult, PendingCompression
 from tract_core.models.content import (Artifact, Dialogue, Freeform, Instruction, Output, Reasoning,
-                                       ToolIO)
+                                       Settings, ToolIO, Tools, ToolSpec)
 from tract_core.models.enums import Operation, Priority
 from tract_core.models.registry import ContentRegistry, StoredContent, canonical_json
 
@@ -15,5 +15,5 @@ __all__ = [
     "Artifact", "BranchInfo", "CommitInfo", "CompiledContext", "ContentRegistry", "DiffResult",
     "Dialogue", "EditedEntry", "Freeform", "Instruction", "Message", "MergeConflict", "MergeResult",
     "Operation", "Output", "Priority", "Reasoning", "Status", "StoredContent", "ToolCall", "ToolIO",
-    "canonical_json",
+    "canonical_json", "Settings", "Tools", "ToolSpec",
 ]

@@ -10,6 +10,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from tract_core.models.api_order import DEFAULT_MARKER, first_turn_index, results_after_calls
+from tract_core.models.content import Settings, ToolSpec
+from tract_core.models.request import finish_anthropic, openai_request
 
 
 class ToolCall(BaseModel):
@@ -69,6 +71,10 @@ class CompiledContext(BaseModel):
     messages: list[Message]
     token_count: int
     commit_hashes: list[str]
+    # the latest `tools` and `settings` commits on the branch: the rest of the request sent
+    tools: list[ToolSpec] = []  # not a default_factory: model_construct would inspect it each time
+    settings: Settings | None = None
+
     head: str | None = None
     dropped: list[DroppedCommit] = Field(default_factory=list)
     record_id: str | None = None
@@ -105,10 +111,16 @@ class CompiledContext(BaseModel):
             out.append(entry)
         return out
 
-    def to_anthropic(self) -> dict[str, Any]:
+    def to_openai_request(self) -> dict[str, Any]:
+        """The whole Chat Completions request body: `to_openai()` as `messages`, with the `tools`
+        and the settings that are set (`model`, `max_completion_tokens`, `temperature`, …)."""
+        return openai_request(self.to_openai(), self.tools, self.settings)
+
+    def to_anthropic(self, *, cache: bool = False) -> dict[str, Any]:
         """Messages API shape: `{"system": …, "messages": […]}`: the user first (after a short
         marker turn when the context starts with the assistant), same-role turns merged, each
-        turn's tool results first in the user turn right after it, no empty text blocks."""
+        turn's tool results first in the user turn right after it, no empty text blocks; with the
+        `tools` and settings, and with `cache=True` prompt-cache breakpoints (`models/request.py`)."""
         system = [m.content for m in self.messages if m.role == "system"]
         messages: list[dict[str, Any]] = []
         for m in results_after_calls(self.messages, lambda m: m.role in ("assistant", "system")):
@@ -128,7 +140,8 @@ class CompiledContext(BaseModel):
         if messages and messages[0]["role"] == "assistant":
             text = self.omitted.text if self.omitted is not None else DEFAULT_MARKER
             messages.insert(0, {"role": "user", "content": [{"type": "text", "text": text}]})
-        return {"system": "\n\n".join(system), "messages": messages}
+        return finish_anthropic({"system": "\n\n".join(system), "messages": messages}, self.tools,
+                                self.settings, cache)
 
 
 _ANTHROPIC_ID = re.compile(r"[a-zA-Z0-9_-]+")

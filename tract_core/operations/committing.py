@@ -16,7 +16,7 @@ from tract_core.models.enums import Operation, Priority, parse_enum
 from tract_core.models.registry import canonical_json
 from tract_core.operations.hashing import commit_hash, content_body
 from tract_core.operations.refs import RefView, branch_ref, resolve
-from tract_core.operations.render import token_text
+from tract_core.operations.render import count_tokens
 from tract_core.operations.repo import Repo
 from tract_core.storage import BlobRow, CommitRow, Txn, now_us
 
@@ -71,7 +71,7 @@ def prepare_blob(repo: Repo, content: Any) -> BlobRow:
     except UnicodeEncodeError:
         check_utf8(data, "content", ContentValidationError)  # raises, naming the character
         raise
-    return BlobRow(chash, data["content_type"], body, repo.counter.count(token_text(data)))
+    return BlobRow(chash, data["content_type"], body, count_tokens(data, repo.counter))
 
 
 def _edit_target(tx: Txn, repo: Repo, target: str | None, parent: str | None, view: RefView) -> str:

@@ -7,9 +7,10 @@ import gc
 import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tract_core.models.compiled import Message
+from tract_core.models.content import REQUEST_KINDS
 from tract_core.operations.history import linearize
 from tract_core.operations.render import render, tool_key
 from tract_core.storage.rows import CommitRow
@@ -25,6 +26,16 @@ class Entry:
     message: Message
 
 
+@dataclass(frozen=True, slots=True)
+class RequestPart:
+    """The latest `tools` or `settings` commit on the branch: part of the request, not a turn."""
+
+    position: str            # the APPEND commit that set it
+    shown: str               # the commit whose content is shown (the latest edit, or position)
+    tokens: int
+    data: dict
+
+
 @dataclass(slots=True)
 class CompileState:
     head: str
@@ -36,6 +47,8 @@ class CompileState:
     # the nearest saved snapshot in this history: its commit count and head (0 and None: none)
     snapshot_at: int = 0
     snapshot_head: str | None = None
+    # content_type -> RequestPart; replaced, never changed in place, so states may share it
+    request: dict[str, RequestPart] = field(default_factory=dict)
 
     def find(self, position: str) -> int | None:
         i = self.index.get(position)
@@ -63,14 +76,32 @@ def make_entry(row: CommitRow, position: str) -> Entry:
                  tokens=row.token_count, message=render(data, row.hash))
 
 
-def _next(state: CompileState, row: CommitRow, entries: list[Entry]) -> CompileState:
+def _next(state: CompileState, row: CommitRow, entries: list[Entry],
+          request: dict[str, RequestPart] | None = None) -> CompileState:
     return CompileState(row.hash, entries, state.index, state.commits + 1, state.snapshot_at,
-                        state.snapshot_head)
+                        state.snapshot_head, state.request if request is None else request)
+
+
+def _request_part(row: CommitRow, position: str) -> RequestPart:
+    return RequestPart(position, row.hash, row.token_count, json.loads(row.body))
+
+
+def _set_part(parts: dict[str, RequestPart], row: CommitRow, target: str) -> dict[str, RequestPart] | None:
+    """The request parts with `row` shown for the part set at `target`; None when `row` does not
+    replace the current part (the target is an older one, or of another kind)."""
+    if row.operation == "append":
+        return {**parts, row.content_type: _request_part(row, row.hash)}
+    current = parts.get(row.content_type)
+    if current is None or current.position != target:
+        return None
+    return {**parts, row.content_type: _request_part(row, target)}
 
 
 def _apply(state: CompileState, row: CommitRow, commits: Mapping[str, CommitRow] | None,
            copy: bool) -> CompileState:
     entries = state.entries
+    if row.content_type in REQUEST_KINDS and row.operation in ("append", "edit"):
+        return _next(state, row, entries, _set_part(state.request, row, row.edit_target or row.hash))
     if row.operation == "append":
         entries = entries.copy() if copy else entries
         state.index[row.hash] = len(entries)
@@ -84,16 +115,20 @@ def _apply(state: CompileState, row: CommitRow, commits: Mapping[str, CommitRow]
         return _next(state, row, entries)
     # merge: the resolutions chosen for conflicting edits
     resolutions = json.loads(row.meta or "{}").get("resolutions", {})
+    request = None
     if resolutions:
         entries = entries.copy() if copy else entries
         for target, edit_hash in resolutions.items():
+            chosen = commits.get(edit_hash) if commits is not None and edit_hash else None
+            if chosen is not None and chosen.content_type in REQUEST_KINDS:
+                request = _set_part(request or state.request, chosen, target) or request
+                continue
             i = state.find(target)
             if i is None:
                 continue
-            chosen = commits.get(edit_hash) if commits is not None and edit_hash else None
             if chosen is not None:
                 entries[i] = make_entry(chosen, target)
-    return _next(state, row, entries)
+    return _next(state, row, entries, request)
 
 
 def build_state(commits: Mapping[str, CommitRow], head: str) -> CompileState:

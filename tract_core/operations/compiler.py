@@ -12,16 +12,22 @@ import json
 import logging
 from collections import OrderedDict
 
-from tract_core.errors import CommitNotFoundError, TractError
-from tract_core.models.compiled import CompiledContext
+from pydantic import BaseModel
+
+from tract_core.errors import BudgetError, CommitNotFoundError, TractError
+from tract_core.models.compiled import CompiledContext, Message
+from tract_core.models.content import Settings, Tools
+from tract_core.models.request import MergeState, openai_merges
 from tract_core.operations import snapshot
 from tract_core.operations.assemble import Assembled, assemble, extend_assembled
-from tract_core.operations.compile_state import (CompileState, Entry, build_state, extend_state, gc_paused,
-                                                 replay_onto)
+from tract_core.operations.compile_state import (CompileState, Entry, RequestPart, build_state, extend_state,
+                                                 gc_paused, replay_onto)
 from tract_core.operations.history import chain_back
+from tract_core.operations.render import count_tokens
 from tract_core.operations.repo import Repo
 from tract_core.storage import Txn
 from tract_core.storage.snapshots import nearest_snapshot, save_snapshot
+from tract_core.tokens import framing_of
 
 log = logging.getLogger(__name__)
 RECENT_DEPTH = 32   # how far back the incremental path looks for a cached state
@@ -62,6 +68,10 @@ class Compiler:
         self.states: _LRU = _LRU()
         self.outputs: _LRU = _LRU()
         self.annotation_log: list[tuple[int, str]] = []
+        self._saving: int | None = None
+        # the last messages merge-counted: the list, its length then, and its openai_merges
+        self._merges: tuple[list[Message], int, MergeState] | None = None
+        self.parts: _LRU = _LRU()   # commit hash -> Tools or Settings
 
     def clear(self) -> None:
         self.states.clear()
@@ -187,13 +197,13 @@ class Compiler:
         state, base, steps = self._state(tx, head)
         ann = self.repo.annotation_id
         if budget is not None:
-            return assemble(state, self._priority, budget, ann, self.repo.counter.count)
+            return assemble(state, self._priority, budget, ann, self._marker_tokens)
         cached = self.outputs.get(head)
         if cached is not None and cached.annotation_id == ann:
             return cached
         out = self._extend(base, steps)
         if out is None:
-            out = assemble(state, self._priority, None, ann, self.repo.counter.count)
+            out = assemble(state, self._priority, None, ann, self._marker_tokens)
         out.annotation_id = ann
         self.outputs.put(head, out)
         return out
@@ -214,4 +224,63 @@ class Compiler:
     def compile(self, tx: Txn, head: str | None, budget: int | None = None) -> CompiledContext:
         if head is None:
             return CompiledContext(messages=[], token_count=0, commit_hashes=[], head=None)
-        return self.assembled(tx, head, budget).context()
+        if budget is None:
+            out = self.assembled(tx, head)  # before the state: it takes the incremental path when it can
+            state = self.state(tx, head)
+            overhead = self.overhead(state)
+        else:
+            state = self.state(tx, head)
+            overhead = self.overhead(state)
+            if budget < overhead:
+                raise BudgetError(f"the tool definitions and reply priming alone need {overhead} tokens, "
+                                  f"over the budget of {budget}; raise the budget or commit fewer tools")
+            out = self.assembled(tx, head, budget - overhead)
+        ctx = out.context()
+        tools, settings = state.request.get("tools"), state.request.get("settings")
+        return ctx.model_copy(update={
+            "token_count": ctx.token_count + overhead - self.merge_saving(out.messages),
+            "tools": self._model(tools, Tools).tools if tools else [],
+            "settings": self._model(settings, Settings) if settings else None})
+
+    def _model(self, part: RequestPart, model: type[BaseModel]):
+        """The content of a request part as its model, parsed once per commit."""
+        found = self.parts.get(part.shown)
+        if found is None:
+            found = model.model_validate(part.data)
+            self.parts.put(part.shown, found)
+        return found
+
+    def overhead(self, state: CompileState) -> int:
+        """The request's tokens outside its messages: the tool definitions and the reply priming."""
+        tools = state.request.get("tools")
+        return framing_of(self.repo.counter).reply_priming + (tools.tokens if tools else 0)
+
+    def merge_saving(self, messages: list[Message]) -> int:
+        """Framing counted per commit that the API does not charge: an assistant turn's text and
+        tool calls are one message, framed once (commits count as if each were its own message).
+        Counted on from the last messages counted when these start with them (the agent loop:
+        work proportional to the new messages; comparing the prefix is a C loop over the same
+        objects)."""
+        if self._saving is None:
+            framing = framing_of(self.repo.counter)
+            self._saving = framing.per_message + (self.repo.counter.count("assistant") if framing.fields else 0)
+        if not self._saving:
+            return 0
+        state, n = (0, None, False), 0
+        if self._merges is not None:
+            seen, seen_n, seen_state = self._merges
+            if seen_n <= len(messages) and (seen is messages or messages[:seen_n] == (
+                    seen if len(seen) == seen_n else seen[:seen_n])):
+                state, n = seen_state, seen_n
+        state = openai_merges(messages[n:], state)
+        self._merges = (messages, len(messages), state)
+        return self._saving * state[0]
+
+    def tokens(self, tx: Txn, head: str) -> int:
+        """What a compile of `head` without a budget counts (cached like the compile itself)."""
+        out = self.assembled(tx, head)  # first: it takes the incremental path when it can
+        return out.total_tokens + self.overhead(self.state(tx, head)) - self.merge_saving(out.messages)
+
+    def _marker_tokens(self, text: str) -> int:
+        """The omission marker is a user turn of its own: framed like one."""
+        return count_tokens({"content_type": "dialogue", "role": "user", "text": text}, self.repo.counter)

@@ -29,7 +29,7 @@ from tract_core.operations.committing import check_text, prepare_blob
 from tract_core.operations.compress_plan import Plan, check_later, locate, make_plan
 from tract_core.operations.events import record_event
 from tract_core.operations.refs import RefView
-from tract_core.operations.render import token_text
+from tract_core.operations.render import count_tokens, token_text
 from tract_core.operations.repo import Repo
 from tract_core.operations.rewrite import Rewriter, latest_annotations, read_chain, retry_lost_race
 from tract_core.storage import Txn
@@ -44,7 +44,7 @@ def summary_content(text: str) -> dict[str, Any]:
 
 
 def _tokens(repo: Repo, text: str | None) -> int:
-    return repo.counter.count(token_text(summary_content(text))) if text else 0
+    return count_tokens(summary_content(text), repo.counter) if text else 0
 
 
 def _split_targets(plan: Plan, target_tokens: int | None) -> list[int | None]:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tract_core.errors import CompressionError, DetachedHeadError, StaleCompressionError
+from tract_core.models.content import REQUEST_KINDS
 from tract_core.models.enums import Priority
 from tract_core.operations.compile_state import Entry, build_state
 from tract_core.operations.pairing import pair_by_position
@@ -141,6 +142,10 @@ def make_plan(tx: Txn, repo: Repo, commits=None, from_commit=None, to_commit=Non
             elif row.edit_target in kept:
                 items.append({"keep": h})
                 kept.append(h)
+            continue
+        if row.content_type in REQUEST_KINDS:  # tools or settings: part of the request, kept as is
+            front.append({"keep": h})
+            kept.append(h)
             continue
         entry = entries[h]
         p = priority(h, row.content_type)

@@ -38,8 +38,17 @@ def save_record(repo: Repo, ctx: CompiledContext) -> CompiledContext:
     record_id = uuid.uuid4().hex
     with repo.store.write() as tx:
         records_q.insert_record(tx, repo.tract_id, record_id, ctx.head, _entries(ctx),
-                                ctx.token_count, messages_hash(ctx.messages))
+                                ctx.token_count, messages_hash(ctx.messages), _request_json(ctx))
     return ctx.model_copy(update={"record_id": record_id})
+
+
+def _request_json(ctx: CompiledContext) -> str | None:
+    """What the compile sent besides messages, kept verbatim: the commits it came from may be
+    garbage-collected, and a record must replay what was sent."""
+    if not ctx.tools and ctx.settings is None:
+        return None
+    return canonical_json({"tools": [t.model_dump(mode="json") for t in ctx.tools],
+                           "settings": ctx.settings.model_dump(mode="json") if ctx.settings else None})
 
 
 def _with_call_id(m: Message, call_id: str | None) -> Message:
@@ -74,6 +83,7 @@ def replay(repo: Repo, record_id: str) -> CompiledContext:
     stored_ids = {rid: json.loads(rows[h].body)["call_id"] for h, rid in call_ids.items()}
     omitted = Omission(**entries["omitted"]) if entries.get("omitted") else None
     dropped = [DroppedCommit(commit=h, reason=why) for h, why in entries.get("dropped", [])]
+    request = json.loads(rec.request) if rec.request else {}
     return CompiledContext(messages=messages, token_count=rec.token_count, commit_hashes=hashes,
                            head=rec.head, record_id=rec.id, renamed_call_ids=stored_ids, omitted=omitted,
-                           dropped=dropped)
+                           dropped=dropped, tools=request.get("tools") or [], settings=request.get("settings"))

@@ -3,7 +3,8 @@
 Layout (zlib-compressed): a JSON array holding six fields per entry, flat (`position, shown or "",
 content_type, tool direction or "", tool call id or "", tokens`), a newline, then the messages as a
 JSON array that pydantic parses straight into `Message` models: no per-turn JSON parse and render,
-which is most of what a full build of a long history costs.
+which is most of what a full build of a long history costs. Then a newline and the request parts
+(the latest `tools` and `settings` commits) as a JSON object. Compact JSON never holds a raw newline.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ import zlib
 from pydantic import TypeAdapter, ValidationError
 
 from tract_core.models.compiled import Message
-from tract_core.operations.compile_state import CompileState, Entry, gc_paused
+from tract_core.operations.compile_state import CompileState, Entry, RequestPart, gc_paused
 
 # bump when what a state holds, or how content renders, changes: older snapshots are then ignored
-FORMAT = 1
+FORMAT = 2
 _messages = TypeAdapter(list[Message])
 _FIELDS = 6
 DecodeError = (zlib.error, ValueError, IndexError, TypeError, ValidationError)
@@ -29,20 +30,24 @@ def encode(state: CompileState) -> bytes:
         flat += (e.position, "" if e.shown == e.position else e.shown, e.content_type,
                  e.tool[0] if e.tool else "", e.tool[1] if e.tool else "", e.tokens)
     head = json.dumps(flat, separators=(",", ":"), ensure_ascii=True).encode()
-    return zlib.compress(head + b"\n" + _messages.dump_json([e.message for e in state.entries]), 1)
+    parts = {kind: [p.position, p.shown, p.tokens, p.data] for kind, p in state.request.items()}
+    tail = json.dumps(parts, separators=(",", ":"), ensure_ascii=True).encode()
+    return zlib.compress(head + b"\n" + _messages.dump_json([e.message for e in state.entries])
+                         + b"\n" + tail, 1)
 
 
 def decode(data: bytes, head: str, commits: int) -> CompileState:
     """The state `encode` saved; raises one of DecodeError when the bytes are not such a state."""
     raw = zlib.decompress(data)
-    cut = raw.index(b"\n")
+    cut, last = raw.index(b"\n"), raw.rindex(b"\n")
     with gc_paused():
         flat = json.loads(raw[:cut])
-        messages = _messages.validate_json(raw[cut + 1:])
+        messages = _messages.validate_json(raw[cut + 1:last])
+        request = {kind: RequestPart(*p) for kind, p in json.loads(raw[last + 1:]).items()}
         entries = [Entry(flat[j], flat[j + 1] or flat[j], flat[j + 2],
                          (flat[j + 3], flat[j + 4]) if flat[j + 3] else None, flat[j + 5], m)
                    for j, m in zip(range(0, len(flat), _FIELDS), messages)]
     if len(entries) * _FIELDS != len(flat) or len(entries) != len(messages):
         raise ValueError("entries and messages do not match")
     return CompileState(head, entries, {e.position: i for i, e in enumerate(entries)}, commits,
-                        snapshot_at=commits, snapshot_head=head)
+                        snapshot_at=commits, snapshot_head=head, request=request)

@@ -12,14 +12,15 @@ _t = s.compile_records
 
 
 def _row(r) -> RecordRow:
-    return RecordRow(r.id, r.head, r.entries, r.token_count, r.messages_hash, r.created_us)
+    return RecordRow(r.id, r.head, r.entries, r.token_count, r.messages_hash, r.created_us,
+                     request=r.request)
 
 
 def insert_record(tx: Txn, tract_id: str, record_id: str, head: str | None, entries: str,
-                  token_count: int, messages_hash: str) -> None:
+                  token_count: int, messages_hash: str, request: str | None = None) -> None:
     tx.conn.execute(insert(_t).values(id=record_id, tract_id=tract_id, head=head, entries=entries,
                                       token_count=token_count, messages_hash=messages_hash,
-                                      created_us=now_us()))
+                                      created_us=now_us(), request=request))
 
 
 def get_record(tx: Txn, tract_id: str, record_id: str) -> RecordRow | None:

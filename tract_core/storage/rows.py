@@ -78,6 +78,7 @@ class RecordRow:
     messages_hash: str
     created_us: int
     extra: dict = field(default_factory=dict)
+    request: str | None = None   # the tools and settings sent (JSON), when there were any
 
 
 @dataclass(slots=True)

@@ -109,6 +109,7 @@ compile_records = Table(
     Column("token_count", Integer, nullable=False),
     Column("messages_hash", H, nullable=False),
     Column("created_us", BigInteger, nullable=False),
+    Column("request", Text, nullable=True),  # revision 0007: tools and settings sent (JSON)
     Index("ix_records_tract_created", "tract_id", "created_us"),
 )
 
@@ -138,4 +139,18 @@ compile_snapshots = Table(
     Column("created_us", BigInteger, nullable=False),
     Index("ix_snapshots_head", "head"),
     Index("ix_snapshots_tract_created", "tract_id", "created_us"),
+)
+
+# --- revision 0007: provider token counts ---
+# The input tokens a provider reported for a compiled context beside tract's own count of it: later
+# budgets of the tract are scaled by the ratio. Only the newest few per tract are kept.
+usage_observations = Table(
+    "usage_observations", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tract_id", String(255), nullable=False),
+    Column("record_id", String(32), nullable=True),
+    Column("counted_tokens", Integer, nullable=False),
+    Column("provider_tokens", Integer, nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+    Index("ix_usage_tract_id", "tract_id", "id"),
 )

@@ -2,13 +2,13 @@
 operation events (actor, session, trace id); views active_sessions and pending_approvals.
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0007
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0005"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
