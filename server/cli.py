@@ -7,6 +7,7 @@ import json
 import sys
 from collections import Counter
 
+from server.cli_agents import add_commands as add_agent_commands
 from server.graph import graph_lines, oneline
 from server.main import parse_args as parse_serve_args
 from server.main import serve, store_location
@@ -86,13 +87,20 @@ def cmd_pending(t: Tract, a) -> None:
 
 
 def cmd_approve(t: Tract, a) -> None:
+    if a.id in {x.id for x in t.approvals() if x.kind == "collapse"}:
+        x = t.approve(a.id, summary=a.summary or None)
+        print(f"approved {x.kind} {x.id}")
+        return
     r = t.approve_compression(a.id, summaries=a.summary or None, force=a.force)
     print(f"approved: {r.original_tokens} -> {r.compressed_tokens} tokens, head {r.new_head[:7]}, "
           f"undo with event {r.event_id}")
 
 
 def cmd_reject(t: Tract, a) -> None:
-    t.reject_compression(a.id, a.reason)
+    if a.id in {x.id for x in t.approvals() if x.kind == "collapse"}:
+        t.reject(a.id, reason=a.reason)
+    else:
+        t.reject_compression(a.id, a.reason)
     print(f"rejected {a.id}")
 
 
@@ -192,6 +200,7 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("gc", help="remove what nothing reaches")
     s.add_argument("--orphan-days", type=float, default=7)
     s.set_defaults(run=cmd_gc)
+    add_agent_commands(sub)
     sub.add_parser("check", help="verify the store: integrity, refs, parents, blobs, compiles "
                    "(exit 2 when something is wrong)").set_defaults(run=cmd_check)
     sub.add_parser("serve", help="run the MCP server (same options as tract-mcp)", add_help=False)

@@ -19,14 +19,22 @@ LOOPBACK_ORIGINS = ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"
 class BearerAuth:
     """Refuse every HTTP request that lacks `Authorization: Bearer <token>`."""
 
-    def __init__(self, app: ASGIApp, token: str) -> None:
+    def __init__(self, app: ASGIApp, token: str | None, store=None) -> None:
         self.app = app
-        self.expected = token.encode()
+        self.expected = token.encode() if token else None
+        self.store = store  # holds scoped tokens (`tract token add`), checked per call by server.scopes
 
     def authorized(self, header: bytes) -> bool:
         scheme, _, given = header.strip().partition(b" ")
         # the scheme is case-insensitive (RFC 7235), the token is compared exactly
-        return scheme.lower() == b"bearer" and hmac.compare_digest(given.strip(), self.expected)
+        if scheme.lower() != b"bearer" or not given.strip():
+            return False
+        if self.expected is not None and hmac.compare_digest(given.strip(), self.expected):
+            return True
+        if self.store is None:
+            return False
+        from tract_core.operations.access import scope_for
+        return scope_for(self.store, given.strip().decode("utf-8", "replace")) is not None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -52,15 +60,22 @@ def security(host: str, allow_hosts: Sequence[str] = (), allow_origins: Sequence
 
 def http_app(mcp: MCPServer, transport: str, host: str = "127.0.0.1", token: str | None = None,
              allow_hosts: Sequence[str] = (), allow_origins: Sequence[str] = (),
-             max_request_bytes: int | None = None) -> ASGIApp:
+             max_request_bytes: int | None = None, store=None) -> ASGIApp:
     """The ASGI app for `transport` ("sse" or "http"; the latter serves streamable HTTP at /mcp).
-    A request body over `max_request_bytes` is answered 413 (default: the SDK's 4 MiB)."""
+    A request body over `max_request_bytes` is answered 413 (default: the SDK's 4 MiB). With a
+    `store`, scoped tokens (`tract token add`) are honoured beside `token`."""
     settings = security(host, allow_hosts, allow_origins)
     limit = {"max_request_body_size": max_request_bytes} if max_request_bytes else {}
     if transport == "sse":
         app: ASGIApp = mcp.sse_app(transport_security=settings, host=host, **limit)
     else:
         app = mcp.streamable_http_app(transport_security=settings, host=host, **limit)
+    if store is not None:
+        from tract_core.operations.access import list_tokens
+        if token or list_tokens(store):  # scoped tokens may be added while the server runs
+            from server.scopes import guard
+            guard(mcp, store, token)
+            return BearerAuth(app, token, store)
     return BearerAuth(app, token) if token else app
 
 

@@ -54,7 +54,7 @@ def parser(prog: str = "tract-mcp") -> argparse.ArgumentParser:
                    help="also accept this Host header on sse/http (e.g. a name the server is reached by)")
     p.add_argument("--tools", default="core", metavar="SET",
                    help="toolsets to offer: core (default), all, or a comma-separated list of groups "
-                        "(history, compression, admin) and tool names")
+                        "(history, compression, admin, policies, agents) and tool names")
     p.add_argument("--log-level", default="WARNING",
                    choices=["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], help="stderr log level")
     return p
@@ -156,7 +156,7 @@ def serve(args: argparse.Namespace) -> None:
             from server.http import http_app, serve_http
 
             app = http_app(mcp, args.transport, args.host, args.token, args.allow_host, args.allow_origin,
-                           max_request_bytes=args.max_request_bytes)
+                           max_request_bytes=args.max_request_bytes, store=pool.store)
             serve_http(app, args.host, args.port, args.log_level)
     finally:
         pool.close()

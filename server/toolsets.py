@@ -35,6 +35,7 @@ GROUPS: dict[str, str] = {
     "compression": "server.compression",
     "admin": "server.admin",
     "policies": "server.tools_policy",
+    "agents": "server.tools_agents",
 }
 CORE = ("commit", "log", "show", "status", "branch", "switch", "merge", "reset", "annotate", "compile",
         "compress", "approve", "reject", "search")

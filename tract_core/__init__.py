@@ -13,6 +13,7 @@ from tract_core.models.compiled import DroppedCommit, Omission
 from tract_core.tokens import TiktokenCounter, TokenCounter
 from tract_core.models.ids import short_id
 from tract_core.models.commit import BranchHead, SearchHit, TractSummary
+from tract_core.models.teams import Approval, AuditEvent, SessionInfo, TaskInfo
 from tract_core.models.content import Settings, Tools, ToolSpec
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "Instruction", "Message", "MergeResult", "Operation", "Output", "Priority", "Reasoning", "Status",
     "TiktokenCounter", "TokenCounter", "ToolCall", "ToolIO", "Tract", "TractError",
     "BranchHead", "SearchHit", "TractSummary", "list_tracts", "short_id",
+    "Approval", "AuditEvent", "Session", "SessionInfo", "Task", "TaskInfo", "acting_as",
     "DroppedCommit", "Omission",
     "Settings", "Tools", "ToolSpec",
 ]
@@ -34,7 +36,9 @@ __all__ += ["CheckProblem", "CheckReport"]
 # The facade and what touches the store load on first use (`from tract_core import Tract` works as
 # ever): importing the models, errors and counters stays free of SQLAlchemy, so the MCP server
 # answers `initialize` while the store opens.
-_LAZY = {"Tract": "tract_core.tract", "list_tracts": "tract_core.operations.tracts"}
+_LAZY = {"Tract": "tract_core.tract", "list_tracts": "tract_core.operations.tracts",
+         "Session": "tract_core.session", "Task": "tract_core.session",
+         "acting_as": "tract_core.operations.actors"}
 
 
 def __getattr__(name: str):

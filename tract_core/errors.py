@@ -105,6 +105,30 @@ class WriteConflictError(RefConflictError, StorageError):
     deadlock or unique violation); nothing was written and the call can simply be repeated."""
 
 
+class SessionNotFoundError(TractError, LookupError):
+    """No session with that id in this store."""
+
+
+class SessionEndedError(TractError):
+    """A session that was ended takes no new tracts or tasks."""
+
+
+class TaskError(TractError):
+    """A task transition that is not allowed (e.g. completing a task that is not yours any more)."""
+
+
+class TaskNotFoundError(TaskError, LookupError):
+    """No task with that id in the session."""
+
+
+class CollapseError(TractError):
+    """A collapse that cannot be made: not a spawned tract, collapsed already, or nothing to report."""
+
+
+class ApprovalNotFoundError(TractError, LookupError):
+    """No approval (pending compression or collapse) with that id."""
+
+
 class StoreTimeoutError(StorageError):
     """The store did not answer, or another writer held its lock, for longer than the store's
     timeout (`Tract.open(..., timeout=)`, `TRACT_STORE_TIMEOUT`); the call was abandoned."""

@@ -21,6 +21,9 @@ from tract_core.models.compression import CompressResult, PendingCompression
 from tract_core.operations import audit, branches, committing, compress as compression, inspect
 from tract_core.operations import gc as collect
 from tract_core.models.policy import PIN_REASON, PolicyInfo
+from tract_core.operations import retention, teams
+from tract_core.operations import spawn as spawning
+from tract_core.models.teams import Approval
 from tract_core.operations import check as checking
 from tract_core.operations import must_keep as must_keep_facts
 from tract_core.operations import policies as policy_ops
@@ -441,6 +444,46 @@ class Tract:
         policy_ops.remove_policy(self.repo, kind)
         self._policies.forget()
 
+    # --- teams: spawn, collapse, approvals (operations/spawn.py, collapse.py, approvals.py) ---
+    def spawn(self, name: str, *, purpose: str, inherit: str = "head_snapshot",
+              commits: list[str] | None = None) -> Tract:
+        """A child tract in this store (and session) starting from this tract's HEAD: `head_snapshot`
+        (one pinned commit of the compiled context), `full_clone` or `selective` (`commits=`)."""
+        with self._lock, self.store.read() as tx:
+            self._compiler.refresh(tx)
+        spawning.spawn(self.repo, self._compiler, name, purpose=purpose, inherit=inherit, commits=commits)
+        return self._sibling(name)
+
+    def parent(self) -> Tract | None:
+        link = teams.link(self.store, self.tract_id)
+        return self._sibling(link.parent_tract) if link else None
+
+    def children(self) -> list[str]:
+        return teams.children(self.store, self.tract_id)
+
+    def collapse(self, *, summary: str | None = None, mode: str = "collaborative",
+                 instructions: str | None = None, requested_by: str | None = None):
+        """Report this spawned tract's work as one commit on its parent's current branch; returns
+        the commit hash, or (collaborative, the default) the Approval it waits in."""
+        return teams.collapse(self.repo, self._sibling, self.summarizer, summary=summary, mode=mode,
+                              instructions=instructions, requested_by=requested_by)
+
+    def approvals(self, status: str | None = "pending") -> list[Approval]:
+        return teams.approvals(self.store, self.tract_id, status)
+
+    def approve(self, id: str, *, decided_by: str | None = None, summary: str | list[str] | None = None) -> Approval:
+        return teams.decide(self.store, self.tract_id, self._repo_for, id, True, decided_by, None, summary)
+
+    def reject(self, id: str, *, decided_by: str | None = None, reason: str | None = None) -> Approval:
+        return teams.decide(self.store, self.tract_id, self._repo_for, id, False, decided_by, reason, None)
+
+    def _sibling(self, name: str) -> Tract:
+        return self if name == self.tract_id else Tract(self.store, name, counter=self.repo.counter,
+                                                        summarizer=self.summarizer)
+
+    def _repo_for(self, name: str) -> Repo:
+        return self._sibling(name).repo
+
     # --- audit and gc ---
     def operations(self, limit: int | None = None, *, before: str | None = None) -> list[OperationEvent]:
         """Operation events (compress, approve, reject, undo, merge, reset, gc, policy), newest first;
@@ -448,9 +491,11 @@ class Tract:
         return audit.operations(self.repo, limit, before=before)
 
     def gc(self, orphan_retention_days: float = 7, archive_retention_days: float | None = None) -> GCResult:
-        """Remove commits nothing reaches any more and blobs no commit uses (see operations/gc.py)."""
+        """Remove commits nothing reaches any more and blobs no commit uses (see operations/gc.py), and
+        sessions ended longer ago than TRACT_SESSION_RETENTION_DAYS (operations/retention.py)."""
         with self._lock:
             result = collect.gc(self.repo, orphan_retention_days, archive_retention_days)
+            retention.purge_ended_sessions(self.store)  # TRACT_SESSION_RETENTION_DAYS after they end
             self._compiler.clear()
             return result
 

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import uuid
 
+from tract_core.operations.actors import current
 from tract_core.operations.repo import Repo
 from tract_core.storage import Txn
+from tract_core.storage.audit_log import tag_event
 
 
 def record_event(tx: Txn, repo: Repo, kind: str, branch: str | None, params: dict, sources: list[str],
                  results: list[str]) -> str:
-    """Write one event in the caller's transaction; return its id."""
+    """Write one event in the caller's transaction, stamped with the actor, session and trace id;
+    return its id."""
     event_id = uuid.uuid4().hex
     tx.add_event(repo.tract_id, event_id, kind, branch, params, sources, results)
+    actor, trace_id = current()
+    tag_event(tx, event_id, repo.tract_id, actor, trace_id)
     return event_id

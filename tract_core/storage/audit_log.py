@@ -1,0 +1,75 @@
+"""Queries on the audit columns of operation events (actor, session, trace id) and the deletion of
+an ended session's data."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import delete, insert, select, update
+
+from tract_core.storage import schema as s
+from tract_core.storage.gc import delete_unused_blobs
+from tract_core.storage.rows import EventRow
+from tract_core.storage.store import Txn
+from tract_core.storage.team_tables import events as E, session_tracts as M
+
+
+def tag_event(tx: Txn, event_id: str, tract_id: str, actor: str | None, trace_id: str | None,
+              session_id: str | None = None) -> None:
+    """Stamp an event just written with who made it, in which session, for which request."""
+    session = session_id if session_id is not None else (
+        select(M.c.session_id).where(M.c.tract_id == tract_id).limit(1).scalar_subquery())
+    tx.conn.execute(update(E).where(E.c.id == event_id).values(actor=actor, trace_id=trace_id,
+                                                                session_id=session))
+
+
+def add_event(tx: Txn, event_id: str, tract_id: str, kind: str, params: dict, actor: str | None,
+              trace_id: str | None, session_id: str | None, now_us: int) -> None:
+    """An event written with its audit columns in one statement."""
+    tx.conn.execute(insert(E).values(id=event_id, tract_id=tract_id, kind=kind, branch=None,
+                                     params=json.dumps(params, sort_keys=True), sources="[]", results="[]",
+                                     created_us=now_us, actor=actor, trace_id=trace_id, session_id=session_id))
+
+
+def session_events(tx: Txn, session_id: str, *, since_us: int | None, kind: str | None,
+                   tract_id: str | None, limit: int) -> list[tuple[EventRow, str, str | None, str | None]]:
+    q = select(E).where(E.c.session_id == session_id)
+    if since_us is not None:
+        q = q.where(E.c.created_us >= since_us)
+    if kind is not None:
+        q = q.where(E.c.kind == kind)
+    if tract_id is not None:
+        q = q.where(E.c.tract_id == tract_id)
+    q = q.order_by(E.c.created_us.desc(), E.c.id.desc()).limit(limit)
+    return [(EventRow(r.id, r.kind, r.branch, r.params, r.sources, r.results, r.created_us),
+             r.tract_id, r.actor, r.trace_id) for r in tx.conn.execute(q)]
+
+
+TRACT_TABLES = ("annotations", "content_types", "pending_compressions", "compile_records",
+                "idempotency_keys", "compile_snapshots", "refs")
+
+
+def delete_tracts(tx: Txn, tract_ids: list[str]) -> int:
+    """Delete tracts with everything they hold; blobs no other tract uses go too. Returns commits."""
+    removed = 0
+    for tract_id in tract_ids:
+        for name in TRACT_TABLES:
+            t = s.metadata.tables[name]
+            tx.conn.execute(delete(t).where(t.c.tract_id == tract_id))
+        c = s.commits
+        hashes = list(tx.conn.scalars(select(c.c.hash).where(c.c.tract_id == tract_id)))
+        blobs = set(tx.conn.scalars(select(c.c.content_hash).where(c.c.tract_id == tract_id,
+                                                                   c.c.content_hash.is_not(None))))
+        for i in range(0, len(hashes), 500):
+            tx.conn.execute(delete(s.commit_parents).where(s.commit_parents.c.child.in_(hashes[i:i + 500])))
+        tx.conn.execute(delete(c).where(c.c.tract_id == tract_id))
+        delete_unused_blobs(tx, blobs)
+        tx.conn.execute(delete(s.tracts).where(s.tracts.c.id == tract_id))
+        removed += len(hashes)
+    return removed
+
+
+def delete_session_events(tx: Txn, session_id: str, tract_ids: list[str]) -> None:
+    tx.conn.execute(delete(E).where(E.c.session_id == session_id))
+    if tract_ids:
+        tx.conn.execute(delete(E).where(E.c.tract_id.in_(tract_ids)))
