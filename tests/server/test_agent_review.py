@@ -92,7 +92,11 @@ async def test_every_write_tool_takes_an_idempotency_key(server):
     compile(record=true) write too; a retried compile(record=true) returns the same record."""
     async with Client(server) as c:
         tools = (await c.list_tools()).tools
-        writers = [t for t in tools if not (t.annotations and t.annotations.read_only_hint)]
+        # the agents toolset's writes are keyed otherwise: post_task by its idempotency_key, a claim by
+        # its lease, spawn/collapse/decide refuse a second time with a clear error
+        writers = [t for t in tools if not (t.annotations and t.annotations.read_only_hint)
+                   and "session_id" not in t.input_schema["properties"]
+                   and t.name not in ("spawn", "collapse", "decide")]
         for tool in writers:
             assert "idempotency_key" in tool.input_schema["properties"], tool.name
         h = (await call(c, "commit", content=user("one")))["hash"]

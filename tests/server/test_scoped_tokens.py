@@ -34,7 +34,7 @@ async def test_a_read_only_token_scoped_to_team_a(tmp_path, capsys):
     with serving("http", db, "--token", ADMIN) as base:
         async with client(base, token) as c:
             log = await call(c, "log", tract="team-a/x")
-            assert len(log["commits"]) == 1
+            assert len(log["lines"]) == 1
             denied = await fails(c, "log", tract="team-b/y")
             assert "team-b/y" in denied and "team-a/x" not in denied
             assert "read-only" in await fails(c, "commit", tract="team-a/x", content=user("sneaky"))

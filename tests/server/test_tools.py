@@ -22,14 +22,15 @@ async def test_every_tool_is_listed_with_typed_input_and_structured_output(serve
     assert ALL_TOOLS <= set(tools)
     for t in tools.values():
         assert t.output_schema, f"{t.name} has no output schema"
-        assert "tract" in t.input_schema["properties"] or t.name == "tracts", f"{t.name} takes no tract"
+        assert "tract" in t.input_schema["properties"] or t.name == "tracts" \
+            or "session_id" in t.input_schema["properties"], f"{t.name} takes no tract"  # session tools: a session
     assert set(tools["show"].input_schema["required"]) == {"hash"}
     assert {"name", "switch", "start", "idempotency_key"} <= set(tools["branch"].input_schema["properties"])
     for name in ("commit", "reset", "annotate", "compress"):
         assert {"branch", "idempotency_key"} <= set(tools[name].input_schema["properties"]), name
     read_only = {n for n, t in tools.items() if t.annotations and t.annotations.read_only_hint}
     assert read_only == {"log", "show", "status", "diff", "list_branches", "pending", "replay", "search",
-                         "operations", "tracts"}
+                         "operations", "tracts", "tasks", "approvals", "audit"}
     assert tools["gc"].annotations.destructive_hint and not tools["commit"].annotations.destructive_hint
 
 

@@ -14,8 +14,8 @@ AGENT_TOOLS = {"spawn", "collapse", "post_task", "claim_task", "complete_task", 
 
 
 @pytest.mark.anyio
-async def test_the_agents_toolset_is_off_by_default(server):
-    async with Client(server) as c:
+async def test_the_agents_toolset_is_off_by_default(pool):
+    async with Client(build_server(pool)) as c:
         names = {t.name for t in (await c.list_tools()).tools}
     assert not names & AGENT_TOOLS
 

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 from tract_core import clock
 from tract_core.compression.facts import missing_facts
+from tract_core.operations.compress import fact_of
 from tract_core.errors import ApprovalNotFoundError, CollapseError, InvalidOperationError
 from tract_core.models.teams import Approval
 from tract_core.operations import collapse
@@ -41,7 +42,7 @@ def _model(row: ApprovalRow) -> Approval:
 def _compression_preview(data: dict) -> dict:
     joined = "\n".join(s for s in data["summaries"] if s)
     return {"sources": data["range"], "summaries": data["summaries"], "original_tokens": data["original_tokens"],
-            "lost_facts": missing_facts(data["facts"], joined)}
+            "lost_facts": [f.text for f in missing_facts([fact_of(f) for f in data["facts"]], joined)]}
 
 
 def list_approvals(tx: Txn, tract_ids: list[str], session_id: str | None, status: str | None) -> list[Approval]:

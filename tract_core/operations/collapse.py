@@ -12,7 +12,7 @@ import json
 import uuid
 from typing import Any
 
-from tract_core.compression.facts import extract_facts, missing_facts
+from tract_core.compression.facts import find_facts, missing_facts
 from tract_core.compression.summarizers import resolve_summarizer, summarize_checked
 from tract_core.errors import CollapseError, DetachedHeadError, InvalidOperationError, RefConflictError
 from tract_core.operations.committing import _LostRace, check_text, new_commit_row, prepare_blob, write_on_branch
@@ -81,10 +81,10 @@ def prepare(child: Repo, summarizer: Any, summary: str | None, mode: str, instru
         if text is None:
             raise CollapseError(f"tract {child.tract_id!r} has no final assistant turn to report; "
                                 "give summary=, or a summarizer")
-    facts = [f for r in rows for f in extract_facts(token_text(json.loads(r.body)))] if rows else []
+    facts = [f for r in rows for f in find_facts(token_text(json.loads(r.body)), r.hash)] if rows else []
     return {"child": child.tract_id, "parent": link.parent_tract, "purpose": link.purpose,
             "child_head": head, "text": text, "commits": len(rows),
-            "lost_facts": missing_facts(list(dict.fromkeys(facts)), text)}
+            "lost_facts": list(dict.fromkeys(f.text for f in missing_facts(facts, text)))}
 
 
 def _check_open(tx: Txn, link) -> None:

@@ -219,7 +219,8 @@ def facts_lost_error(lost: dict[str, list[str]]) -> FactsLostError:
                           "or pass force=True to apply it anyway (recorded in the audit event)", facts)
 
 
-def _fact(f) -> Fact:
+def fact_of(f) -> Fact:
+    """A stored fact of a pending compression (a bare string in older proposals)."""
     return Fact(text=f, kind="number") if isinstance(f, str) else Fact(**f)   # str: older proposals
 
 
@@ -231,7 +232,7 @@ def to_model(repo: Repo, row) -> PendingCompression:
         id=row.id, branch=row.branch, status=row.status, mode=data["mode"], source_hashes=data["range"],
         groups=data["groups"], kept=data["kept"], summaries=summaries, prompts=data.get("prompts", []),
         original_tokens=data["original_tokens"], summary_tokens=sum(_tokens(repo, s) for s in summaries),
-        lost_facts=missing_facts([_fact(f) for f in data["facts"]], joined),
+        lost_facts=missing_facts([fact_of(f) for f in data["facts"]], joined),
         must_keep_lost=must_keep.flat(must_keep.missing(data.get("must_keep", []), summaries)),
         base_head=data["base_head"],
         target_tokens=data.get("target_tokens"), instructions=data.get("instructions"),
