@@ -8,7 +8,7 @@ import re
 import pytest
 from compress_support import open_tract, texts
 
-from tract_core import CompressionError, FactsLostError, InvalidOperationError, Priority
+from tract_core import CompressionError, FactsLostError, InvalidOperationError, Priority, Tract
 
 RULE = "Deploy key is K-7731. Rule from Rob: never commit to main, always open a pull request."
 
@@ -136,3 +136,22 @@ def test_must_keep_goes_only_with_important_and_must_be_a_list_of_strings_or_pat
         with pytest.raises(InvalidOperationError):
             t.annotate(rule, Priority.IMPORTANT, must_keep=bad)
     assert issubclass(FactsLostError, CompressionError)
+
+
+def test_gc_removes_the_must_keep_facts_of_the_commits_it_deletes(store_url):
+    from sqlalchemy import func, select
+
+    from tract_core.storage import schema
+
+    from tests.conftest import WordCounter
+
+    with Tract.open(store_url, counter=WordCounter()) as t:
+        t.user("start")
+        t.branch("dead", switch=True)
+        rule = t.user("Ticket K-7731: never commit to main.")
+        t.annotate(rule.hash, "important", must_keep=["K-7731"])
+        t.switch("main")
+        t.delete_branch("dead", force=True)
+        t.gc(orphan_retention_days=0)
+        with t.store.read() as tx:
+            assert tx.conn.scalar(select(func.count()).select_from(schema.must_keep)) == 0

@@ -39,7 +39,7 @@ def _chunks(items: list[str]) -> Iterable[list[str]]:
 
 
 def delete_commits(tx: Txn, tract_id: str, hashes: list[str]) -> None:
-    """Remove commits with their parent links, annotations and tags (blobs are handled separately;
+    """Remove commits with their parent links, annotations, tags and must-keep facts (blobs are handled separately;
     their search index rows go with them).
 
     On SQLite the store's newest annotation stays (until a newer one exists): SQLite gives a new row
@@ -52,6 +52,8 @@ def delete_commits(tx: Txn, tract_id: str, hashes: list[str]) -> None:
         tx.conn.execute(delete(s.annotations).where(a.tract_id == tract_id, a.commit_hash.in_(part),
                                                     a.id != (newest or 0)))
         tx.conn.execute(delete(s.tags).where(s.tags.c.tract_id == tract_id, s.tags.c.commit_hash.in_(part)))
+        tx.conn.execute(delete(s.must_keep).where(s.must_keep.c.tract_id == tract_id,
+                                                  s.must_keep.c.commit_hash.in_(part)))
         tx.conn.execute(delete(s.commits).where(s.commits.c.tract_id == tract_id,
                                                 s.commits.c.hash.in_(part)))
 
