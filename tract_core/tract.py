@@ -36,7 +36,7 @@ from tract_core.storage import pending as pending_q
 from tract_core.operations.compiler import Compiler
 from tract_core.operations.history import at_time as commit_at_time, tip_before_moves
 from tract_core.operations.merge import merge as merge_branches
-from tract_core.operations.refs import DEFAULT_BRANCH, HEAD, RefView, resolve  # noqa: F401 (DEFAULT_BRANCH: public)
+from tract_core.operations.refs import DEFAULT_BRANCH, RefView, resolve  # noqa: F401 (DEFAULT_BRANCH: public)
 from tract_core.operations.repo import DEFAULT_MAX_CONTENT_BYTES, DEFAULT_PRIORITIES, Repo, TractStore
 from tract_core.storage import Store
 from tract_core.storage.store import without_waiting

@@ -8,7 +8,6 @@ import json
 import pytest
 from pydantic import TypeAdapter
 
-from tests.conftest import WordCounter
 from tract_core import Settings, Tract, Tools, ToolSpec
 
 SEARCH = ToolSpec(name="search", description="Search the web",
