@@ -109,7 +109,7 @@ def register(ts) -> None:
               commits: Annotated[list[str] | None, Field(description="For selective: the commits to copy")] = None,
               tract: TractName = "default") -> Spawned:
         """Start a child tract from this tract's HEAD (in the same session)."""
-        child = pool.get(tract).spawn(name, purpose=purpose, inherit=inherit, commits=commits)
+        child = pool.read(tract).spawn(name, purpose=purpose, inherit=inherit, commits=commits)
         return Spawned(tract=name, parent=tract, commits=len(child.log()))
 
     @ts.tool("Collapse a child into its parent", ADDS)
@@ -120,7 +120,7 @@ def register(ts) -> None:
                  requested_by: Annotated[str | None, Field(description="Who asks")] = None,
                  tract: TractName = "default") -> Collapsed:
         """Report a spawned tract's work as one commit on its parent; collaborative waits for approval."""
-        done = pool.get(tract).collapse(summary=summary, mode=mode, requested_by=requested_by)
+        done = pool.read(tract).collapse(summary=summary, mode=mode, requested_by=requested_by)
         return Collapsed(commit=done) if isinstance(done, str) else Collapsed(approval=done.id)
 
     @ts.tool("Post a task", ADDS)
@@ -167,7 +167,7 @@ def register(ts) -> None:
                                     Field(description="Filter")] = "pending",
                   tract: TractName = "default") -> ApprovalList:
         """Changes waiting for a decision (compressions, collapses) with a preview of each."""
-        found = session(session_id).approvals(status) if session_id else pool.get(tract).approvals(status)
+        found = session(session_id).approvals(status) if session_id else pool.read(tract).approvals(status)
         return ApprovalList(approvals=[ApprovalOut.of(a) for a in found])
 
     @ts.tool("Approve or reject", MOVES)
@@ -179,7 +179,7 @@ def register(ts) -> None:
                session_id: Annotated[str | None, Field(description="Session queue")] = None,
                tract: TractName = "default") -> ApprovalOut:
         """Decide an approval (from `approvals`); approving applies it atomically."""
-        where = session(session_id) if session_id else pool.get(tract)
+        where = session(session_id) if session_id else pool.read(tract)
         if decision == "approve":
             return ApprovalOut.of(where.approve(id, decided_by=decided_by, summary=summary))
         return ApprovalOut.of(where.reject(id, decided_by=decided_by, reason=reason))

@@ -28,7 +28,7 @@ def register(ts) -> None:
                    "priority; budget: max_tokens, action"))] = None,
                tract: TractName = "default", idempotency_key: IdempotencyKey = None) -> PolicyList:
         """Rules the tract applies by itself: compress, clear old tool results, pin, budget."""
-        t = pool.get(tract)
+        t = pool.get(tract) if action == "set" else pool.read(tract)  # set writes (and creates)
         if action != "list" and kind is None:
             raise InvalidOperationError(f"policy action {action!r} needs kind")
 

@@ -17,7 +17,7 @@ READS = [("log", {}), ("show", {"hash": "abcd"}), ("status", {}), ("diff", {"a":
          ("switch", {"name": "main"}), ("checkout", {"hash": "abcd"}), ("merge", {"branch": "x"}),
          ("reset", {"target": "abcd"}), ("annotate", {"hash": "abcd", "priority": "skip"}),
          ("approve", {"id": "p"}), ("reject", {"id": "p"}), ("undo_compression", {"event_id": "e"}),
-         ("gc", {})]
+         ("gc", {}), ("approvals", {}), ("policy", {})]
 
 
 def tracts(pool: TractPool) -> list[str]:
