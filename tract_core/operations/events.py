@@ -7,7 +7,8 @@ import uuid
 from tract_core.operations.actors import current
 from tract_core.operations.repo import Repo
 from tract_core.storage import Txn
-from tract_core.storage.audit_log import tag_event
+from tract_core.storage.audit_log import add_event
+from tract_core.storage.store import now_us
 
 
 def record_event(tx: Txn, repo: Repo, kind: str, branch: str | None, params: dict, sources: list[str],
@@ -15,7 +16,7 @@ def record_event(tx: Txn, repo: Repo, kind: str, branch: str | None, params: dic
     """Write one event in the caller's transaction, stamped with the actor, session and trace id;
     return its id."""
     event_id = uuid.uuid4().hex
-    tx.add_event(repo.tract_id, event_id, kind, branch, params, sources, results)
     actor, trace_id = current()
-    tag_event(tx, event_id, repo.tract_id, actor, trace_id)
+    add_event(tx, event_id, repo.tract_id, kind, params, actor, trace_id, None, now_us(), branch=branch,
+              sources=sources, results=results)
     return event_id

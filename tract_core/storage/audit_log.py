@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select
 
 from tract_core.storage import schema as s
 from tract_core.storage.gc import delete_unused_blobs
@@ -14,21 +14,17 @@ from tract_core.storage.store import Txn
 from tract_core.storage.team_tables import events as E, session_tracts as M
 
 
-def tag_event(tx: Txn, event_id: str, tract_id: str, actor: str | None, trace_id: str | None,
-              session_id: str | None = None) -> None:
-    """Stamp an event just written with who made it, in which session, for which request."""
+def add_event(tx: Txn, event_id: str, tract_id: str, kind: str, params: dict, actor: str | None,
+              trace_id: str | None, session_id: str | None, now_us: int, *, branch: str | None = None,
+              sources: list[str] = (), results: list[str] = ()) -> None:
+    """An operation event written with its audit columns in one statement: who made it, for which
+    request, in which session (`session_id`, else the session the tract belongs to, if any)."""
     session = session_id if session_id is not None else (
         select(M.c.session_id).where(M.c.tract_id == tract_id).limit(1).scalar_subquery())
-    tx.conn.execute(update(E).where(E.c.id == event_id).values(actor=actor, trace_id=trace_id,
-                                                                session_id=session))
-
-
-def add_event(tx: Txn, event_id: str, tract_id: str, kind: str, params: dict, actor: str | None,
-              trace_id: str | None, session_id: str | None, now_us: int) -> None:
-    """An event written with its audit columns in one statement."""
-    tx.conn.execute(insert(E).values(id=event_id, tract_id=tract_id, kind=kind, branch=None,
-                                     params=json.dumps(params, sort_keys=True), sources="[]", results="[]",
-                                     created_us=now_us, actor=actor, trace_id=trace_id, session_id=session_id))
+    tx.conn.execute(insert(E).values(id=event_id, tract_id=tract_id, kind=kind, branch=branch,
+                                     params=json.dumps(params, sort_keys=True), sources=json.dumps(list(sources)),
+                                     results=json.dumps(list(results)), created_us=now_us, actor=actor,
+                                     trace_id=trace_id, session_id=session))
 
 
 def session_events(tx: Txn, session_id: str, *, since_us: int | None, kind: str | None,

@@ -520,13 +520,6 @@ class Txn:
         return self.conn.scalar(select(func.coalesce(func.max(a.id), 0)).where(a.tract_id == tract_id))
 
     # --- operation events ---
-    def add_event(self, tract_id: str, event_id: str, kind: str, branch: str | None, params: dict,
-                  sources: list[str], results: list[str]) -> None:
-        self.conn.execute(insert(s.operation_events).values(
-            id=event_id, tract_id=tract_id, kind=kind, branch=branch,
-            params=json.dumps(params, sort_keys=True), sources=json.dumps(sources),
-            results=json.dumps(results), created_us=now_us()))
-
     def events(self, tract_id: str, limit: int | None = None, kind: str | None = None) -> list[EventRow]:
         e = s.operation_events.c
         q = select(s.operation_events).where(e.tract_id == tract_id)
