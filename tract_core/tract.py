@@ -145,8 +145,7 @@ class Tract:
                                     branch=branch, reason=PIN_REASON if pinned else None,
                                     event={"policy": "pin", "priority": pinned.value} if pinned else None)
             info = self.repo.info(row)
-            with self.store.read() as tx:
-                warnings = self._compiler.commit_warnings(tx, row)
+            warnings = self._warnings([row])[0]
             if warnings:
                 info = info.model_copy(update={"warnings": warnings})
         policy_runs.after_commit(self._compiler, self._lock, rules, branch, self.compress, self.summarizer)
@@ -160,9 +159,16 @@ class Tract:
         and its result). Returns one CommitInfo per content, oldest first."""
         with self._lock:
             rows = committing.append_many(self.repo, contents, branch=branch)
-            with self.store.read() as tx:
-                warned = [(self.repo.info(r), self._compiler.commit_warnings(tx, r)) for r in rows]
+            warned = zip([self.repo.info(r) for r in rows], self._warnings(rows))
         return [info.model_copy(update={"warnings": w}) if w else info for info, w in warned]
+
+    def _warnings(self, rows: list) -> list[list[str]]:
+        """What each commit just written leaves wrong; only a tool result can be wrong, so no other
+        commit costs a read of the store."""
+        if not any(committing.may_warn(r) for r in rows):
+            return [[] for _ in rows]
+        with self.store.read() as tx:
+            return [self._compiler.commit_warnings(tx, r) if committing.may_warn(r) else [] for r in rows]
 
     def system(self, text: str, **kw: Any) -> CommitInfo:
         return self.commit({"content_type": "instruction", "text": text}, **kw)

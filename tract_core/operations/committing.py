@@ -90,6 +90,12 @@ def prepare_blob(repo: Repo, content: Any) -> BlobRow:
     return BlobRow(chash, data["content_type"], body, count_tokens(data, repo.counter), content_words(data))
 
 
+def may_warn(row: CommitRow) -> bool:
+    """Whether a new commit may need a warning (Compiler.commit_warnings): a tool result may answer
+    no call; nothing else can be wrong once written."""
+    return row.content_type == "tool_io" and '"direction":"result"' in (row.body or "")
+
+
 def _edit_target(tx: Txn, repo: Repo, target: str | None, parent: str | None, view: RefView) -> str:
     if not target:
         raise InvalidOperationError("an EDIT commit needs edit_target: the hash of the commit it replaces")

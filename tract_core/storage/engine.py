@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from tract_core.errors import CorruptStoreError, StorageError
+from tract_core.storage.driver import run_raw
 from tract_core.storage.failures import DATA_ERRORS, cause, damaged_data, location, storage_error
 from tract_core.storage.timeouts import bounded_connection_class, postgres_connect_params, resolve_timeout
 
@@ -109,13 +110,14 @@ def _sqlite_engine(url: str, busy_ms: int) -> Engine:
         query_only = 0 if immediate else 1
         info = conn.connection.info  # lives as long as the database connection
         if info.get("query_only") != query_only:
-            conn.exec_driver_sql(f"PRAGMA query_only={query_only}")
+            run_raw(conn, f"PRAGMA query_only={query_only}")
             info["query_only"] = query_only
         wait_ms = int(conn.get_execution_options().get(BUSY_OPTION, busy_ms))
         if info.get("busy_ms") != wait_ms:
-            conn.exec_driver_sql(f"PRAGMA busy_timeout={wait_ms}")
+            run_raw(conn, f"PRAGMA busy_timeout={wait_ms}")
             info["busy_ms"] = wait_ms
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        # on the driver itself: through SQLAlchemy these statements cost more than the transaction
+        run_raw(conn, "BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 

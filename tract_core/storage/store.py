@@ -12,24 +12,23 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 
-from sqlalchemy import (Engine, and_, bindparam, delete, func, insert, literal, literal_column, select, true,
-                        update)
+from sqlalchemy import Engine, and_, bindparam, delete, func, insert, literal, literal_column, select, true
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from tract_core.errors import StorageError, StoreBusyError, TractError
 from tract_core.storage import joined
 from tract_core.storage import schema as s
-from tract_core.storage import timeouts, turns
+from tract_core.storage import hot, timeouts, turns
+from tract_core.storage.driver import Driver
 from tract_core.storage.engine import BUSY_OPTION, WRITE_OPTION, make_engine, migrate
 from tract_core.storage.failures import DATA_ERRORS, damaged_data, is_busy, location, storage_error
 from tract_core.storage.rows import AnnotationRow, BlobRow, CommitRow, EventRow, RefRow
-from tract_core.storage.search import index_blob
 
 # PostgreSQL advisory lock (with the store's schema: stores in other schemas of the database go
 # their own way) every write transaction holds shared and garbage collection exclusive, so
 # gc sees no write in flight: nothing lands between its reading the refs and the commit graph, and no
 # writer builds on a commit gc is deleting (SQLite's BEGIN IMMEDIATE serializes writers already)
-WRITERS_LOCK = 7210532
+WRITERS_LOCK = hot.WRITERS_LOCK
 # the class of PostgreSQL advisory locks (with the schema's and tract's hash) that orders a tract's
 # annotations
 ANNOTATIONS_LOCK = 7210533
@@ -189,8 +188,7 @@ def _join_writers(conn, wait_ms: int | None, exclusive: bool) -> None:
     if wait_ms is not None:
         # at least 1 ms: PostgreSQL reads a lock_timeout of 0 as "wait for ever"
         conn.exec_driver_sql(f"SET LOCAL lock_timeout = {max(int(wait_ms), 1)}")
-    how = "" if exclusive else "_shared"
-    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock{how}({WRITERS_LOCK}, hashtext(current_schema()))")
+    Driver(conn).run(hot.WRITERS_EXCLUSIVE if exclusive else hot.WRITERS_SHARED)
 
 
 @contextmanager
@@ -223,11 +221,19 @@ class Txn:
     def __init__(self, conn, dialect: str) -> None:
         self.conn = conn
         self.dialect = dialect
+        self._driver: Driver | None = None
+
+    @property
+    def driver(self) -> Driver:
+        """The driver connection, for the commit path's statements (see storage/driver.py)."""
+        if self._driver is None:
+            self._driver = Driver(self.conn)
+        return self._driver
 
     def exclude_writers(self) -> None:
         """Make this write transaction exclusive from here on (see `Store.write`)."""
         if self.dialect == "postgresql":
-            self.conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITERS_LOCK}, hashtext(current_schema()))")
+            self.driver.run(hot.WRITERS_EXCLUSIVE)
 
     def _insert_ignore(self, table):
         ins = dialect_insert(self.dialect)(table)
@@ -266,11 +272,7 @@ class Txn:
 
     def put_blob(self, blob: BlobRow) -> None:
         """Store a blob unless it exists; a new blob is indexed for search in this transaction."""
-        inserted = self.conn.execute(self._stmt("put_blob", lambda: self._insert_ignore(s.blobs).returning(
-            s.blobs.c.hash)), {"hash": blob.hash, "content_type": blob.content_type, "body": blob.body,
-                               "token_count": blob.token_count}).first()
-        if inserted is not None:
-            index_blob(self, blob.hash, blob.body, blob.words)
+        hot.put_blob(self.driver, blob)
 
     def blob_token_count(self, content_hash: str) -> int | None:
         return self.conn.scalar(select(s.blobs.c.token_count).where(s.blobs.c.hash == content_hash))
@@ -287,17 +289,8 @@ class Txn:
     # --- commits ---
     def insert_commit(self, row: CommitRow) -> None:
         # ON CONFLICT on the hash only: any other integrity error (a missing blob) is not "exists"
-        stmt = self._stmt("insert_commit", lambda: self._insert_ignore(s.commits).returning(s.commits.c.hash))
-        inserted = self.conn.execute(stmt, {
-            "hash": row.hash, "tract_id": row.tract_id, "operation": row.operation,
-            "edit_target": row.edit_target, "content_hash": row.content_hash, "message": row.message,
-            "meta": row.meta, "created_us": row.created_us, "generation": row.generation}).first()
-        if inserted is None:
+        if not hot.insert_commit(self.driver, row):
             raise StorageError(f"commit {row.hash[:12]} exists already")
-        parents = [{"child": row.hash, "position": i, "parent": p} for i, p in enumerate(row.parents)]
-        if parents:
-            self.conn.execute(self._stmt("insert_parents", lambda: insert(s.commit_parents)),
-                              parents[0] if len(parents) == 1 else parents)
 
     def _commit_query(self, driver=None, tract_id=None):
         """Commits with their blob and parents; `driver` (a set of hashes) leads the join, so the
@@ -345,10 +338,8 @@ class Txn:
 
     def generation(self, tract_id: str, commit_hash: str) -> int | None:
         """A commit's generation alone (what a new child needs), without its content."""
-        c = s.commits.c
-        q = self._stmt("generation", lambda: select(c.generation).where(
-            c.hash == bindparam("b_hash"), c.tract_id == bindparam("b_tract")))
-        return self.conn.scalar(q, {"b_hash": commit_hash, "b_tract": tract_id})
+        found = self.driver.run(hot.GENERATION, (commit_hash, tract_id)).fetchone()
+        return found[0] if found else None
 
     def get_commits(self, tract_id: str, hashes: Iterable[str]) -> dict[str, CommitRow]:
         hashes = list(set(hashes))
@@ -428,11 +419,8 @@ class Txn:
         return RefRow(r.name, r.commit_hash, r.symbolic) if r else None
 
     def list_refs(self, tract_id: str) -> list[RefRow]:
-        r = s.refs.c
-        q = self._stmt("list_refs", lambda: select(r.name, r.commit_hash, r.symbolic)
-                       .where(r.tract_id == bindparam("b_tract")).order_by(r.name))
         return [RefRow(name, commit_hash, symbolic)
-                for name, commit_hash, symbolic in self.conn.execute(q, {"b_tract": tract_id})]
+                for name, commit_hash, symbolic in self.driver.run(hot.LIST_REFS, (tract_id,))]
 
     def create_ref(self, tract_id: str, name: str, commit_hash: str | None = None,
                    symbolic: str | None = None) -> bool:
@@ -447,28 +435,14 @@ class Txn:
         reading the same tip and all but one losing the compare-and-swap (retries would starve).
         SQLite's `BEGIN IMMEDIATE` holds the whole database already.
         """
-        r = s.refs.c
-
-        def build():
-            q = select(r.commit_hash).where(r.tract_id == bindparam("b_tract"), r.name == bindparam("b_name"))
-            return q.with_for_update() if self.dialect == "postgresql" else q
-
-        return self.conn.scalar(self._stmt("lock_ref", build), {"b_tract": tract_id, "b_name": name})
+        found = self.driver.run(hot.LOCK_REF, (tract_id, name)).fetchone()
+        return found[0] if found else None
 
     def cas_ref(self, tract_id: str, name: str, old: str | None, new: str | None) -> bool:
         """Point `name` at `new` only if it still points at `old` (compare-and-swap)."""
-        r = s.refs.c
-
-        def build():
-            cond = r.commit_hash.is_(None) if old is None else r.commit_hash == bindparam("b_old")
-            return (update(s.refs).where(r.tract_id == bindparam("b_tract"), r.name == bindparam("b_name"), cond)
-                    .values(commit_hash=bindparam("b_new")))
-
-        params = {"b_tract": tract_id, "b_name": name, "b_new": new}
-        if old is not None:
-            params["b_old"] = old
-        res = self.conn.execute(self._stmt("cas_ref" if old is not None else "cas_ref_from_none", build), params)
-        return res.rowcount == 1
+        if old is None:
+            return self.driver.run(hot.CAS_REF_FROM_NONE, (new, tract_id, name)).rowcount == 1
+        return self.driver.run(hot.CAS_REF, (new, tract_id, name, old)).rowcount == 1
 
     def set_ref(self, tract_id: str, name: str, commit_hash: str | None = None,
                 symbolic: str | None = None) -> None:

@@ -1,0 +1,59 @@
+"""The statements every commit runs, as fixed SQL for the driver (see storage/driver.py).
+
+The same tables and columns as storage/schema.py; tests/storage run every one on both engines.
+"""
+
+from __future__ import annotations
+
+from tract_core.storage.driver import Driver, Sql
+from tract_core.storage.rows import BlobRow, CommitRow
+from tract_core.storage.search import search_words
+
+WRITERS_LOCK = 7210532  # garbage collection against writers on PostgreSQL: see store.py
+WRITERS_SHARED = Sql(f"SELECT pg_advisory_xact_lock_shared({WRITERS_LOCK}, hashtext(current_schema()))")
+WRITERS_EXCLUSIVE = Sql(f"SELECT pg_advisory_xact_lock({WRITERS_LOCK}, hashtext(current_schema()))")
+
+LIST_REFS = Sql("SELECT name, commit_hash, symbolic FROM refs WHERE tract_id = ? ORDER BY name")
+# PostgreSQL: writers of one branch queue on its row (SQLite's BEGIN IMMEDIATE holds the database)
+LOCK_REF = Sql("SELECT commit_hash FROM refs WHERE tract_id = ? AND name = ?",
+               "SELECT commit_hash FROM refs WHERE tract_id = ? AND name = ? FOR UPDATE")
+CAS_REF = Sql("UPDATE refs SET commit_hash = ? WHERE tract_id = ? AND name = ? AND commit_hash = ?")
+CAS_REF_FROM_NONE = Sql("UPDATE refs SET commit_hash = ? WHERE tract_id = ? AND name = ? AND commit_hash IS NULL")
+GENERATION = Sql("SELECT generation FROM commits WHERE hash = ? AND tract_id = ?")
+
+INSERT_BLOB = Sql("INSERT INTO blobs (hash, content_type, body, token_count) VALUES (?, ?, ?, ?) "
+                  "ON CONFLICT (hash) DO NOTHING")
+# SQLite: a trigger adds the words to the FTS5 index (storage/search.py)
+INDEX_BLOB = Sql("INSERT INTO blob_search_ids (hash, words) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING")
+# PostgreSQL: the blob and its index row in one round trip; only a blob inserted now is indexed
+PUT_BLOB_PG = Sql("WITH b AS (INSERT INTO blobs (hash, content_type, body, token_count) VALUES (?, ?, ?, ?) "
+                  "ON CONFLICT (hash) DO NOTHING RETURNING hash) "
+                  "INSERT INTO blob_search (hash, tsv) SELECT hash, array_to_tsvector(string_to_array(?, ' ')) "
+                  "FROM b ON CONFLICT (hash) DO NOTHING")
+INSERT_COMMIT = Sql("INSERT INTO commits (hash, tract_id, operation, edit_target, content_hash, message, meta, "
+                    "created_us, generation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING")
+INSERT_PARENT = Sql("INSERT INTO commit_parents (child, position, parent) VALUES (?, ?, ?)")
+
+
+def put_blob(driver: Driver, blob: BlobRow) -> None:
+    """Insert a blob unless it exists, and index a new one for search (same transaction)."""
+    words = search_words(blob.body) if blob.words is None else blob.words
+    values = (blob.hash, blob.content_type, blob.body, blob.token_count)
+    if driver.postgres:
+        driver.run(PUT_BLOB_PG, (*values, words))
+    elif driver.run(INSERT_BLOB, values).rowcount == 1:
+        driver.run(INDEX_BLOB, (blob.hash, words))
+
+
+def insert_commit(driver: Driver, row: CommitRow) -> bool:
+    """Insert a commit and its parents; False when a commit of that hash exists already."""
+    inserted = driver.run(INSERT_COMMIT, (row.hash, row.tract_id, row.operation, row.edit_target,
+                                          row.content_hash, row.message, row.meta, row.created_us,
+                                          row.generation)).rowcount == 1
+    if not inserted:
+        return False
+    if len(row.parents) == 1:
+        driver.run(INSERT_PARENT, (row.hash, 0, row.parents[0]))
+    elif row.parents:
+        driver.run_many(INSERT_PARENT, [(row.hash, i, p) for i, p in enumerate(row.parents)])
+    return True
