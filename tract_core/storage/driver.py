@@ -27,9 +27,10 @@ class Sql:
 class Driver:
     """The driver connection under one SQLAlchemy connection."""
 
-    __slots__ = ("raw", "error", "postgres")
+    __slots__ = ("conn", "raw", "error", "postgres")
 
     def __init__(self, conn) -> None:
+        self.conn = conn
         self.raw = conn.connection.driver_connection
         self.error = conn.dialect.loaded_dbapi.Error
         self.postgres = conn.dialect.name == "postgresql"
@@ -40,7 +41,7 @@ class Driver:
         try:
             return self.raw.execute(sql, params)
         except self.error as err:
-            raise wrapped(err, sql, params, self.error) from err
+            raise self.failed(err, sql, params) from err
 
     def run_many(self, stmt: Sql, rows: list) -> None:
         sql = stmt.postgresql if self.postgres else stmt.sqlite
@@ -50,7 +51,18 @@ class Driver:
             else:
                 self.raw.executemany(sql, rows)
         except self.error as err:
-            raise wrapped(err, sql, rows, self.error) from err
+            raise self.failed(err, sql, rows) from err
+
+    def failed(self, err: Exception, sql: str, params: Any) -> DBAPIError:
+        """`err` as SQLAlchemy's error; a connection the driver lost (or closed on a timeout) is
+        invalidated as SQLAlchemy does for its own statements, so the pool reconnects and the
+        transaction's end does not fail again on the closed connection, hiding `err`."""
+        lost = getattr(self.raw, "closed", False) or self.conn.dialect.is_disconnect(err, self.raw, None)
+        if lost:
+            self.conn.invalidate(err)
+        out = wrapped(err, sql, params, self.error)
+        out.connection_invalidated = bool(lost)
+        return out
 
 
 def wrapped(err: Exception, sql: str, params: Any, base: type[Exception]) -> DBAPIError:
