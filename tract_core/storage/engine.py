@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from tract_core.errors import CorruptStoreError, StorageError
@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
 WRITE_OPTION = "tract_write"
 BUSY_OPTION = "tract_busy_ms"
+PING_AFTER_IDLE_S = 1.0
 
 
 def url_for(path_or_url: str) -> str:
@@ -64,10 +65,27 @@ def make_engine(path_or_url: str, timeout: float | None = None) -> Engine:
 
 
 def _postgres_engine(url: str, timeout: float) -> Engine:
-    # pre-ping finds connections the server (or a proxy) dropped while idle; the pool's own wait
-    # for a free connection is bounded like the rest
-    engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, pool_timeout=timeout)
+    # the pool's own wait for a free connection is bounded like the rest
+    engine = create_engine(url, pool_size=5, max_overflow=10, pool_timeout=timeout)
     connection_class = bounded_connection_class()
+
+    @event.listens_for(engine, "checkin")
+    def _returned(dbapi_conn, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_conn, record, proxy):
+        # a connection idle for a while is pinged first: the server (or a proxy) may have dropped
+        # it; one handed back a moment ago is not (a ping on every checkout is a round trip per
+        # transaction, as much as the work of a commit)
+        if time.monotonic() - record.info.get("idle_since", 0.0) < PING_AFTER_IDLE_S:
+            return
+        try:
+            dbapi_conn.execute("SELECT 1")
+            if dbapi_conn.info.transaction_status != 0:  # psycopg's IDLE: no transaction left open
+                dbapi_conn.rollback()
+        except Exception as err:  # noqa: BLE001 - any failure: a dead connection, replaced by the pool
+            raise DisconnectionError(str(err)) from err
 
     @event.listens_for(engine, "do_connect")
     def _connect(dialect, record, cargs, cparams):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 
 from tract_core.storage import schema as s
+from tract_core.storage.search import unindex_blobs
 from tract_core.storage.store import Txn
 
 CHUNK = 500
@@ -68,5 +69,6 @@ def delete_unused_blobs(tx: Txn, candidates: Iterable[str]) -> tuple[int, int]:
         if not gone:
             continue
         tokens += sum(tx.conn.scalars(select(s.blobs.c.token_count).where(s.blobs.c.hash.in_(gone))))
+        unindex_blobs(tx, gone)
         removed += tx.conn.execute(delete(s.blobs).where(s.blobs.c.hash.in_(gone))).rowcount
     return removed, tokens

@@ -23,8 +23,13 @@ GENERATION = Sql("SELECT generation FROM commits WHERE hash = ? AND tract_id = ?
 
 INSERT_BLOB = Sql("INSERT INTO blobs (hash, content_type, body, token_count) VALUES (?, ?, ?, ?) "
                   "ON CONFLICT (hash) DO NOTHING")
-# SQLite: a trigger adds the words to the FTS5 index (storage/search.py)
-INDEX_BLOB = Sql("INSERT INTO blob_search_ids (hash, words) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING")
+# SQLite: a blob's integer id, then its words in the contentless FTS5 index under that id (revision 0010)
+INSERT_SEARCH_ID = Sql("INSERT INTO blob_search_ids (hash) VALUES (?) ON CONFLICT (hash) DO NOTHING")
+INSERT_WORDS = Sql("INSERT INTO blob_fts (rowid, words) VALUES (?, ?)")
+DELETE_WORDS = Sql("INSERT INTO blob_fts (blob_fts, rowid, words) VALUES ('delete', ?, ?)")
+# PostgreSQL: a tsvector of the words as they are (storage/search.py)
+INDEX_PG = Sql("INSERT INTO blob_search (hash, tsv) VALUES (?, array_to_tsvector(string_to_array(?, ' '))) "
+               "ON CONFLICT (hash) DO NOTHING")
 # PostgreSQL: the blob and its index row in one round trip; only a blob inserted now is indexed
 PUT_BLOB_PG = Sql("WITH b AS (INSERT INTO blobs (hash, content_type, body, token_count) VALUES (?, ?, ?, ?) "
                   "ON CONFLICT (hash) DO NOTHING RETURNING hash) "
@@ -42,7 +47,28 @@ def put_blob(driver: Driver, blob: BlobRow) -> None:
     if driver.postgres:
         driver.run(PUT_BLOB_PG, (*values, words))
     elif driver.run(INSERT_BLOB, values).rowcount == 1:
-        driver.run(INDEX_BLOB, (blob.hash, words))
+        index_words(driver, blob.hash, words)
+
+
+def index_words(driver: Driver, blob_hash: str, words: str) -> None:
+    """Index a blob's words for search, unless it is indexed already."""
+    if driver.postgres:
+        driver.run(INDEX_PG, (blob_hash, words))
+        return
+    added = driver.run(INSERT_SEARCH_ID, (blob_hash,))
+    if added.rowcount == 1:
+        driver.run(INSERT_WORDS, (added.lastrowid, words))
+
+
+def search_ids(driver: Driver, hashes: list[str]) -> list[tuple[int, str]]:
+    """(index id, body) of those blobs that SQLite's search index holds."""
+    marks = ", ".join("?" * len(hashes))
+    return driver.run(Sql(f"SELECT i.id, b.body FROM blob_search_ids i JOIN blobs b ON b.hash = i.hash "
+                          f"WHERE i.hash IN ({marks})"), list(hashes)).fetchall()
+
+
+def unindex_words(driver: Driver, search_id: int, words: str) -> None:
+    driver.run(DELETE_WORDS, (search_id, words))
 
 
 def insert_commit(driver: Driver, row: CommitRow) -> bool:

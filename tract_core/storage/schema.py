@@ -33,7 +33,6 @@ commits = Table(
     Column("meta", Text, nullable=True),
     Column("created_us", BigInteger, nullable=False),
     Column("generation", Integer, nullable=False),
-    Index("ix_commits_tract_hash", "tract_id", "hash"),
     Index("ix_commits_content", "content_hash"),
     Index("ix_commits_edit_target", "edit_target"),
     Index("ix_commits_tract_created", "tract_id", "created_us", "hash"),  # revision 0006: search order

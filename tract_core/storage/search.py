@@ -61,21 +61,16 @@ def content_words(data: Any) -> str:
     return joined if len(joined) <= MAX_CHARS else joined[:joined.rfind(" ", 0, MAX_CHARS + 1)]
 
 
-def index_blob(tx: Txn, blob_hash: str, body: str, blob_words: str | None = None) -> None:
-    """Index a blob just inserted, in the caller's transaction (`blob_words`: its words, if the caller
-    has them already, computed before the transaction)."""
-    index_words(tx.conn, tx.dialect, blob_hash, search_words(body) if blob_words is None else blob_words)
+def unindex_blobs(tx: Txn, hashes: list[str]) -> None:
+    """Take blobs about to be deleted out of SQLite's index (PostgreSQL's rows go with the blob by
+    cascade). The index keeps no copy of the words (revision 0010): a contentless FTS5 table is told
+    which words a row had, found again from the blob's body as they were when it was indexed."""
+    if tx.dialect == "postgresql" or not hashes:
+        return
+    from tract_core.storage import hot
 
-
-# built once: compiling a textual statement on every commit costs more than running it
-_PG_INSERT = text("INSERT INTO blob_search (hash, tsv) "
-                  "VALUES (:h, array_to_tsvector(string_to_array(:w, ' '))) ON CONFLICT (hash) DO NOTHING")
-_SQLITE_INSERT = text("INSERT INTO blob_search_ids (hash, words) VALUES (:h, :w) ON CONFLICT (hash) DO NOTHING")
-
-
-def index_words(conn, dialect: str, blob_hash: str, blob_words: str) -> None:
-    """(A trigger adds the words to SQLite's FTS5 index, in the same statement.)"""
-    conn.execute(_PG_INSERT if dialect == "postgresql" else _SQLITE_INSERT, {"h": blob_hash, "w": blob_words})
+    for id_, body in hot.search_ids(tx.driver, hashes):
+        hot.unindex_words(tx.driver, id_, search_words(body))
 
 
 def matching_commits(tx: Txn, tract_id: str, query_words: list[str], kind: str | None = None,

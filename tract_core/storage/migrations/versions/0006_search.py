@@ -7,13 +7,17 @@ Revises: 0007
 import sqlalchemy as sa
 from alembic import op
 
-from tract_core.storage.search import index_words, search_words
+from tract_core.storage.search import search_words
 
 revision = "0006"
 down_revision = "0007"
 branch_labels = None
 depends_on = None
 BATCH = 500
+# the index rows as this revision's tables take them (revision 0010 changed SQLite's)
+_PG_INDEX = sa.text("INSERT INTO blob_search (hash, tsv) VALUES (:h, array_to_tsvector(string_to_array(:w, ' '))) "
+                    "ON CONFLICT (hash) DO NOTHING")
+_SQLITE_INDEX = sa.text("INSERT INTO blob_search_ids (hash, words) VALUES (:h, :w) ON CONFLICT (hash) DO NOTHING")
 
 
 def upgrade() -> None:
@@ -54,7 +58,8 @@ def _index_existing(conn) -> None:
         rows = conn.execute(sa.text("SELECT hash, body FROM blobs WHERE hash > :a ORDER BY hash LIMIT :n"),
                             {"a": after, "n": BATCH}).all()
         for h, body in rows:
-            index_words(conn, conn.dialect.name, h, search_words(body))
+            conn.execute(_PG_INDEX if conn.dialect.name == "postgresql" else _SQLITE_INDEX,
+                         {"h": h, "w": search_words(body)})
         if len(rows) < BATCH:
             return
         after = rows[-1][0]
