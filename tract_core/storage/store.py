@@ -21,6 +21,7 @@ from tract_core.storage import schema as s
 from tract_core.storage import hot, timeouts, turns
 from tract_core.storage.driver import Driver
 from tract_core.storage.engine import BUSY_OPTION, WRITE_OPTION, make_engine, migrate
+from tract_core.storage.held import HeldConnection
 from tract_core.storage.failures import DATA_ERRORS, damaged_data, is_busy, location, storage_error
 from tract_core.storage.rows import AnnotationRow, BlobRow, CommitRow, EventRow, RefRow
 
@@ -59,6 +60,9 @@ class Store:
         in_memory = self.dialect == "sqlite" and self.engine.url.database in (None, "", ":memory:")
         self._one_at_a_time = threading.RLock() if in_memory else nullcontext()
         self._lets_go = self.dialect == "sqlite" and not in_memory  # see _write_connection
+        # SQLite: the last thread's connection is kept for its next transaction (storage/held.py)
+        self._held = (HeldConnection(self.engine, {WRITE_OPTION: False, BUSY_OPTION: int(self.timeout * 1000)})
+                      if self.dialect == "sqlite" else None)
 
     @contextmanager
     def write(self, wait_ms: int | None = None, *, exclusive: bool = False, join: bool = True) -> Iterator[Txn]:
@@ -91,25 +95,51 @@ class Store:
         """A connection in a write transaction. With the tract's `turn` held, a store busy with
         another writer is waited for with the turn let go (see storage.turns)."""
         if turn is None:
-            with self.engine.connect().execution_options(**options) as conn, conn.begin():
+            with self._connect(**options) as conn, conn.begin():
                 yield conn
             return
-        conn = self.engine.connect().execution_options(**{**options, BUSY_OPTION: 0})
+        conn = self._take(**{**options, BUSY_OPTION: 0})
         try:
             trans = conn.begin()
         except OperationalError as err:
-            conn.close()
+            self._release(conn, failed=True)
             if not is_busy(err):
                 raise
             with turn.let_go():
-                conn = self.engine.connect().execution_options(**options)
+                conn = self._take(**options)
                 try:
                     trans = conn.begin()
                 except BaseException:
-                    conn.close()
+                    self._release(conn, failed=True)
                     raise
-        with conn, trans:
+        try:
+            with trans:
+                yield conn
+        except BaseException:
+            self._release(conn, failed=True)
+            raise
+        self._release(conn)
+
+    def _take(self, **options):
+        if self._held is not None:
+            return self._held.take(**options)
+        return self.engine.connect().execution_options(**options)
+
+    def _release(self, conn, failed: bool = False) -> None:
+        if self._held is not None:
+            self._held.release(conn, failed)
+        else:
+            conn.close()
+
+    @contextmanager
+    def _connect(self, **options) -> Iterator:
+        conn = self._take(**options)
+        try:
             yield conn
+        except BaseException:
+            self._release(conn, failed=True)
+            raise
+        self._release(conn)
 
     def translated_errors(self):
         """Database errors inside a block as the library's typed errors (StorageError and kin)."""
@@ -130,11 +160,11 @@ class Store:
             yield shared.tx
             return
         hurry = timeouts.no_wait.get()
-        with self._failures(hurry), self._turn(hurry), self.engine.connect() as conn:
-            if self.dialect == "postgresql":
-                conn = conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
-            elif hurry:
-                conn = conn.execution_options(**{BUSY_OPTION: 0})
+        if self.dialect == "postgresql":
+            options = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+        else:
+            options = {BUSY_OPTION: 0} if hurry else {}
+        with self._failures(hurry), self._turn(hurry), self._connect(**options) as conn:
             with conn.begin():
                 yield Txn(conn, self.dialect)
 
@@ -179,6 +209,8 @@ class Store:
             raise damaged_data(err, self.location, self.dialect) from err
 
     def close(self) -> None:
+        if self._held is not None:
+            self._held.close()
         self.engine.dispose()
 
 

@@ -1,0 +1,68 @@
+"""One SQLite connection kept out of the pool between transactions, for the thread that used it last.
+
+Checking a connection out of SQLAlchemy's pool and back in (a Connection object, the pool's events,
+a rollback on return) costs about as much as a commit's own statements. An agent's loop runs its
+transactions one after another on one thread: the connection it just used is kept and handed to
+its next transaction; a transaction on another thread (or one nested inside) checks one out as
+before, so the pool's limits and every thread's isolation stay what they were.
+
+SQLite only: its connections carry no per-transaction state once the transaction ends (the
+pragmas each transaction needs are set by the `begin` event from the options given to
+`options()`), while a PostgreSQL connection keeps its isolation level until the pool resets it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+class HeldConnection:
+    def __init__(self, engine, defaults: dict) -> None:
+        self._engine = engine
+        self._defaults = defaults  # every option the `begin` event reads, so none lingers from before
+        self._lock = threading.Lock()
+        self._conn = None
+        self._owner: int | None = None
+
+    def take(self, **options):
+        """A connection (the held one when this thread holds it) with `options`; give it back with
+        `release`."""
+        me = threading.get_ident()
+        conn = None
+        with self._lock:
+            if self._owner == me:
+                conn, self._conn, self._owner = self._conn, None, None
+        if conn is None or conn.closed or conn.invalidated:
+            if conn is not None:
+                conn.close()
+            conn = self._engine.connect()
+        return conn.execution_options(**{**self._defaults, **options})
+
+    def release(self, conn, failed: bool = False) -> None:
+        """Keep `conn` for this thread's next transaction, or close it (back to the pool) after a
+        failure, or when another is held already."""
+        if failed or conn.closed or conn.invalidated or conn.in_transaction():
+            conn.close()
+            return
+        with self._lock:
+            old, self._conn, self._owner = self._conn, conn, threading.get_ident()
+        if old is not None:
+            old.close()
+
+    @contextmanager
+    def connect(self, **options) -> Iterator:
+        conn = self.take(**options)
+        try:
+            yield conn
+        except BaseException:
+            self.release(conn, failed=True)
+            raise
+        self.release(conn)
+
+    def close(self) -> None:
+        with self._lock:
+            conn, self._conn, self._owner = self._conn, None, None
+        if conn is not None:
+            conn.close()
