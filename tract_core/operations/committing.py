@@ -87,6 +87,7 @@ def prepare_blob(repo: Repo, content: Any) -> BlobRow:
         check_utf8(data, "content", ContentValidationError)  # raises, naming the character
         raise
     check_size(repo, body, "content")
+    repo.fresh[chash] = model  # what `Repo.info` would rebuild from the body
     return BlobRow(chash, data["content_type"], body, count_tokens(data, repo.counter), content_words(data))
 
 

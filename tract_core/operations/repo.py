@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 
 from tract_core.models.commit import CommitInfo
 from tract_core.models.enums import Operation, Priority
@@ -73,6 +74,9 @@ class Repo:
     max_content_bytes: int | None = DEFAULT_MAX_CONTENT_BYTES
     # the commits one head reaches (what search last needed), grown as this process commits on it
     reachable: tuple[str, set[str]] | None = None
+    # the content models of contents just prepared for a commit (by content hash), so the commit's
+    # CommitInfo takes its model as validated instead of parsing and validating its body again
+    fresh: dict[str, Any] = field(default_factory=dict)
 
     def generation(self, tx, commit_hash: str) -> int | None:
         known = self.recent.get(commit_hash)
@@ -98,7 +102,11 @@ class Repo:
         return [(r.id, r.commit_hash) for r in rows]
 
     def info(self, row: CommitRow, tags: list[str] | None = None) -> CommitInfo:
-        content = self.registry.load(json.loads(row.body)) if row.body is not None else None
+        content = self.fresh.pop(row.content_hash, None) if self.fresh else None
+        if len(self.fresh) > RECENT_ROWS:  # prepared but never committed (a failed write)
+            self.fresh.clear()
+        if content is None and row.body is not None:
+            content = self.registry.load(json.loads(row.body))
         return CommitInfo(
             hash=row.hash, tract_id=row.tract_id, parents=row.parents, operation=Operation(row.operation),
             edit_target=row.edit_target, content=content, content_type=row.content_type,

@@ -1,7 +1,7 @@
 """A leaner store: SQLite's full-text index keeps no copy of the words it indexes (a contentless FTS5
 table keyed by the blob's integer id, instead of an external-content one over a table holding every
-blob's words a second time); the commits' (tract_id, hash) index goes (the primary key on the hash
-serves every lookup it served).
+blob's words a second time), nor their positions (search matches words, not phrases); the
+commits' (tract_id, hash) index goes (the primary key on the hash serves every lookup it served).
 
 Revision ID: 0010
 Revises: 0009
@@ -26,7 +26,10 @@ def upgrade() -> None:
     op.execute("CREATE TABLE blob_search_keys (id INTEGER PRIMARY KEY, hash VARCHAR(64) NOT NULL UNIQUE "
                "REFERENCES blobs (hash) ON DELETE CASCADE)")
     op.execute("INSERT INTO blob_search_keys (id, hash) SELECT id, hash FROM blob_search_ids")
-    op.execute(f"CREATE VIRTUAL TABLE blob_words USING fts5(words, content='', {TOKENIZE})")
+    # detail=none, columnsize=0: search asks for words, each a token of its own (storage/search.py
+    # splits them), and orders by time, so positions and column sizes would be stored for nothing
+    op.execute(f"CREATE VIRTUAL TABLE blob_words USING fts5(words, content='', detail=none, columnsize=0, "
+               f"{TOKENIZE})")
     op.execute("INSERT INTO blob_words (rowid, words) SELECT id, words FROM blob_search_ids")
     op.execute("DROP TABLE blob_fts")
     op.execute("DROP TABLE blob_search_ids")
