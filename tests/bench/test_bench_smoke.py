@@ -61,3 +61,13 @@ def test_compile_fidelity_benchmark_prints_its_table():
     for level in stats["levels"].values():  # validity is a rule, not a timing: it holds on any machine
         ok = level["compiles"] - level["budget_error"]
         assert level["anthropic"] == level["openai"] == ok and level["over"] == 0
+
+
+def test_speed_write_benchmark_prints_each_target_beside_the_raw_transaction():
+    printed: list[str] = []
+    fig = _load("speed_write").main(["--n", "200", "--runs", "1", "--steps", "50", "--no-pg"], out=printed.append)
+    text = "\n".join(printed)
+    for measure in ("SQLite commit p50 (Tract.user)", "SQLite commit_many(100) per commit",
+                    "SQLite bytes per step, 50 steps"):
+        assert measure in text, measure
+    assert fig["commit"] > 0 and fig["raw"] > 0 and fig["sqlite_bytes_50"] > 0

@@ -38,6 +38,11 @@ PUT_BLOB_PG = Sql("WITH b AS (INSERT INTO blobs (hash, content_type, body, token
 INSERT_COMMIT = Sql("INSERT INTO commits (hash, tract_id, operation, edit_target, content_hash, message, meta, "
                     "created_us, generation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING")
 INSERT_PARENT = Sql("INSERT INTO commit_parents (child, position, parent) VALUES (?, ?, ?)")
+# PostgreSQL: a commit and its one parent in one round trip (the parent row only if the commit is new)
+INSERT_CHILD_PG = Sql("WITH c AS (INSERT INTO commits (hash, tract_id, operation, edit_target, content_hash, "
+                      "message, meta, created_us, generation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                      "ON CONFLICT (hash) DO NOTHING RETURNING hash) "
+                      "INSERT INTO commit_parents (child, position, parent) SELECT hash, 0, ? FROM c")
 
 
 def put_blob(driver: Driver, blob: BlobRow) -> None:
@@ -73,9 +78,11 @@ def unindex_words(driver: Driver, search_id: int, words: str) -> None:
 
 def insert_commit(driver: Driver, row: CommitRow) -> bool:
     """Insert a commit and its parents; False when a commit of that hash exists already."""
-    inserted = driver.run(INSERT_COMMIT, (row.hash, row.tract_id, row.operation, row.edit_target,
-                                          row.content_hash, row.message, row.meta, row.created_us,
-                                          row.generation)).rowcount == 1
+    values = (row.hash, row.tract_id, row.operation, row.edit_target, row.content_hash, row.message, row.meta,
+              row.created_us, row.generation)
+    if driver.postgres and len(row.parents) == 1:
+        return driver.run(INSERT_CHILD_PG, (*values, row.parents[0])).rowcount == 1
+    inserted = driver.run(INSERT_COMMIT, values).rowcount == 1
     if not inserted:
         return False
     if len(row.parents) == 1:
