@@ -20,3 +20,9 @@ def record_event(tx: Txn, repo: Repo, kind: str, branch: str | None, params: dic
     add_event(tx, event_id, repo.tract_id, kind, params, actor, trace_id, None, now_us(), branch=branch,
               sources=sources, results=results)
     return event_id
+
+
+def record_commits(tx: Txn, repo: Repo, branch: str, hashes: list[str]) -> None:
+    """The audit event of one commit call (a single commit or a batch): one small row, whatever the
+    batch's size, in the commit's own transaction."""
+    record_event(tx, repo, "commit", branch, {"commits": len(hashes)} if len(hashes) > 1 else {}, [], hashes)

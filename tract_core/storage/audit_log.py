@@ -4,6 +4,7 @@ an ended session's data."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from sqlalchemy import delete, insert, select
 
@@ -27,18 +28,36 @@ def add_event(tx: Txn, event_id: str, tract_id: str, kind: str, params: dict, ac
                                      trace_id=trace_id, session_id=session))
 
 
-def session_events(tx: Txn, session_id: str, *, since_us: int | None, kind: str | None,
-                   tract_id: str | None, limit: int) -> list[tuple[EventRow, str, str | None, str | None]]:
-    q = select(E).where(E.c.session_id == session_id)
+@dataclass(slots=True)
+class AuditRow:
+    """An operation event with its audit columns."""
+    event: EventRow
+    tract_id: str
+    actor: str | None
+    session_id: str | None
+    trace_id: str | None
+
+
+def audit_events(tx: Txn, *, session_id: str | None = None, tract_id: str | None = None,
+                 since_us: int | None = None, kind: str | None = None, exclude: tuple[str, ...] = (),
+                 limit: int | None = None) -> list[AuditRow]:
+    """Events of a session and/or a tract, newest first; `kind`: only that kind; `exclude`: not these."""
+    q = select(E)
+    if session_id is not None:
+        q = q.where(E.c.session_id == session_id)
+    if tract_id is not None:
+        q = q.where(E.c.tract_id == tract_id)
     if since_us is not None:
         q = q.where(E.c.created_us >= since_us)
     if kind is not None:
         q = q.where(E.c.kind == kind)
-    if tract_id is not None:
-        q = q.where(E.c.tract_id == tract_id)
-    q = q.order_by(E.c.created_us.desc(), E.c.id.desc()).limit(limit)
-    return [(EventRow(r.id, r.kind, r.branch, r.params, r.sources, r.results, r.created_us),
-             r.tract_id, r.actor, r.trace_id) for r in tx.conn.execute(q)]
+    if exclude:
+        q = q.where(E.c.kind.not_in(exclude))
+    q = q.order_by(E.c.created_us.desc(), E.c.id.desc())
+    if limit is not None:
+        q = q.limit(limit)
+    return [AuditRow(EventRow(r.id, r.kind, r.branch, r.params, r.sources, r.results, r.created_us),
+                     r.tract_id, r.actor, r.session_id, r.trace_id) for r in tx.conn.execute(q)]
 
 
 TRACT_TABLES = ("annotations", "content_types", "pending_compressions", "compile_records",
