@@ -14,7 +14,7 @@ from tract_core.models.teams import Approval
 from tract_core.operations import collapse
 from tract_core.operations import compress as compression
 from tract_core.operations import compress_decision
-from tract_core.operations.actors import acting_as
+from tract_core.operations.actors import acting_as, current
 from tract_core.operations.committing import check_text
 from tract_core.operations.events import record_event
 from tract_core.operations.repo import Repo
@@ -68,6 +68,7 @@ def decide(store: Store, repo_for: Callable[[str], Repo], approval_id: str, *, a
     if tract_id is None or (tract_ids is not None and tract_id not in tract_ids):
         raise ApprovalNotFoundError(f"no approval {approval_id!r} here; approvals() lists them")
     repo = repo_for(tract_id)
+    decided_by = decided_by or current()[0]  # else the actor `acting_as` names (the MCP client)
     with acting_as(decided_by):
         if row is None:
             return _decide_compression(store, repo, approval_id, approve, decided_by, reason, summary)

@@ -16,6 +16,7 @@ from tract_core.compression.facts import find_facts, missing_facts
 from tract_core.compression.summarizers import resolve_summarizer, summarize_checked
 from tract_core.errors import CollapseError, DetachedHeadError, InvalidOperationError, RefConflictError
 from tract_core.operations.committing import _LostRace, check_text, new_commit_row, prepare_blob, write_on_branch
+from tract_core.operations.actors import current
 from tract_core.operations.events import record_event
 from tract_core.operations.refs import RefView, branch_ref
 from tract_core.operations.render import token_text
@@ -144,7 +145,7 @@ def propose(tx: Txn, parent: Repo, plan: dict, requested_by: str | None) -> str:
                "tokens": parent.counter.count(plan["text"])}
     approvals_q.insert_approval(tx, ApprovalRow(
         parent.tract_id, approval_id, sessions_q.session_of(tx, parent.tract_id), "collapse", "pending",
-        json.dumps(preview), json.dumps(plan), requested_by, now_us(), None, None, None))
+        json.dumps(preview), json.dumps(plan), requested_by or current()[0], now_us(), None, None, None))
     record_event(tx, parent, "collapse", None, {"child": plan["child"], "approval": approval_id,
                                                 "applied": False}, [], [])
     return approval_id
