@@ -41,7 +41,7 @@ def register(ts) -> None:
                    kind: Annotated[str | None, Field(description="Only this kind; 'commit' or 'all' "
                                                                  "to see commits")] = None,
                    tract: TractName = "default") -> Lines:
-        """The audit trail (compress, approve, undo, merge, reset, branch, spawn, gc…), newest first, one line each."""
+        """The audit trail (compress, approve, undo, merge, reset, gc), newest first, one line each."""
         found = pool.read(tract).operations(limit + 1, before=before, kind=kind)
         more = found[limit - 1].id if limit and len(found) > limit else None
         return Lines(lines=[event_line(e) for e in found[:limit]], more=short_id(more))

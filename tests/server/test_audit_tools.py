@@ -54,7 +54,7 @@ async def test_events_name_the_client_and_the_trace_id_of_the_request(pool, mode
 
 
 def test_the_cli_records_who_decided_a_compression(sqlite_url, capsys, monkeypatch):
-    monkeypatch.setenv("USER", "ops-person")
+    monkeypatch.setenv("LOGNAME", "ops-person")
     with Session.open(sqlite_url, "team") as s:
         t = s.tract("lead")
         t.system("You coordinate.")
