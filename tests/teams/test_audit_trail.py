@@ -140,9 +140,9 @@ def test_a_trace_id_must_be_a_short_text(sqlite_url):
 def test_direct_compression_decisions_are_recorded_in_the_approvals_queue(store_url):
     with Session.open(store_url, counter=WordCounter(), summarizer=summarizer) as s:
         t = s.tract("ops")
-        t.system("You deploy.")
-        t.user("plan the release")
-        t.assistant("planned")
+        t.commit_many([{"content_type": "instruction", "text": "You deploy."},
+                       {"content_type": "dialogue", "role": "user", "text": "plan the release"},
+                       {"content_type": "dialogue", "role": "assistant", "text": "planned"}])
         with acting_as("planner"):
             pending = t.compress(from_commit=t.log()[1].hash)
         queue = t.approvals()
