@@ -33,14 +33,16 @@ async def test_events_name_the_client_and_the_trace_id_of_the_request(pool, mode
     async with Client(server, mode=mode, client_info=Implementation(name="planner-ui", version="1")) as c:
         made = await c.call_tool("commit", {"tract": "lead", "content": TURN}, meta={"trace_id": "req-7"})
         assert not made.is_error, made.content[0].text
+        await c.call_tool("commit", {"tract": "lead", "turns": [TURN, TURN]}, meta={"trace_id": "req-8"})
         await c.call_tool("branch", {"tract": "lead", "name": "alt"},
                           meta={"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"})
         pending = await call(c, "compress", tract="lead", mode="collaborative", content="They planned it.",
                              from_commit=Tract(pool.store, "lead").log()[-2].hash)
         await call(c, "approve", tract="lead", id=pending["id"])
         lines = (await call(c, "operations", tract="lead", kind="commit"))["lines"]
-        assert len(lines) == 4 and [line.split(" commits")[1] for line in lines] == [
-            " by planner-ui trace=req-7", "", "", ""]
+        assert [line.split(" commits")[1] for line in lines] == [
+            " by planner-ui trace=req-8", " by planner-ui trace=req-7", "", "", ""]
+        assert ": 0 → 2 commits" in lines[0]   # a batch of turns: one event
         audit = (await call(c, "audit", session_id="team", kind="all", limit=50))["events"]
     commit = next(e for e in s.audit(kind="commit") if e.trace_id == "req-7")
     assert (commit.actor, commit.tract, commit.session_id) == ("planner-ui", "lead", "team")
