@@ -71,3 +71,8 @@ def test_speed_write_benchmark_prints_each_target_beside_the_raw_transaction():
                     "SQLite bytes per step, 50 steps"):
         assert measure in text, measure
     assert fig["commit"] > 0 and fig["raw"] > 0 and fig["sqlite_bytes_50"] > 0
+
+
+def test_audit_events_benchmark_prints_the_event_cost_beside_its_target(capsys):
+    rows = _load("audit_events").main(quick=True)
+    assert rows[0][0] == "sqlite" and float(rows[0][1]) > 0 and "target ms" in capsys.readouterr().out
