@@ -35,23 +35,31 @@ class Driver:
         self.error = conn.dialect.loaded_dbapi.Error
         self.postgres = conn.dialect.name == "postgresql"
 
-    def run(self, stmt: Sql, params: tuple | list = ()) -> Any:
+    def run(self, stmt: Sql, params: tuple | list | dict = ()) -> Any:
         """The driver's cursor after running `stmt` (its rows, rowcount)."""
-        sql = stmt.postgresql if self.postgres else stmt.sqlite
-        try:
-            return self.raw.execute(sql, params)
-        except self.error as err:
-            raise self.failed(err, sql, params) from err
+        return self._run(stmt, params, many=False)
 
     def run_many(self, stmt: Sql, rows: list) -> None:
+        self._run(stmt, rows, many=True)
+
+    def _run(self, stmt: Sql, params: Any, many: bool) -> Any:
         sql = stmt.postgresql if self.postgres else stmt.sqlite
+        conn = self.conn
+        # the engine's statement events still see every statement (instrumentation, tests)
+        observed = conn._has_events or conn.engine._has_events
         try:
-            if self.postgres:
-                self.raw.cursor().executemany(sql, rows)
+            cursor = self.raw.cursor()
+            if observed:
+                conn.dispatch.before_cursor_execute(conn, cursor, sql, params, None, many)
+            if many:
+                cursor.executemany(sql, params)
             else:
-                self.raw.executemany(sql, rows)
+                cursor.execute(sql, params)
         except self.error as err:
-            raise self.failed(err, sql, rows) from err
+            raise self.failed(err, sql, params) from err
+        if observed:
+            conn.dispatch.after_cursor_execute(conn, cursor, sql, params, None, many)
+        return cursor
 
     def failed(self, err: Exception, sql: str, params: Any) -> DBAPIError:
         """`err` as SQLAlchemy's error; a connection the driver lost (or closed on a timeout) is
@@ -72,9 +80,4 @@ def wrapped(err: Exception, sql: str, params: Any, base: type[Exception]) -> DBA
 
 def run_raw(conn, sql: str) -> None:
     """One statement without parameters on a SQLAlchemy connection's driver connection."""
-    dbapi = conn.connection.driver_connection
-    base = conn.dialect.loaded_dbapi.Error
-    try:
-        dbapi.execute(sql)
-    except base as err:
-        raise wrapped(err, sql, (), base) from err
+    Driver(conn).run(Sql(sql))
