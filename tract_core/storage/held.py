@@ -14,8 +14,6 @@ pragmas each transaction needs are set by the `begin` event from the options giv
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 
 class HeldConnection:
@@ -50,16 +48,6 @@ class HeldConnection:
             old, self._conn, self._owner = self._conn, conn, threading.get_ident()
         if old is not None:
             old.close()
-
-    @contextmanager
-    def connect(self, **options) -> Iterator:
-        conn = self.take(**options)
-        try:
-            yield conn
-        except BaseException:
-            self.release(conn, failed=True)
-            raise
-        self.release(conn)
 
     def close(self) -> None:
         with self._lock:
