@@ -73,3 +73,14 @@ def test_a_revision_0009_store_reads_compiles_and_searches_the_same_after_0010(s
             else:
                 assert tx.conn.execute(text("SELECT count(*) FROM blob_search")).scalar() == 3
         assert [h.hash for h in t.search("parser")] == [new.hash, TURNS[1][1], TURNS[0][1]]
+
+
+def test_every_table_of_a_new_store_can_be_read_whole(sqlite_url):
+    """What a dump of every table does (a contentless index without column sizes refuses scans)."""
+    with Tract.open(sqlite_url, counter=WordCounter()) as t:
+        t.user("some words to index")
+        with t.store.read() as tx:
+            names = tx.conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                         "AND name NOT LIKE 'sqlite_%'")).scalars().all()
+            for name in names:
+                tx.conn.execute(text(f'SELECT * FROM "{name}"')).all()

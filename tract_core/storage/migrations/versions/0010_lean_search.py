@@ -26,10 +26,10 @@ def upgrade() -> None:
     op.execute("CREATE TABLE blob_search_keys (id INTEGER PRIMARY KEY, hash VARCHAR(64) NOT NULL UNIQUE "
                "REFERENCES blobs (hash) ON DELETE CASCADE)")
     op.execute("INSERT INTO blob_search_keys (id, hash) SELECT id, hash FROM blob_search_ids")
-    # detail=none, columnsize=0: search asks for words, each a token of its own (storage/search.py
-    # splits them), and orders by time, so positions and column sizes would be stored for nothing
-    op.execute(f"CREATE VIRTUAL TABLE blob_words USING fts5(words, content='', detail=none, columnsize=0, "
-               f"{TOKENIZE})")
+    # detail=none: search asks for words, each a token of its own (storage/search.py splits them), so
+    # positions would be stored for nothing (column sizes stay: without them a contentless table
+    # cannot be scanned, and `SELECT * FROM blob_fts` fails, as a dump of every table does)
+    op.execute(f"CREATE VIRTUAL TABLE blob_words USING fts5(words, content='', detail=none, {TOKENIZE})")
     op.execute("INSERT INTO blob_words (rowid, words) SELECT id, words FROM blob_search_ids")
     op.execute("DROP TABLE blob_fts")
     op.execute("DROP TABLE blob_search_ids")
