@@ -74,6 +74,7 @@ def main(argv: list[str] | None = None, out=print) -> list[list[object]]:
     ap.add_argument("--tracts", type=int)
     ap.add_argument("--commits", type=int)
     ap.add_argument("--rounds", type=int, default=2, help="passes over every tract (default 2)")
+    ap.add_argument("--store", help="build the store here, or reuse the one there (kept afterwards)")
     ap.add_argument("--serve", nargs=2, metavar=("PATH", "ROUNDS"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     tracts = args.tracts or (10 if args.quick else 100)
@@ -84,11 +85,12 @@ def main(argv: list[str] | None = None, out=print) -> list[list[object]]:
     out(f"# memory benchmark ({common.machine()})")
     work = common.scratch_dir("memory")
     try:
-        path = str(work / "store.db")
-        t0 = time.perf_counter()
-        build(path, tracts, commits)
-        out(f"  built {tracts} tracts x {commits:,} commits in {time.perf_counter() - t0:.0f} s "
-            f"({common.sqlite_bytes(path) / 2**20:,.0f} MiB on disk)")
+        path = args.store or str(work / "store.db")
+        if not Path(path).exists():
+            t0 = time.perf_counter()
+            build(path, tracts, commits)
+            out(f"  built {tracts} tracts x {commits:,} commits in {time.perf_counter() - t0:.0f} s "
+                f"({common.sqlite_bytes(path) / 2**20:,.0f} MiB on disk)")
         figures = subprocess.run([sys.executable, __file__, "--serve", path, str(args.rounds), "--tracts",
                                   str(tracts), "--commits", str(commits)], check=True, capture_output=True,
                                  text=True, cwd=Path(__file__).resolve().parent.parent).stdout.split()

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from tract_core.errors import BudgetError, CommitNotFoundError, TractError
 from tract_core.models.compiled import CompiledContext
 from tract_core.models.content import Settings, Tools
-from tract_core.operations import snapshot
+from tract_core.operations import compile_budget, snapshot
 from tract_core.operations.assemble import Assembled, assemble, extend_assembled
 from tract_core.operations.compile_state import (CompileState, Entry, RequestPart, build_state, extend_state,
                                                  gc_paused, replay_onto)
@@ -71,8 +71,9 @@ class Compiler:
         self.parts: _LRU = _LRU()   # commit hash -> Tools or Settings
 
     def clear(self) -> None:
-        self.states.clear()
-        self.outputs.clear()
+        """Drop the cached states and outputs. Another thread may call this (compile_budget) while
+        this compiler works: the caches are replaced, never emptied in place."""
+        self.states, self.outputs, self.parts = _LRU(), _LRU(), _LRU()
 
     def refresh(self, tx: Txn) -> None:
         self.annotation_log.extend(self.repo.refresh_annotations(tx))
@@ -203,6 +204,7 @@ class Compiler:
             out = assemble(state, self._priority, None, ann, self._marker_tokens)
         out.annotation_id = ann
         self.outputs.put(head, out)
+        compile_budget.used(self, len(state.entries))
         return out
 
     def commit_warnings(self, tx: Txn, row) -> list[str]:
