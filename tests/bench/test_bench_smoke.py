@@ -61,3 +61,19 @@ def test_compile_fidelity_benchmark_prints_its_table():
     for level in stats["levels"].values():  # validity is a rule, not a timing: it holds on any machine
         ok = level["compiles"] - level["budget_error"]
         assert level["anthropic"] == level["openai"] == ok and level["over"] == 0
+
+
+def test_memory_benchmark_prints_the_resident_size_beside_its_target():
+    printed: list[str] = []
+    rows = _load("memory").main(["--tracts", "3", "--commits", "40", "--rounds", "1"], out=printed.append)
+    text = "\n".join(printed)
+    assert "RSS peak (MB)" in text and "target: resident < 500 MB" in text
+    assert rows[0][0] == "3 x 40"
+
+
+def test_agent_loop_prints_the_step_targets_beside_a_raw_sqlite_floor():
+    printed: list[str] = []
+    _load("agent_loop").main(["--n", "5", "10", "--no-pg", "--no-langgraph", "--runs", "2"], out=printed.append)
+    text = "\n".join(printed)
+    assert "issue 14 targets (median of 2 runs' p50s)" in text
+    assert "runs' p50s, raw SQLite, 10 steps" in text and "runs' p50s, tract (SQLite), 10 steps" in text

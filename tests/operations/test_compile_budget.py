@@ -42,3 +42,29 @@ def test_the_tract_compiling_keeps_its_cache_even_over_the_budget(tmp_path, monk
         assert len(t.compile().messages) == i + 2
         assert t._compiler.outputs
     t.close()
+
+
+def test_a_tract_collected_while_the_budget_is_held_does_not_deadlock(tmp_path):
+    """The collector can free a compiler inside `used` itself (any allocation may start a
+    collection): its weakref callback must not wait for the budget's lock."""
+    import gc
+    import threading
+
+    t = _tract(Tract.open(str(tmp_path / "s.db")).store, "gone", 3)
+    t.compile()
+    before = compile_budget.held_turns()
+
+    def collect_under_the_lock():
+        nonlocal t
+        with compile_budget._lock:
+            del t
+            gc.collect()
+
+    worker = threading.Thread(target=collect_under_the_lock, daemon=True)
+    worker.start()
+    worker.join(10)
+    assert not worker.is_alive()
+    assert compile_budget._dead  # it was collected, and noted for the next `used`
+    other = _tract(Tract.open(str(tmp_path / "o.db")).store, "other", 2)
+    other.compile()
+    assert compile_budget.held_turns() <= before - 4 + 3 + 3  # the collected one is forgotten

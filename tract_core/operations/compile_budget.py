@@ -33,14 +33,9 @@ def budget() -> int:
 _lock = threading.Lock()
 _held: OrderedDict[int, tuple[weakref.ref, int]] = OrderedDict()  # id -> (cache, turns), oldest use first
 _total = 0
-
-
-def _forget(key: int) -> None:
-    global _total
-    with _lock:
-        found = _held.pop(key, None)
-        if found is not None:
-            _total -= found[1]
+# caches garbage-collected since: a weakref callback can run inside `used` itself (any allocation
+# may start a collection), so it only notes the key; `used` forgets it under the lock
+_dead: list[int] = []
 
 
 def used(cache: Cache, turns: int) -> None:
@@ -50,11 +45,15 @@ def used(cache: Cache, turns: int) -> None:
     key = id(cache)
     victims = []
     with _lock:
+        while _dead:
+            gone = _held.pop(_dead.pop(), None)
+            _total -= gone[1] if gone is not None else 0
         found = _held.pop(key, None)
-        if found is not None:
+        if found is not None and found[0]() is cache:
             ref, _total = found[0], _total - found[1]
-        else:
-            ref = weakref.ref(cache, lambda _, k=key: _forget(k))
+        else:  # new (or a dead cache's id reused before its callback ran)
+            _total -= found[1] if found is not None else 0
+            ref = weakref.ref(cache, lambda _, k=key: _dead.append(k))
         _held[key] = (ref, turns)
         _total += turns
         limit = budget()
