@@ -77,3 +77,8 @@ def test_agent_loop_prints_the_step_targets_beside_a_raw_sqlite_floor():
     text = "\n".join(printed)
     assert "issue 14 targets (median of 2 runs' p50s)" in text
     assert "runs' p50s, raw SQLite, 10 steps" in text and "runs' p50s, tract (SQLite), 10 steps" in text
+
+
+def test_audit_events_benchmark_prints_the_event_cost_beside_its_target(capsys):
+    rows = _load("audit_events").main(quick=True)
+    assert rows[0][0] == "sqlite" and float(rows[0][1]) > 0 and "target ms" in capsys.readouterr().out
