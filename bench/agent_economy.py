@@ -12,7 +12,10 @@ summary the agent writes, approve, undo, gc and replay, all over stdio through t
 `pick()` so that the same calls run on older and newer result shapes.
 
 Start-up is the time from spawn to the `initialize` reply, tract-mcp beside the reference memory
-server (`sh bench/install_peers.sh` installs it), in the same run, interleaved.
+server (`sh bench/install_peers.sh` installs it), in the same run, interleaved; and from spawn to the
+reply to the first `tools/list`, sent as soon as `initialize` is answered. tract-mcp answers
+`initialize` while the MCP SDK is still loading (server/handshake.py), so the first figure is when
+a client sees the server up, the second when the server can serve.
 """
 
 from __future__ import annotations
@@ -225,9 +228,16 @@ INITIALIZE = compact({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params
     "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "bench", "version": "1"}}}) + "\n"
 
 
-def time_to_initialize(command: str, args: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of the server) from spawn to the `initialize` reply. The CPU time
-    (from /proc; NaN elsewhere) tells the server's own cost from the wait for a core on a busy machine."""
+TOOLS_LIST = (compact({"jsonrpc": "2.0", "method": "notifications/initialized"}) + "\n"
+              + compact({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}) + "\n")
+
+
+def time_to_initialize(command: str, args: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds of the server) from spawn to the `initialize` reply, and wall
+    seconds from spawn to the first `tools/list` reply (the client sends it on reading the first).
+    The CPU time (from /proc; NaN elsewhere) tells the server's own cost from the wait for a core on
+    a busy machine. tract-mcp answers `initialize` while it loads (server/handshake.py): the second
+    figure is when it can serve."""
     t0 = time.perf_counter()
     proc = subprocess.Popen([command, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, env=env)
@@ -239,7 +249,13 @@ def time_to_initialize(command: str, args: list[str], env: dict[str, str]) -> tu
         cpu = cpu_seconds(proc.pid)
         if b'"result"' not in line:
             raise RuntimeError(f"{command}: no initialize reply: {line[:200]!r}")
-        return elapsed, cpu
+        proc.stdin.write(TOOLS_LIST.encode())
+        proc.stdin.flush()
+        line = proc.stdout.readline()
+        listed = time.perf_counter() - t0
+        if b'"tools"' not in line:
+            raise RuntimeError(f"{command}: no tools/list reply: {line[:200]!r}")
+        return elapsed, cpu, listed
     finally:
         proc.kill()
         proc.wait()
@@ -253,9 +269,9 @@ def cpu_seconds(pid: int) -> float:
         return float("nan")
 
 
-def startup(work: Path, spawns: int) -> dict[str, list[tuple[float, float]]]:
+def startup(work: Path, spawns: int) -> dict[str, list[tuple[float, float, float]]]:
     db = str(work / "startup.db")
-    times: dict[str, list[tuple[float, float]]] = {"tract-mcp": []}
+    times: dict[str, list[tuple[float, float, float]]] = {"tract-mcp": []}
     node = shutil.which("node")
     memory = node and MEMORY_JS.exists()
     if memory:
@@ -343,14 +359,18 @@ def main(argv: list[str] | None = None, out=print) -> dict[str, Any]:
     figures.update(tools_default=default_tools, tools_all=all_tools, commit=commit_max, log=log_n,
                    approve=approve_n, error=worst[1])
     if times:
-        wall = {k: common.median([w for w, _ in v]) for k, v in times.items()}
-        cpu = {k: common.median([c for _, c in v]) for k, v in times.items()}
+        wall = {k: common.median([w for w, _, _ in v]) for k, v in times.items()}
+        cpu = {k: common.median([c for _, c, _ in v]) for k, v in times.items()}
+        listed_at = {k: common.median([t for _, _, t in v]) for k, v in times.items()}
         figures["startup"], figures["startup_cpu"] = wall["tract-mcp"], cpu["tract-mcp"]
+        figures["startup_tools_list"] = listed_at["tract-mcp"]
         peer = (f" (server-memory {wall['server-memory']:.2f} s, CPU {cpu['server-memory']:.2f} s)"
                 if "server-memory" in wall else " (server-memory not installed: sh bench/install_peers.sh)")
         rows.append([f"start-up to initialize, median of {spawns}{peer}",
                      f"{wall['tract-mcp']:.2f} s (CPU {cpu['tract-mcp']:.2f} s)", f"<= {TARGETS['startup']} s",
                      verdict(wall["tract-mcp"], TARGETS["startup"])])
+        peer = (f" (server-memory {listed_at['server-memory']:.2f} s)" if "server-memory" in listed_at else "")
+        rows.append([f"start-up to the first tools/list reply{peer}", f"{listed_at['tract-mcp']:.2f} s", "", ""])
     if BASELINE_SESSION_TOKENS and steps == 50:
         share = session_total / BASELINE_SESSION_TOKENS
         figures["share"] = share

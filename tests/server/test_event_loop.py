@@ -22,6 +22,7 @@ def anyio_backend():
     return "asyncio"
 
 
+@pytest.mark.filterwarnings("ignore:ping is removed")
 async def test_a_commit_waiting_for_a_locked_store_leaves_ping_and_reads_answered(tmp_path):
     path = tmp_path / "locked.db"
     pool = TractPool.open(str(path), run_inline=True, counter=WordCounter())
