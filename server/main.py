@@ -169,7 +169,7 @@ def serve_stdio(args: argparse.Namespace) -> None:
     read, answered = b"", None
     if sys.platform != "win32" and is_pipe(0) and is_pipe(1) and surely_valid(args.tools):
         read = read_first_line(0)
-        answered = answer(read)
+        answered = None if "error" in built else answer(read)  # a build that failed answers nothing
         if answered is not None:
             write_all(1, answered.reply)
     builder.join()
