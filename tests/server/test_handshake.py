@@ -27,8 +27,11 @@ CLIENTS = {  # capabilities and clientInfo as clients send them
     "sdk legacy client with callbacks": (
         {"sampling": {}, "elicitation": {"form": {}, "url": {}}, "roots": {"listChanged": True}},
         {"name": "mcp", "version": "0.1.0"}),
-    "inspector": ({"sampling": {}, "elicitation": {}, "roots": {"listChanged": True}},
-                  {"name": "inspector-client", "version": "2.12.0", "title": "MCP Inspector"}),
+    "inspector cli 2.12": ({"roots": {"listChanged": True}, "extensions": {
+        "io.modelcontextprotocol/tasks": {}, "io.modelcontextprotocol/skills": {}}},
+        {"name": "inspector-cli", "version": "2.12.0"}),
+    "a titled client": ({"sampling": {}, "elicitation": {}, "roots": {"listChanged": True}},
+                        {"name": "inspector-client", "version": "2.12.0", "title": "MCP Inspector"}),
     "tasks and extensions": ({"tasks": {"list": {}, "cancel": {}}, "extensions": {"io.x/ui": {}},
                               "experimental": {"thing": {"deep": {}}}},
                              {"name": "x", "version": "2", "description": "d", "websiteUrl": "https://x"}),
@@ -91,6 +94,16 @@ async def test_the_early_reply_is_the_sdks_byte_for_byte(pool, tools):
                 assert early is not None and early.id == id
                 sdk = await served(server, [line])
                 assert [early.reply.decode()] == sdk, (version, id, client)
+
+
+async def test_the_inspectors_own_line_is_answered_early_as_the_sdk_answers_it(pool):
+    line = ('{"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{"roots":'
+            '{"listChanged":true},"extensions":{"io.modelcontextprotocol/tasks":{},'
+            '"io.modelcontextprotocol/skills":{}}},"clientInfo":{"name":"inspector-cli","version":"2.12.0"}},'
+            '"jsonrpc":"2.0","id":0}')  # as @modelcontextprotocol/inspector 2.12.0 --cli writes it
+    early = handshake.answer(line.encode() + b"\n")
+    assert early is not None
+    assert [early.reply.decode()] == await served(build_server(pool, tools="core"), [line])
 
 
 async def test_after_an_early_reply_the_sdks_is_dropped_and_its_session_is_initialized(pool, caplog):
