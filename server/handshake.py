@@ -79,7 +79,8 @@ def answer(head: bytes) -> Early | None:
         return None
     try:
         message = json.loads(line.decode("utf-8"), object_pairs_hook=_unique, parse_constant=_refuse)
-    except ValueError:
+        json.dumps(message, ensure_ascii=False).encode("utf-8")  # no lone surrogate (the SDK refuses them)
+    except (ValueError, RecursionError):  # UnicodeError is a ValueError
         return None
     if not (isinstance(message, dict) and set(message) == {"jsonrpc", "id", "method", "params"}
             and message["jsonrpc"] == "2.0" and message["method"] == "initialize"):

@@ -141,6 +141,9 @@ async def test_after_an_early_reply_the_sdks_is_dropped_and_its_session_is_initi
     initialize("2025-11-25").replace('"id": 1', '"id": NaN'),
     initialize("2025-11-25").replace('"jsonrpc": "2.0"', '"jsonrpc": "1.0"'),
     initialize("2025-11-25")[:-1] + ', "extra": 1}',
+    initialize("2025-11-25").replace('"name": "bench"', '"name": "\\ud800"'),
+    initialize("2025-11-25").replace('"capabilities": {}', '"capabilities": {"experimental": '
+                                     + '{"a": ' * 5000 + "{}" + "}" * 5001),  # deeper than Python's parser goes
     "not json",
 ])
 def test_what_it_is_not_sure_of_is_left_to_the_sdk(line):
