@@ -38,9 +38,11 @@ def register(ts) -> None:
     @ts.tool("Operations", READ)
     def operations(limit: Annotated[int, Field(ge=0, description="At most")] = 20,
                    before: Annotated[str | None, Field(description="Older than this event (paging: `more`)")] = None,
+                   kind: Annotated[str | None, Field(description="Only this kind; 'commit' or 'all' "
+                                                                 "to see commits")] = None,
                    tract: TractName = "default") -> Lines:
         """The audit trail (compress, approve, undo, merge, reset, gc), newest first, one line each."""
-        found = pool.read(tract).operations(limit + 1, before=before)
+        found = pool.read(tract).operations(limit + 1, before=before, kind=kind)
         more = found[limit - 1].id if limit and len(found) > limit else None
         return Lines(lines=[event_line(e) for e in found[:limit]], more=short_id(more))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from collections import Counter
@@ -86,21 +87,31 @@ def cmd_pending(t: Tract, a) -> None:
             print(f"    {s if s is not None else '(summary to be written)'}")
 
 
+def decider(a) -> str | None:
+    """Who decides, for the approvals queue: --by, else the user running the command."""
+    if a.by:
+        return a.by
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in the environment nor the password database
+        return None
+
+
 def cmd_approve(t: Tract, a) -> None:
     if a.id in {x.id for x in t.approvals() if x.kind == "collapse"}:
-        x = t.approve(a.id, summary=a.summary or None)
+        x = t.approve(a.id, summary=a.summary or None, decided_by=decider(a))
         print(f"approved {x.kind} {x.id}")
         return
-    r = t.approve_compression(a.id, summaries=a.summary or None, force=a.force)
+    r = t.approve_compression(a.id, summaries=a.summary or None, force=a.force, decided_by=decider(a))
     print(f"approved: {r.original_tokens} -> {r.compressed_tokens} tokens, head {r.new_head[:7]}, "
           f"undo with event {r.event_id}")
 
 
 def cmd_reject(t: Tract, a) -> None:
     if a.id in {x.id for x in t.approvals() if x.kind == "collapse"}:
-        t.reject(a.id, reason=a.reason)
+        t.reject(a.id, reason=a.reason, decided_by=decider(a))
     else:
-        t.reject_compression(a.id, a.reason)
+        t.reject_compression(a.id, a.reason, decided_by=decider(a))
     print(f"rejected {a.id}")
 
 
@@ -187,6 +198,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("id")
     s.add_argument("--summary", action="append", help="replace the summary (once per summary group)")
     s.add_argument("--force", action="store_true", help="apply even if must-keep facts are lost (recorded)")
+    s.add_argument("--by", default=None, help="who decides (recorded; default: your user name)")
     s.set_defaults(run=cmd_approve)
     s = sub.add_parser("policy", help="list, set or remove the tract's policies")
     s.add_argument("action", nargs="?", choices=["list", "set", "remove"], default="list")
@@ -196,6 +208,7 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("reject", help="drop a pending compression")
     s.add_argument("id")
     s.add_argument("--reason", default=None)
+    s.add_argument("--by", default=None, help="who decides (recorded; default: your user name)")
     s.set_defaults(run=cmd_reject)
     s = sub.add_parser("gc", help="remove what nothing reaches")
     s.add_argument("--orphan-days", type=float, default=7)

@@ -53,10 +53,12 @@ def label(c: CommitInfo) -> tuple[str, str]:
 
 
 def event_line(e: Any) -> str:
-    """`<id12> <time> <kind> <branch>: <sources> → <results> commits`."""
+    """`<id12> <time> <kind> <branch>: <sources> → <results> commits[ by <actor>][ trace=<id>]`."""
     at = e.created_at.strftime("%Y-%m-%d %H:%M:%S")
     where = f" {e.branch}" if e.branch else ""
-    return f"{short_id(e.id)} {at} {e.kind}{where}: {len(e.sources)} → {len(e.results)} commits"
+    who = (f" by {e.actor}" if getattr(e, "actor", None) else "") + (
+        f" trace={e.trace_id}" if getattr(e, "trace_id", None) else "")
+    return f"{short_id(e.id)} {at} {e.kind}{where}: {len(e.sources)} → {len(e.results)} commits{who}"
 
 
 def branch_line(b: Any) -> str:

@@ -24,6 +24,7 @@ from mcp.server.mcpserver.utilities.func_metadata import FuncMetadata
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
+from server.acting import act_for_clients
 from server.errors import compact, describe, tool_errors
 from server.toolset_names import CORE, DEFAULT, GROUPS, words
 
@@ -58,6 +59,7 @@ def register_tools(mcp: MCPServer, pool: TractPool, spec: str = DEFAULT) -> Tool
         raise UnknownToolset(f"unknown toolset or tool {', '.join(sorted(unknown))}; choose core, all, "
                              f"or groups: {', '.join(GROUPS)}")
     say_where_tools_are(mcp, ts, spec)
+    act_for_clients(mcp)
     return ts
 
 

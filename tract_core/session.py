@@ -12,14 +12,14 @@ from tract_core import clock
 from tract_core.errors import InvalidOperationError, SessionEndedError, SessionNotFoundError
 from tract_core.models.teams import Approval, AuditEvent, SessionInfo, TaskInfo
 from tract_core.operations import approvals as approvals_op
+from tract_core.operations import audit as audit_op
 from tract_core.operations import collapse as collapse_op
 from tract_core.operations import retention
 from tract_core.operations import tasks as tasks_op
-from tract_core.operations.actors import acting_as
+from tract_core.operations.actors import acting_as, traced
 from tract_core.operations.teams import link as parent_link
 from tract_core.operations.inspect import MAX_LIMIT
 from tract_core.storage import Store
-from tract_core.storage import audit_log
 from tract_core.storage import sessions as sessions_q
 from tract_core.storage import tasks as tasks_q
 from tract_core.storage.tasks import TaskRow
@@ -150,6 +150,7 @@ class Session:
             return sessions_q.members(tx, self.id)
 
     # --- tasks ---
+    @traced
     def post_task(self, title: str, *, payload: Any = None, to: str | None = None, parent: str | Tract | None = None,
                   idempotency_key: str | None = None, max_attempts: int = tasks_op.MAX_ATTEMPTS) -> Task:
         self._active()
@@ -159,6 +160,7 @@ class Session:
         return Task(self, tasks_op.post(self.store, self.id, title, payload=payload, to=to, parent=parent_name,
                                         idempotency_key=idempotency_key, max_attempts=max_attempts))
 
+    @traced
     def claim_task(self, worker: str, *, to: str | None = None, lease_seconds: float = 300) -> Task | None:
         """The oldest pending task (or one whose lease expired), claimed for `worker`; None if none."""
         with acting_as(worker):
@@ -182,10 +184,12 @@ class Session:
         with self.store.read() as tx:
             return approvals_op.list_approvals(tx, sessions_q.members(tx, self.id), self.id, status)
 
+    @traced
     def approve(self, id: str, *, decided_by: str | None = None, summary: str | list[str] | None = None) -> Approval:
         return approvals_op.decide(self.store, self._repo, id, approve=True, tract_ids=self.tracts(),
                                    decided_by=decided_by, summary=summary)
 
+    @traced
     def reject(self, id: str, *, decided_by: str | None = None, reason: str | None = None) -> Approval:
         return approvals_op.decide(self.store, self._repo, id, approve=False, tract_ids=self.tracts(),
                                    decided_by=decided_by, reason=reason)
@@ -196,18 +200,17 @@ class Session:
     # --- audit ---
     def audit(self, since: datetime | None = None, kind: str | None = None, tract: str | None = None,
               limit: int = 100) -> list[AuditEvent]:
-        """The session's operation events, newest first."""
+        """The session's operation events, newest first; commits only with `kind="commit"` (or
+        `kind="all"`: every event)."""
         if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
             raise InvalidOperationError("limit must be a non-negative integer")
         if since is not None and (not isinstance(since, datetime) or since.tzinfo is None):
             raise InvalidOperationError("since must be a timezone-aware datetime")
         since_us = int(since.timestamp() * 1e6) if since else None
         with self.store.read() as tx:
-            rows = audit_log.session_events(tx, self.id, since_us=since_us, kind=kind, tract_id=tract,
-                                            limit=min(limit, MAX_LIMIT))
-        return [AuditEvent(id=e.id, kind=e.kind, tract=t, session_id=self.id, actor=actor, trace_id=trace,
-                           branch=e.branch, parameters=json.loads(e.params), created_at=_time(e.created_us))
-                for e, t, actor, trace in rows]
+            rows = audit_op.trail(tx, session_id=self.id, since_us=since_us, kind=kind, tract_id=tract,
+                                  limit=min(limit, MAX_LIMIT))
+        return [audit_op.audit_model(r) for r in rows]
 
 
 class Task:
@@ -249,10 +252,12 @@ class Task:
             parent.spawn(self.tract_name, purpose=self._row.title)
         return self._session.tract(self.tract_name)
 
+    @traced
     def heartbeat(self, lease_seconds: float | None = None) -> Task:
         self._row = tasks_op.heartbeat(self._session.store, self._row, lease_seconds or self._lease)
         return self
 
+    @traced
     def complete(self, result: Any = None, *, collapse: bool = True) -> Task:
         """Mark the task done; with `collapse` and a parent tract, the parent gets one commit
         reporting it (the worker tract's collapse), in the same transaction."""
@@ -261,11 +266,13 @@ class Task:
             self._row = tasks_op.finish(self._session.store, self._row, "done", result=result, also=also)
         return self
 
+    @traced
     def fail(self, error: str) -> Task:
         with acting_as(self._row.worker):
             self._row = tasks_op.finish(self._session.store, self._row, "failed", error=error)
         return self
 
+    @traced
     def cancel(self) -> Task:
         self._row = tasks_op.cancel(self._session.store, self._row.session_id, self._row.id)
         return self

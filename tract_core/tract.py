@@ -31,6 +31,7 @@ from tract_core.operations import policy_runs
 from tract_core.operations import records, reorder, tags, usage
 from tract_core.operations.search import search as search_commits
 from tract_core.operations.tracts import list_tracts
+from tract_core.operations.actors import acting_as, traced
 from tract_core.operations.undo import undo_compression as undo_event
 from tract_core.storage import pending as pending_q
 from tract_core.operations.compiler import Compiler
@@ -133,6 +134,7 @@ class Tract:
             self.repo.registry.add_model(name, model)  # only once the store has it
 
     # --- committing ---
+    @traced
     def commit(self, content: Any, *, operation: str | Operation = "append", edit_target: str | None = None,
                message: str | None = None, metadata: dict[str, Any] | None = None,
                priority: str | Priority | None = None, branch: str | None = None) -> CommitInfo:
@@ -155,6 +157,7 @@ class Tract:
         # the annotation was written with the commit; the cached priorities have not read it yet
         return info.model_copy(update={"priority": parse_enum(Priority, priority or pinned, "priority")})
 
+    @traced
     def commit_many(self, contents: list[Any], *, branch: str | None = None) -> list[CommitInfo]:
         """Commit several contents in order, atomically: all are written or none (e.g. a tool call
         and its result). Returns one CommitInfo per content, oldest first."""
@@ -279,14 +282,17 @@ class Tract:
             return inspect.diff(self.repo, self._compiler, tx, a, b)
 
     # --- branches ---
+    @traced
     def branch(self, name: str, start: str | None = None, switch: bool = False) -> BranchInfo:
         with self._lock:
             return branches.create_branch(self.repo, name, start, switch)
 
+    @traced
     def switch(self, name: str) -> BranchInfo:
         with self._lock:
             return branches.switch(self.repo, name)
 
+    @traced
     def checkout(self, hash: str) -> str:
         with self._lock:
             return branches.checkout(self.repo, hash)
@@ -294,15 +300,18 @@ class Tract:
     def list_branches(self) -> list[BranchInfo]:
         return branches.list_branches(self.repo)
 
+    @traced
     def delete_branch(self, name: str, force: bool = False) -> None:
         with self._lock:
             branches.delete_branch(self.repo, name, force)
 
+    @traced
     def reset(self, target: str, mode: str = "soft", branch: str | None = None) -> str:
         """Move the current branch (or `branch`, or a detached HEAD) to `target`."""
         with self._lock:
             return branches.reset(self.repo, target, mode, branch)
 
+    @traced
     def merge(self, branch: str, strategy: str = "auto", message: str | None = None) -> MergeResult:
         with self._lock:
             return merge_branches(self.repo, branch, strategy, message)
@@ -355,6 +364,7 @@ class Tract:
         return records.replay(self.repo, record_id)
 
     # --- compression ---
+    @traced
     def compress(self, commits: list[str] | None = None, *, from_commit: str | None = None,
                  to_commit: str | None = None, target_tokens: int | None = None,
                  instructions: str | None = None, mode: str = "collaborative",
@@ -394,29 +404,35 @@ class Tract:
         """Compressions awaiting approval, oldest first (they survive a restart)."""
         return [self._bind(p) for p in compression.list_pending(self.repo)]
 
+    @traced
     def approve_compression(self, id: str, summaries: list[str] | str | None = None,
-                            force: bool = False) -> CompressResult:
+                            force: bool = False, *, decided_by: str | None = None) -> CompressResult:
         """Apply a pending compression; `summaries` replaces its texts (required if it was deferred).
         If the branch moved on, the commits made since are re-applied; if the range is gone from
         the branch, StaleCompressionError. A summary without the must-keep facts of the IMPORTANT
-        commits it replaces raises FactsLostError naming them, unless `force=True`."""
+        commits it replaces raises FactsLostError naming them, unless `force=True`. The decision
+        goes into the approvals queue with `decided_by` (default: the actor `acting_as` names)."""
         if isinstance(summaries, str):
             summaries = [summaries]
-        with self._lock:
+        with self._lock, acting_as(decided_by):
             result = compression.approve(self.repo, id, summaries, force)
         # still over the trigger: the next proposal now
         policy_runs.after_commit(self._compiler, self._lock, self._policies.get(), result.branch,
                                  self.compress, self.summarizer)
         return result
 
-    def reject_compression(self, id: str, reason: str | None = None) -> PendingCompression:
-        with self._lock:
+    @traced
+    def reject_compression(self, id: str, reason: str | None = None, *,
+                           decided_by: str | None = None) -> PendingCompression:
+        """Drop a pending compression; the decision (who, when, `reason`) goes into the approvals queue."""
+        with self._lock, acting_as(decided_by):
             return self._bind(compression.reject(self.repo, id, reason))
 
     def _edit_compression_summary(self, id: str, i: int, text: str) -> PendingCompression:
         with self._lock:
             return self._bind(compression.edit_summary(self.repo, id, i, text))
 
+    @traced
     def undo_compression(self, event_id: str) -> OperationEvent:
         """Put the branch back as before compression `event_id` (a compress or approve event), with
         anything committed since re-applied. Returns the undo's own event."""
@@ -445,6 +461,7 @@ class Tract:
         self._policies.forget()
 
     # --- teams: spawn, collapse, approvals (operations/spawn.py, collapse.py, approvals.py) ---
+    @traced
     def spawn(self, name: str, *, purpose: str, inherit: str = "head_snapshot",
               commits: list[str] | None = None) -> Tract:
         """A child tract in this store (and session) starting from this tract's HEAD: `head_snapshot`
@@ -461,6 +478,7 @@ class Tract:
     def children(self) -> list[str]:
         return teams.children(self.store, self.tract_id)
 
+    @traced
     def collapse(self, *, summary: str | None = None, mode: str = "collaborative",
                  instructions: str | None = None, requested_by: str | None = None):
         """Report this spawned tract's work as one commit on its parent's current branch; returns
@@ -471,9 +489,11 @@ class Tract:
     def approvals(self, status: str | None = "pending") -> list[Approval]:
         return teams.approvals(self.store, self.tract_id, status)
 
+    @traced
     def approve(self, id: str, *, decided_by: str | None = None, summary: str | list[str] | None = None) -> Approval:
         return teams.decide(self.store, self.tract_id, self._repo_for, id, True, decided_by, None, summary)
 
+    @traced
     def reject(self, id: str, *, decided_by: str | None = None, reason: str | None = None) -> Approval:
         return teams.decide(self.store, self.tract_id, self._repo_for, id, False, decided_by, reason, None)
 
@@ -485,11 +505,15 @@ class Tract:
         return self._sibling(name).repo
 
     # --- audit and gc ---
-    def operations(self, limit: int | None = None, *, before: str | None = None) -> list[OperationEvent]:
-        """Operation events (compress, approve, reject, undo, merge, reset, gc, policy), newest first;
-        `before` (an event id or prefix): the events older than it (the next page)."""
-        return audit.operations(self.repo, limit, before=before)
+    def operations(self, limit: int | None = None, *, before: str | None = None,
+                   kind: str | None = None) -> list[OperationEvent]:
+        """Operation events (compress, approve, reject, undo, merge, reset, branch moves, spawn, collapse,
+        gc, policy…), newest first, each with its actor, session and trace id; `before` (an event id
+        or prefix): the events older than it (the next page); `kind`: only that kind — commits are
+        listed only with kind="commit" (or kind="all": every event)."""
+        return audit.operations(self.repo, limit, kind, before=before)
 
+    @traced
     def gc(self, orphan_retention_days: float = 7, archive_retention_days: float | None = None) -> GCResult:
         """Remove commits nothing reaches any more and blobs no commit uses (see operations/gc.py), and
         sessions ended longer ago than TRACT_SESSION_RETENTION_DAYS (operations/retention.py)."""

@@ -61,3 +61,8 @@ def test_compile_fidelity_benchmark_prints_its_table():
     for level in stats["levels"].values():  # validity is a rule, not a timing: it holds on any machine
         ok = level["compiles"] - level["budget_error"]
         assert level["anthropic"] == level["openai"] == ok and level["over"] == 0
+
+
+def test_audit_events_benchmark_prints_the_event_cost_beside_its_target(capsys):
+    rows = _load("audit_events").main(quick=True)
+    assert rows[0][0] == "sqlite" and float(rows[0][1]) > 0 and "target ms" in capsys.readouterr().out

@@ -110,7 +110,8 @@ def test_operations_lists_every_kind_newest_first(store_url):
     t.reset(h["u2"], mode="soft")
     t.gc()
     kinds = [e.kind for e in t.operations()]
-    assert kinds == ["gc", "reset", "undo", "approve", "compress", "reject", "compress", "merge"]
+    assert kinds == ["gc", "reset", "undo", "approve", "compress", "reject", "compress", "merge", "switch",
+                     "switch", "branch_created"]
     assert [e.kind for e in t.operations(limit=2)] == ["gc", "reset"]
     times = [e.created_at for e in t.operations()]
     assert times == sorted(times, reverse=True)

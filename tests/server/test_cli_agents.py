@@ -16,7 +16,8 @@ def run(capsys, *argv: str) -> str:
     return capsys.readouterr().out
 
 
-def test_sessions_tasks_approvals_audit(sqlite_url, capsys):
+def test_sessions_tasks_approvals_audit(sqlite_url, capsys, monkeypatch):
+    monkeypatch.setenv("LOGNAME", "lead-human")  # who decides, when `approve` has no --by
     with Session.open(sqlite_url, "team", title="release", counter=WordCounter()) as s:
         lead = s.tract("lead")
         lead.system("coordinate")
@@ -35,5 +36,5 @@ def test_sessions_tasks_approvals_audit(sqlite_url, capsys):
     assert run(capsys, *db, "--tract", "lead", "approve", pending.id).strip() == f"approved collapse {pending.id}"
     assert run(capsys, *db, "approvals", "--session", "team").strip() == "no approvals"
     audit = run(capsys, *db, "audit", "team")
-    assert audit.splitlines()[0].split()[1:4] == ["collapse", "lead", "-"]
+    assert audit.splitlines()[0].split()[1:4] == ["collapse", "lead", "lead-human"]
     assert "task_claimed" in audit and "w1" in audit

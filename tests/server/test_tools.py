@@ -259,7 +259,8 @@ async def test_search_tag_delete_branch_operations_and_tracts(server):
         page = await call(c, "operations", limit=4)
         assert len(page["lines"]) == 4 and all(" reset " in line for line in page["lines"])
         rest = await call(c, "operations", limit=4, before=page["more"])
-        assert len(rest["lines"]) == 2 and "more" not in rest
+        assert [line.split()[3] for line in rest["lines"]] == ["reset", "reset", "branch_deleted", "branch_created"]
+        assert "more" not in rest and all(line.endswith(" by mcp") for line in rest["lines"])
         await call(c, "commit", content=user("other agent"), tract="agent-2")
         listed = (await call(c, "tracts"))["lines"]
         assert [line.split(":")[0] for line in listed] == ["agent-2", "default"]

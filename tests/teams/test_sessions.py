@@ -97,8 +97,8 @@ def test_audit_names_actor_session_tract_and_trace(store_url):
         Tract.open(":memory:").close()
         events = s.audit(limit=10)
         kinds = [e.kind for e in events]
-        assert kinds == ["task_done", "task_claimed", "task_posted", "collapse"]
-        collapse = events[-1]
+        assert kinds == ["task_done", "task_claimed", "task_posted", "collapse", "spawn"]
+        collapse = events[-2]
         assert (collapse.actor, collapse.trace_id, collapse.tract, collapse.session_id) == (
             "lead-agent", "req-42", "lead", s.id)
         assert events[0].actor == "w1" and events[2].trace_id == "req-42"

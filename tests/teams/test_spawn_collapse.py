@@ -81,16 +81,16 @@ def test_collaborative_collapse_waits_for_approval_then_applies_once(store_url):
         assert s.approvals() == []
 
 
-def test_a_rejected_collapse_changes_nothing_and_the_child_may_collapse_again():
-    s, lead = _lead()
+def test_a_rejected_collapse_changes_nothing_and_the_child_may_collapse_again(store_url):
+    s, lead = _lead(store_url)
     with s:
         child = lead.spawn("c", purpose="p")
         child.assistant("done")
-        before = lead.compile()
+        before, log_before = lead.compile(), lead.log()
         pending = child.collapse()
         rejected = lead.reject(pending.id, decided_by="bob", reason="too vague")
         assert rejected.status == "rejected" and rejected.reason == "too vague"
-        assert lead.compile() == before
+        assert lead.compile() == before and lead.log() == log_before
         assert lead.approvals(status="rejected")[0].id == pending.id
         commit = child.collapse(summary="Parser fixed at line 40.", mode="manual")
         assert lead.log(1)[0].hash == commit
@@ -126,3 +126,36 @@ def test_collapse_without_any_output_asks_for_a_summary():
             child.collapse(mode="autonomous")
         with pytest.raises(CollapseError, match="manual"):
             child.collapse(mode="manual")
+
+
+def test_collapsing_into_a_parent_reset_past_the_spawn_point_is_refused(store_url):
+    s, lead = _lead(store_url)
+    with s:
+        child = lead.spawn("lead/late", purpose="check the parser")
+        child.assistant("The parser is fine.")
+        pending = child.collapse()
+        lead.reset("HEAD~1", mode="hard")   # the turn the child was spawned after is gone from lead
+        before = lead.log()
+        with pytest.raises(CollapseError, match="spawned from"):
+            s.approve(pending.id)
+        assert lead.log() == before and [a.id for a in s.approvals()] == [pending.id]
+        s.reject(pending.id, reason="lead moved back")
+        with pytest.raises(CollapseError, match="spawned from"):
+            child.collapse(mode="autonomous")
+        lead.user("Review the parser again.")      # moving on from an older point is no way back either
+        with pytest.raises(CollapseError, match="spawned from"):
+            child.collapse(mode="autonomous")
+
+
+@pytest.mark.parametrize("summarized", [True, False])
+def test_a_parent_compressed_past_the_spawn_point_still_takes_the_report(store_url, summarized):
+    s, lead = _lead(store_url)
+    with s:
+        lead.assistant("I will ask a checker.")
+        child = lead.spawn("lead/checker", purpose="check")
+        child.assistant("Checked: fine.")
+        lead.user("meanwhile, more work")
+        first, last = (lead.log()[-2].hash, lead.log()[1].hash) if summarized else (lead.log()[-2].hash,) * 2
+        lead.compress(from_commit=first, to_commit=last, mode="manual", content="They reviewed the parser.")
+        commit = child.collapse(mode="autonomous")
+        assert lead.log(1)[0].hash == commit

@@ -151,6 +151,18 @@ def test_idempotency_keys_expire_after_their_ttl(monkeypatch):
         assert s.post_task("once", idempotency_key="k").id != first.id
 
 
+def test_gc_forgets_task_keys_past_their_ttl_in_every_session(sqlite_url):
+    with Session.open(sqlite_url, "quiet") as s:
+        kept = s.post_task("stays", idempotency_key="k")
+        clock.advance(24 * 3600 - 10)
+        Session.gc(sqlite_url)
+        assert s.task(kept.id).idempotency_key == "k"
+        clock.advance(20)
+        Session.gc(sqlite_url)   # the session never posts again: gc forgets its key all the same
+        task = s.task(kept.id)
+        assert task.idempotency_key is None and task.status == "pending"
+
+
 def test_bad_task_arguments_are_typed_errors():
     with Session.open(":memory:") as s:
         with pytest.raises(InvalidOperationError):

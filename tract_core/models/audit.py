@@ -9,7 +9,9 @@ from pydantic import BaseModel, Field
 
 
 class OperationEvent(BaseModel):
-    """One compress, approve, reject, undo, merge, reset or gc, with the commits it read and made."""
+    """One operation (commit, branch move, compress, approve, reject, undo, merge, reset, gc, spawn,
+    collapse, …) with the commits it read and made, who made it (`actor`), in which session, and the
+    trace id of the request it served."""
 
     id: str
     kind: str
@@ -18,6 +20,9 @@ class OperationEvent(BaseModel):
     results: list[str]
     parameters: dict[str, Any] = Field(default_factory=dict)
     created_at: datetime
+    actor: str | None = None
+    session_id: str | None = None
+    trace_id: str | None = None
 
 
 class GCResult(BaseModel):

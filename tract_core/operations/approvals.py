@@ -9,20 +9,18 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 
 from tract_core import clock
-from tract_core.compression.facts import missing_facts
-from tract_core.operations.compress import fact_of
 from tract_core.errors import ApprovalNotFoundError, CollapseError, InvalidOperationError
 from tract_core.models.teams import Approval
 from tract_core.operations import collapse
 from tract_core.operations import compress as compression
-from tract_core.operations.actors import acting_as
+from tract_core.operations import compress_decision
+from tract_core.operations.actors import acting_as, current
 from tract_core.operations.committing import check_text
 from tract_core.operations.events import record_event
 from tract_core.operations.repo import Repo
 from tract_core.storage import Store, Txn
 from tract_core.storage import approvals as approvals_q
 from tract_core.storage import pending as pending_q
-from tract_core.storage import sessions as sessions_q
 from tract_core.storage.approvals import ApprovalRow
 
 STATUSES = ("pending", "approved", "rejected", None)
@@ -39,12 +37,6 @@ def _model(row: ApprovalRow) -> Approval:
                     decided_at=_time(row.decided_us), reason=row.reason)
 
 
-def _compression_preview(data: dict) -> dict:
-    joined = "\n".join(s for s in data["summaries"] if s)
-    return {"sources": data["range"], "summaries": data["summaries"], "original_tokens": data["original_tokens"],
-            "lost_facts": [f.text for f in missing_facts([fact_of(f) for f in data["facts"]], joined)]}
-
-
 def list_approvals(tx: Txn, tract_ids: list[str], session_id: str | None, status: str | None) -> list[Approval]:
     if status not in STATUSES:
         raise InvalidOperationError(f"status must be one of pending, approved, rejected or None, not {status!r}")
@@ -56,9 +48,10 @@ def list_approvals(tx: Txn, tract_ids: list[str], session_id: str | None, status
     for tract_id in tract_ids:
         for p in pending_q.list_pending(tx, tract_id, status):
             if p.id not in decided:
+                data = json.loads(p.data)
                 out.append(Approval(id=p.id, kind="compression", tract=tract_id, session_id=session_id,
-                                    status=p.status, preview=_compression_preview(json.loads(p.data)),
-                                    created_at=_time(p.created_us)))
+                                    status=p.status, preview=compress_decision.preview(data),
+                                    requested_by=data.get("requested_by"), created_at=_time(p.created_us)))
     return sorted(out, key=lambda a: (a.created_at, a.id))
 
 
@@ -75,6 +68,7 @@ def decide(store: Store, repo_for: Callable[[str], Repo], approval_id: str, *, a
     if tract_id is None or (tract_ids is not None and tract_id not in tract_ids):
         raise ApprovalNotFoundError(f"no approval {approval_id!r} here; approvals() lists them")
     repo = repo_for(tract_id)
+    decided_by = decided_by or current()[0]  # else the actor `acting_as` names (the MCP client)
     with acting_as(decided_by):
         if row is None:
             return _decide_compression(store, repo, approval_id, approve, decided_by, reason, summary)
@@ -82,17 +76,13 @@ def decide(store: Store, repo_for: Callable[[str], Repo], approval_id: str, *, a
 
 
 def _decide_compression(store, repo, pending_id, approve, decided_by, reason, summary) -> Approval:
+    """Through the compression's own approve/reject, which record the decision in the queue."""
     if approve:
         texts = [summary] if isinstance(summary, str) else summary
         compression.approve(repo, pending_id, list(texts) if texts is not None else None)
     else:
         compression.reject(repo, pending_id, reason)
-    with store.write() as tx:
-        p = pending_q.get_pending(tx, repo.tract_id, pending_id)
-        approvals_q.insert_approval(tx, ApprovalRow(
-            repo.tract_id, pending_id, sessions_q.session_of(tx, repo.tract_id), "compression", p.status,
-            json.dumps(_compression_preview(json.loads(p.data))), "{}", None, p.created_us, decided_by,
-            clock.now_us(), reason))
+    with store.read() as tx:
         return _model(approvals_q.get_approval(tx, pending_id))
 
 

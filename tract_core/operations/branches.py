@@ -22,6 +22,7 @@ def create_branch(repo: Repo, name: str, start: str | None = None, switch: bool 
             raise BranchExistsError(f"branch {name!r} exists already; switch({name!r}) to use it")
         if switch:
             tx.set_ref(repo.tract_id, HEAD, None, branch_ref(name))
+        record_event(tx, repo, "branch_created", name, {"head": at, "switch": switch}, [], [])
         return BranchInfo(name=name, head=at, current=switch)
 
 
@@ -30,6 +31,7 @@ def switch(repo: Repo, name: str) -> BranchInfo:
         view = RefView.read(tx, repo.tract_id)
         at = view.branch_head(name)
         tx.set_ref(repo.tract_id, HEAD, None, branch_ref(name))
+        record_event(tx, repo, "switch", name, {"from": view.branch, "head": at}, [], [])
         return BranchInfo(name=name, head=at, current=True)
 
 
@@ -39,9 +41,12 @@ def checkout(repo: Repo, rev: str) -> str:
         view = RefView.read(tx, repo.tract_id)
         if isinstance(rev, str) and branch_ref(rev) in view.refs:
             tx.set_ref(repo.tract_id, HEAD, None, branch_ref(rev))
-            return view.refs[branch_ref(rev)].commit_hash
+            at = view.refs[branch_ref(rev)].commit_hash
+            record_event(tx, repo, "switch", rev, {"from": view.branch, "head": at}, [], [])
+            return at
         full = resolve(tx, repo.tract_id, rev, view)
         tx.set_ref(repo.tract_id, HEAD, full, None)
+        record_event(tx, repo, "checkout", None, {"from": view.branch, "head": full}, [], [])
         return full
 
 
@@ -64,6 +69,7 @@ def delete_branch(repo: Repo, name: str, force: bool = False) -> None:
                 raise BranchNotMergedError(
                     f"branch {name!r} has commits no other branch has; merge it, or delete with force=True")
         tx.delete_ref(repo.tract_id, branch_ref(name))
+        record_event(tx, repo, "branch_deleted", name, {"head": tip, "force": force}, [], [])
 
 
 def reset(repo: Repo, target: str, mode: str = "soft", branch: str | None = None) -> str:

@@ -16,6 +16,7 @@ from tract_core.compression.facts import find_facts, missing_facts
 from tract_core.compression.summarizers import resolve_summarizer, summarize_checked
 from tract_core.errors import CollapseError, DetachedHeadError, InvalidOperationError, RefConflictError
 from tract_core.operations.committing import _LostRace, check_text, new_commit_row, prepare_blob, write_on_branch
+from tract_core.operations.actors import current
 from tract_core.operations.events import record_event
 from tract_core.operations.refs import RefView, branch_ref
 from tract_core.operations.render import token_text
@@ -117,8 +118,43 @@ def append_in(tx: Txn, repo: Repo, blob: BlobRow, message: str, metadata: dict) 
     return row.hash
 
 
+def _spawn_point_kept(tx: Txn, parent: Repo, point: str, tip: str | None) -> bool:
+    """Whether the parent's branch at `tip` still holds `point` (the commit the child was spawned
+    from), itself or through the compressions that summarized or re-applied it."""
+    rewrites = [e for kind in ("compress", "approve") for e in tx.events(parent.tract_id, kind=kind)]
+    for _ in range(len(rewrites) + 1):
+        if tip is not None and (tip == point or tx.is_ancestor(point, tip)):
+            return True
+        moved = None
+        for e in rewrites:
+            params = json.loads(e.params)
+            if params.get("applied") and point in json.loads(e.sources):
+                return tip is not None and any(tx.is_ancestor(h, tip) or h == tip for h in json.loads(e.results))
+            moved = moved or (params.get("copies") or {}).get(point) if params.get("applied") else moved
+        if moved is None:
+            return False
+        point = moved
+    return False
+
+
+def check_spawn_point(tx: Txn, parent: Repo, child: str) -> None:
+    """Refuse to report into a parent whose branch no longer holds the point the child started from
+    (reset back past it, or another line of history): the report would answer a context it lacks."""
+    link = sessions_q.get_link(tx, child)
+    if link is None or link.parent_commit is None:
+        return
+    view = RefView.read(tx, parent.tract_id)
+    tip = view.branch_head(view.branch) if view.branch else view.head
+    if not _spawn_point_kept(tx, parent, link.parent_commit, tip):
+        raise CollapseError(f"{parent.tract_id!r} no longer holds commit {link.parent_commit[:12]} that "
+                            f"{child!r} was spawned from (it was reset past it, or is on another branch); "
+                            "switch the parent to a branch that has it, or reject this collapse and "
+                            "report by a commit of your own")
+
+
 def apply(tx: Txn, parent: Repo, plan: dict, blob: BlobRow, approval: str | None = None) -> str:
     """Write the report on the parent and mark the child collapsed; return the commit's hash."""
+    check_spawn_point(tx, parent, plan["child"])
     commit = append_in(tx, parent, blob, f"collapse of {plan['child']}",
                        {"collapse": {"child": plan["child"], "child_head": plan["child_head"],
                                      "approval": approval}})
@@ -144,7 +180,7 @@ def propose(tx: Txn, parent: Repo, plan: dict, requested_by: str | None) -> str:
                "tokens": parent.counter.count(plan["text"])}
     approvals_q.insert_approval(tx, ApprovalRow(
         parent.tract_id, approval_id, sessions_q.session_of(tx, parent.tract_id), "collapse", "pending",
-        json.dumps(preview), json.dumps(plan), requested_by, now_us(), None, None, None))
+        json.dumps(preview), json.dumps(plan), requested_by or current()[0], now_us(), None, None, None))
     record_event(tx, parent, "collapse", None, {"child": plan["child"], "approval": approval_id,
                                                 "applied": False}, [], [])
     return approval_id

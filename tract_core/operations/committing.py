@@ -15,7 +15,7 @@ from tract_core.errors import (CommitNotFoundError, ContentTooLargeError, Conten
 from tract_core.models.enums import Operation, Priority, parse_enum
 from tract_core.models.json_object import parse_json_object
 from tract_core.models.registry import canonical_json
-from tract_core.operations.events import record_event
+from tract_core.operations.events import record_commits, record_event
 from tract_core.operations.hashing import commit_hash, content_body
 from tract_core.operations.refs import RefView, branch_ref, resolve
 from tract_core.operations.render import count_tokens
@@ -185,6 +185,7 @@ def append_many(repo: Repo, contents: list[Any], *, branch: str | None = None) -
                     tip = row.hash
                 if not tx.cas_ref(repo.tract_id, branch_ref(name), old_tip, tip):
                     raise _LostRace
+                record_commits(tx, repo, name, [r.hash for r in rows])
             for row in rows:
                 repo.remember(row)  # only once they are committed
             return rows
@@ -233,6 +234,7 @@ def append(repo: Repo, content: Any, *, operation: str | Operation = Operation.A
                                      message=message, metadata=metadata)
                 tx.put_blob(blob)
                 write_on_branch(tx, repo, name, row, tip)
+                record_commits(tx, repo, name, [row.hash])
                 if prio is not None:
                     tx.add_annotation(repo.tract_id, target or row.hash, prio.value, reason, name)
                 if event is not None:

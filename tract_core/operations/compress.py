@@ -24,10 +24,13 @@ from tract_core.compression.facts import capitalized_mid_sentence, find_facts, m
 from tract_core.compression.summarizers import ManualSummarizer, resolve_summarizer, summarize_checked
 from tract_core.errors import (CompressionError, CompressionNotFoundError, FactsLostError,
                                InvalidOperationError, StaleCompressionError)
-from tract_core.models.compression import CompressResult, Fact, PendingCompression
+from tract_core.models.compression import CompressResult, PendingCompression
 from tract_core.operations import must_keep
 from tract_core.operations.committing import check_size, check_text, prepare_blob
 from tract_core.operations.compress_plan import Plan, check_later, locate, make_plan
+from tract_core.operations.actors import current
+from tract_core.operations.compress_decision import fact_of
+from tract_core.operations import compress_decision
 from tract_core.operations.events import record_event
 from tract_core.operations.refs import RefView, branch_ref, expand_id
 from tract_core.operations.render import count_tokens, token_text, tool_key
@@ -101,7 +104,7 @@ def compress(repo: Repo, summarizer: Any, *, commits: Sequence[str] | None = Non
         "summaries": summaries, "prompts": prompts, "facts": _source_facts(rows.values()),
         "original_tokens": plan.original_tokens, "kept_tokens": plan.kept_tokens,
         "base_head": plan.base_head, "mode": mode, "target_tokens": target_tokens,
-        "instructions": instructions, "must_keep": guards, "policy": policy,
+        "instructions": instructions, "must_keep": guards, "policy": policy, "requested_by": current()[0],
     }
     if mode == "collaborative":
         pending_id = uuid.uuid4().hex
@@ -219,11 +222,6 @@ def facts_lost_error(lost: dict[str, list[str]]) -> FactsLostError:
                           "or pass force=True to apply it anyway (recorded in the audit event)", facts)
 
 
-def fact_of(f) -> Fact:
-    """A stored fact of a pending compression (a bare string in older proposals)."""
-    return Fact(text=f, kind="number") if isinstance(f, str) else Fact(**f)   # str: older proposals
-
-
 def to_model(repo: Repo, row) -> PendingCompression:
     data = json.loads(row.data)
     summaries = data["summaries"]
@@ -302,6 +300,7 @@ def approve(repo: Repo, pending_id: str, summaries: Sequence[str] | None = None,
             data["event_id"] = result.event_id
             if not pending_q.update_pending(tx, repo.tract_id, pending_id, "approved", json.dumps(data)):
                 raise CompressionError(f"compression {pending_id} was approved or rejected meanwhile")
+            compress_decision.record(tx, repo.tract_id, row, "approved", data, None)
             return result
     return retry_lost_race(write)
 
@@ -315,6 +314,7 @@ def reject(repo: Repo, pending_id: str, reason: str | None = None) -> PendingCom
         data["reason"] = reason
         if not pending_q.update_pending(tx, repo.tract_id, pending_id, "rejected", json.dumps(data)):
             raise CompressionError(f"compression {pending_id} was approved or rejected meanwhile")
+        compress_decision.record(tx, repo.tract_id, row, "rejected", data, reason)
         record_event(tx, repo, "reject", row.branch, {"pending": pending_id, "reason": reason},
                      data["range"], [])
         return to_model(repo, pending_q.get_pending(tx, repo.tract_id, pending_id))

@@ -6,7 +6,7 @@ Kept (with all their ancestors):
 - compile records younger than the orphan retention (so they can be replayed);
 - compression sources and pre-compression tips (what undo needs): forever, or for
   `archive_retention_days` when set;
-- commits other events name (a soft reset's left-behind tip, an undone compression's summaries…),
+- commits other events (not commit events) name (a soft reset's left-behind tip, an undone compression's summaries…),
   and any commit made, for `orphan_retention_days`.
 A hard reset's left-behind commits are not protected by age: the next gc removes them unless
 something above still reaches them. A compile record whose commits are removed is removed too.
@@ -59,6 +59,8 @@ def _roots(tx: Txn, repo: Repo, orphan_cut: int, archive_cut: int | None) -> tup
                 roots.add(rec.head)
     events = tx.events(repo.tract_id)     # newest first
     for e in events:
+        if e.kind == "commit":
+            continue  # names what it made: protected by age like any commit, not by its event
         params, sources, results = json.loads(e.params), json.loads(e.sources), json.loads(e.results)
         recent = e.created_us >= orphan_cut
         if e.kind in COMPRESSION_EVENTS and params.get("applied"):

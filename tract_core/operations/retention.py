@@ -1,5 +1,6 @@
 """Retention: sessions ended longer ago than TRACT_SESSION_RETENTION_DAYS (default 7) are deleted
-with their tracts, spawn links, tasks, approvals and audit events. Active sessions never are."""
+with their tracts, spawn links, tasks, approvals and audit events. Active sessions never are. Task
+idempotency keys older than their TTL (TRACT_IDEMPOTENCY_TTL_SECONDS, 24 h) are forgotten."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 
 from tract_core import clock
 from tract_core.errors import InvalidOperationError
+from tract_core.operations.tasks import key_ttl_us
 from tract_core.storage import Store
 from tract_core.storage import approvals as approvals_q
 from tract_core.storage import audit_log
@@ -33,6 +35,7 @@ def purge_ended_sessions(store: Store, days: float | None = None) -> list[str]:
     days = retention_days() if days is None else days
     cut = clock.now_us() - int(days * DAY_US)
     with store.write() as tx:
+        tasks_q.forget_keys(tx, None, clock.now_us() - key_ttl_us())
         gone = sessions_q.ended_before(tx, cut)
         for session_id in gone:
             tracts = sessions_q.members(tx, session_id)

@@ -15,6 +15,7 @@ from tract_core.errors import InvalidOperationError
 from tract_core.models.enums import Priority
 from tract_core.operations.committing import check_text, prepare_blob
 from tract_core.operations.compiler import Compiler
+from tract_core.operations.events import record_event
 from tract_core.operations.refs import HEAD, RefView, branch_ref, resolve
 from tract_core.operations.repo import Repo
 from tract_core.operations.rewrite import Rewriter, latest_annotations, read_chain
@@ -72,6 +73,7 @@ def spawn(parent: Repo, compiler: Compiler, name: str, *, purpose: str, inherit:
         session = sessions_q.session_of(tx, parent.tract_id)
         if session is not None:
             sessions_q.add_member(tx, session, name, now_us())
+        record_event(tx, parent, "spawn", view.branch, {"child": name, "inherit": inherit, "commit": head}, [], [])
 
 
 def _copy(tx: Txn, parent: Repo, rw: Rewriter, head: str | None, view: RefView,

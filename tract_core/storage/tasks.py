@@ -47,9 +47,12 @@ def insert_task(tx: Txn, row: TaskRow) -> bool:
     return res.first() is not None
 
 
-def forget_keys(tx: Txn, session_id: str, before_us: int) -> None:
-    tx.conn.execute(update(T).where(T.c.session_id == session_id, T.c.key_created_us < before_us)
-                    .values(idempotency_key=None, key_created_us=None))
+def forget_keys(tx: Txn, session_id: str | None, before_us: int) -> None:
+    """Drop the idempotency keys set before `before_us`, in one session (None: in every session)."""
+    q = update(T).where(T.c.key_created_us < before_us)
+    if session_id is not None:
+        q = q.where(T.c.session_id == session_id)
+    tx.conn.execute(q.values(idempotency_key=None, key_created_us=None))
 
 
 def by_key(tx: Txn, session_id: str, key: str) -> TaskRow | None:
