@@ -25,7 +25,7 @@ from tract_core.operations.history import chain_back
 from tract_core.operations.render import count_tokens
 from tract_core.operations.repo import Repo
 from tract_core.storage import Txn
-from tract_core.storage.snapshots import nearest_snapshot, save_snapshot
+from tract_core.storage.snapshots import save_snapshot, snapshot_data, snapshot_heads
 from tract_core.tokens import framing_of
 
 log = logging.getLogger(__name__)
@@ -126,21 +126,27 @@ class Compiler:
         if generation is None:
             return None
         reach = SNAPSHOT_REACH * snapshot_interval(generation + 1)
-        snap = nearest_snapshot(tx, self.repo.tract_id, head, reach)
-        if snap is None or snap.format != snapshot.FORMAT:
-            return None
-        since = ({r.hash: r for r in tx.ancestors(self.repo.tract_id, head, depth=snap.distance)}
-                 if snap.distance else {})
-        rows = chain_back(since, head, snap.head.__eq__)
-        if rows is None:
-            return None
-        rows.reverse()
-        try:
-            state = snapshot.decode(snap.data, snap.head, snap.commits)
-        except snapshot.DecodeError as err:  # a damaged cache entry: build without it
-            log.warning("ignoring unreadable compile snapshot of %s: %s", snap.head[:12], err)
-            return None
-        return replay_onto(state, rows)
+        # a single-parent chain of d commits from a snapshot to `head` spans d generations exactly
+        for snap_head, fmt, commits, snap_generation in snapshot_heads(tx, self.repo.tract_id):
+            distance = generation - snap_generation
+            if fmt != snapshot.FORMAT or not 0 <= distance <= reach:
+                continue
+            since = ({r.hash: r for r in tx.ancestors(self.repo.tract_id, head, depth=distance)}
+                     if distance else {})
+            rows = chain_back(since, head, snap_head.__eq__)
+            if rows is None:
+                continue  # on another line of history
+            data = snapshot_data(tx, self.repo.tract_id, snap_head)
+            if data is None:
+                return None
+            rows.reverse()
+            try:
+                state = snapshot.decode(data, snap_head, commits)
+            except snapshot.DecodeError as err:  # a damaged cache entry: build without it
+                log.warning("ignoring unreadable compile snapshot of %s: %s", snap_head[:12], err)
+                return None
+            return replay_onto(state, rows)
+        return None
 
     def save_snapshot(self, head: str | None) -> bool:
         """Save the state at `head` when its history has grown by `snapshot_interval` commits since
