@@ -119,47 +119,88 @@ def serve(args: argparse.Namespace) -> None:
     # stdout carries the protocol: every log line goes to stderr
     logging.basicConfig(stream=sys.stderr, level=args.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from server.app import build_server
-    from server.opening import OpeningPool
-
-    def open_pool(run_inline: bool):
-        from server.pool import TractPool  # the library's storage: SQLAlchemy and the schema check
-
-        return TractPool.open(location, run_inline=run_inline, timeout=args.store_timeout,
-                              max_content_bytes=args.max_content_bytes)
-
     if args.transport == "stdio" and sys.stdin.isatty():
         print("tract-mcp speaks MCP on stdio: start it from an MCP client, e.g. "
               "`claude mcp add tract -- tract-mcp --db PATH` (README: Connect an MCP client); Ctrl-C quits.",
               file=sys.stderr)
-    location = store_location(args)
-    logging.getLogger("tract.server").info("store: %s", location)
-    if args.transport == "stdio":  # answer `initialize` while the store opens
-        pool = OpeningPool(lambda: open_pool(run_inline=True))
-    else:
-        pool = open_pool(run_inline=False)
+    logging.getLogger("tract.server").info("store: %s", store_location(args))
+    if args.transport == "stdio":
+        serve_stdio(args)
+        return
+    from server.app import build_server
+    from server.http import http_app, serve_http
+
+    pool = open_pool(args, run_inline=False)
     try:
-        mcp = build_server(pool, log_level=args.log_level, tools=args.tools)
+        mcp = build(build_server, pool, args)
+        prefetch_tokenizer()
+        app = http_app(mcp, args.transport, args.host, args.token, args.allow_host, args.allow_origin,
+                       max_request_bytes=args.max_request_bytes, store=pool.store)
+        serve_http(app, args.host, args.port, args.log_level)
+    finally:
+        pool.close()
+
+
+def serve_stdio(args: argparse.Namespace) -> None:
+    """Serve on stdin/stdout. The server is built (the MCP SDK imported, ~0.7 s) on a thread while
+    the main thread reads the first line: an `initialize` is answered at once (`server.handshake`),
+    and the store opens on another thread after the build (`server.opening`)."""
+    import threading
+
+    from server.handshake import answer, is_pipe, read_first_line
+    from server.toolset_names import surely_valid
+
+    built: dict = {}
+
+    def build_it() -> None:
+        try:
+            from server.app import build_server
+            from server.opening import OpeningPool
+
+            pool = OpeningPool(lambda: open_pool(args, run_inline=True))
+            built["mcp"] = build(build_server, pool, args)
+            built["pool"] = pool
+            pool.start()
+        except BaseException as err:  # raised on the main thread
+            built["error"] = err
+
+    builder = threading.Thread(target=build_it, name="build-server", daemon=True)
+    builder.start()
+    read, answered = b"", None
+    if sys.platform != "win32" and is_pipe(0) and is_pipe(1) and surely_valid(args.tools):
+        read = read_first_line(0)
+        answered = None if "error" in built else answer(read)  # a build that failed answers nothing
+        if answered is not None:
+            write_all(1, answered.reply)
+    builder.join()
+    if "error" in built:
+        raise built["error"]
+    from server.stdio import run_stdio
+
+    try:
+        run_stdio(built["mcp"], args.max_request_bytes, read, answered)
+    finally:
+        built["pool"].close()
+
+
+def open_pool(args: argparse.Namespace, run_inline: bool):
+    from server.pool import TractPool  # the library's storage: SQLAlchemy and the schema check
+
+    return TractPool.open(store_location(args), run_inline=run_inline, timeout=args.store_timeout,
+                          max_content_bytes=args.max_content_bytes)
+
+
+def build(build_server, pool, args: argparse.Namespace):
+    try:
+        return build_server(pool, log_level=args.log_level, tools=args.tools)
     except ValueError as err:  # an unknown toolset
         print(f"tract-mcp: {err}", file=sys.stderr)
         sys.exit(2)
-    if isinstance(pool, OpeningPool):
-        pool.start()
-    else:
-        prefetch_tokenizer()
-    try:
-        if args.transport == "stdio":
-            from server.stdio import run_stdio
 
-            run_stdio(mcp, args.max_request_bytes)
-        else:
-            from server.http import http_app, serve_http
 
-            app = http_app(mcp, args.transport, args.host, args.token, args.allow_host, args.allow_origin,
-                           max_request_bytes=args.max_request_bytes, store=pool.store)
-            serve_http(app, args.host, args.port, args.log_level)
-    finally:
-        pool.close()
+def write_all(fd: int, data: bytes) -> None:
+    while data:
+        data = data[os.write(fd, data):]
 
 
 def parse_args(argv: list[str] | None, prog: str = "tract-mcp") -> argparse.Namespace:
@@ -181,12 +222,14 @@ def prefetch_tokenizer() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    from tract_core import TractError
-
     try:
         serve(args)
     except KeyboardInterrupt:
         pass
-    except TractError as err:  # e.g. a store that cannot be opened: say so, without a traceback
-        print(f"tract-mcp: {err}", file=sys.stderr)
+    except Exception as err:
+        from tract_core import TractError  # not before: tract_core's models take ~0.15 s to import
+
+        if not isinstance(err, TractError):
+            raise
+        print(f"tract-mcp: {err}", file=sys.stderr)  # e.g. a store that cannot be opened: no traceback
         sys.exit(1)

@@ -14,8 +14,8 @@ and an answer that cannot be encoded becomes an error answer instead of stopping
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
-import stat
 import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -25,27 +25,28 @@ from mcp.server import MCPServer
 from mcp.shared._context_streams import create_context_streams
 from mcp.shared.message import SessionMessage
 
+from server.handshake import Early, is_pipe
 from server.wire import DEFAULT_MAX_REQUEST_BYTES, HEAD, Oversized, encode, parse_line, refuse_oversized
 
 CHUNK = 1 << 16
 
 
-def run_stdio(mcp: MCPServer, max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES) -> None:
+log = logging.getLogger("tract.server")
+
+
+def run_stdio(mcp: MCPServer, max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES, read: bytes = b"",
+              answered: Early | None = None) -> None:
+    """Serve `mcp` on the process's stdin and stdout. `read`: bytes already read from stdin (they
+    come first); `answered`: the `initialize` already answered from them (`server.handshake`)."""
     if sys.platform == "win32" or not all(map(is_pipe, (0, 1))):
+        assert not read, "bytes are read ahead only from pipes"
         mcp.run()
     else:
-        anyio.run(serve_pipes, mcp, max_request_bytes)
+        anyio.run(serve_pipes, mcp, max_request_bytes, read, answered)
 
 
-def is_pipe(fd: int) -> bool:
-    try:
-        mode = os.fstat(fd).st_mode
-    except OSError:
-        return False
-    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
-
-
-async def serve_pipes(mcp: MCPServer, max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES) -> None:
+async def serve_pipes(mcp: MCPServer, max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES, read: bytes = b"",
+                      answered: Early | None = None) -> None:
     loop = asyncio.get_running_loop()
     with wire_fds() as (wire_in, wire_out):
         reader = asyncio.StreamReader()
@@ -55,15 +56,17 @@ async def serve_pipes(mcp: MCPServer, max_request_bytes: int = DEFAULT_MAX_REQUE
             asyncio.streams.FlowControlMixin, os.fdopen(wire_out, "wb", buffering=0))
         writer = asyncio.StreamWriter(write_transport, protocol, None, loop)
         try:
-            await serve_lines(mcp, PipeLines(reader, max_request_bytes), PipeWriter(writer))
+            await serve_lines(mcp, PipeLines(reader, max_request_bytes, read), PipeWriter(writer), answered)
         finally:
             read_transport.close()
             write_transport.close()
 
 
-async def serve_lines(mcp: MCPServer, lines: AsyncIterator[str | Oversized], out: PipeWriter) -> None:
+async def serve_lines(mcp: MCPServer, lines: AsyncIterator[str | Oversized], out: PipeWriter,
+                      answered: Early | None = None) -> None:
     """`MCPServer.run_stdio_async` over our framing: every line read gets a message to the server or
-    an error answer; every message the server sends is written, or an error answer in its place."""
+    an error answer; every message the server sends is written, or an error answer in its place.
+    `answered`: the SDK's own reply to that `initialize` is not written again."""
     read_in, read_stream = create_context_streams[SessionMessage | Exception](0)
     write_stream, write_out = create_context_streams[SessionMessage](0)
 
@@ -81,9 +84,17 @@ async def serve_lines(mcp: MCPServer, lines: AsyncIterator[str | Oversized], out
                     await write_stream.send(SessionMessage(answer))
 
     async def write() -> None:
+        duplicate = answered
         async with write_out:
             async for session_message in write_out:
-                await out.write(encode(session_message.message))
+                text = encode(session_message.message)
+                if duplicate is not None and getattr(session_message.message, "id", None) == duplicate.id:
+                    if text.encode("utf-8") != duplicate.reply:  # tests/server/test_handshake.py: never
+                        log.error("initialize was answered early with %r; the SDK answers %r", duplicate.reply,
+                                  text)
+                    duplicate = None
+                    continue
+                await out.write(text)
                 await out.flush()
 
     async with anyio.create_task_group() as tg:
@@ -119,15 +130,17 @@ class PipeLines:
     longer than `max_bytes` is not kept: its first bytes (to find its id) and its length come as an
     `Oversized`, so a 100 MB line costs no more memory than a read."""
 
-    def __init__(self, reader: asyncio.StreamReader, max_bytes: int | None = None) -> None:
+    def __init__(self, reader: asyncio.StreamReader, max_bytes: int | None = None, read: bytes = b"") -> None:
         self._reader = reader
         self._max = max_bytes
+        self._read = read  # bytes read from the pipe before: they come first
 
     async def __aiter__(self) -> AsyncIterator[str | Oversized]:
         partial: list[bytes] = []  # the unfinished line, in chunks (joined once: no quadratic copy)
         size = 0
         oversized: Oversized | None = None
-        while chunk := await self._reader.read(CHUNK):
+        chunk, self._read = self._read, b""
+        while chunk or (chunk := await self._reader.read(CHUNK)):
             start = 0
             while True:
                 end = chunk.find(b"\n", start)
@@ -144,6 +157,7 @@ class PipeLines:
                     break
                 yield oversized or b"".join(partial).decode("utf-8", "replace")
                 partial, size, oversized, start = [], 0, None, end + 1
+            chunk = b""
         if oversized is not None or partial:
             yield oversized or b"".join(partial).decode("utf-8", "replace")
 

@@ -26,21 +26,11 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from server.acting import act_for_clients
 from server.errors import compact, describe, tool_errors
+from server.toolset_names import CORE, DEFAULT, GROUPS, words
 
 if TYPE_CHECKING:
     from server.pool import TractPool
 
-# group name -> module holding its `register(ts)`
-GROUPS: dict[str, str] = {
-    "history": "server.tools",
-    "compression": "server.compression",
-    "admin": "server.admin",
-    "policies": "server.tools_policy",
-    "agents": "server.tools_agents",
-}
-CORE = ("commit", "log", "show", "status", "branch", "switch", "merge", "reset", "annotate", "compile",
-        "compress", "approve", "reject", "search")
-DEFAULT = "core"
 
 
 class UnknownToolset(ValueError):
@@ -49,12 +39,12 @@ class UnknownToolset(ValueError):
 
 def selector(spec: str) -> Callable[[str, str], bool]:
     """`core`, `all`, or a comma-separated list of group names and tool names (`core,admin`)."""
-    words = {w.strip() for w in spec.split(",") if w.strip()} or {DEFAULT}
-    if "all" in words:
+    wanted = words(spec)
+    if "all" in wanted:
         return lambda group, name: True
-    groups = words & set(GROUPS)
-    names = set(CORE) if "core" in words else set()
-    names |= words - set(GROUPS) - {"core"}
+    groups = wanted & set(GROUPS)
+    names = set(CORE) if "core" in wanted else set()
+    names |= wanted - set(GROUPS) - {"core"}
     return lambda group, name: group in groups or name in names
 
 

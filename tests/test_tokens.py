@@ -67,3 +67,29 @@ def test_the_encoding_loads_from_several_threads_at_once(tmp_path, monkeypatch):
         t.join()
     assert not errors and len({id(e) for e in loaded}) == 1
     assert len(list((tmp_path / "tract-mcp" / "tiktoken").iterdir())) == 1
+
+
+def test_the_framing_words_count_as_the_encoding_counts_them_without_loading_it():
+    """A compile of stored commits counts only the framing words: it must not load the encoding
+    (most of a second in a new process), and the counts must be the encoding's own."""
+    from tract_core import tokens
+
+    for name in ("o200k_base", "cl100k_base"):
+        lazy = tokens.TiktokenCounter(name)
+        counted = {w: lazy.count(w) for w in tokens._FRAMING_WORDS}
+        assert lazy._encoding is None
+        encoding = tokens.load_encoding(name)
+        assert counted == {w: len(encoding.encode(w)) for w in tokens._FRAMING_WORDS}
+
+
+def test_a_cold_compile_does_not_load_the_encoding(tmp_path):
+    from tract_core import Tract
+
+    path = str(tmp_path / "t.db")
+    with Tract.open(path) as t:
+        t.system("be brief")
+        t.user("hello there")
+        t.assistant("hi")
+    with Tract.open(path, compile_snapshots=False) as t:
+        assert len(t.compile().messages) == 3
+        assert t.repo.counter._encoding is None

@@ -24,6 +24,9 @@ _URLS = {
     "cl100k_base": "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken",
 }
 _env_lock = threading.Lock()
+# what the framing counts, one token each in both shipped encodings (tests/test_tokens.py checks):
+# a compile of stored commits then never needs the encoding, which takes most of a second to load
+_FRAMING_WORDS = {"system": 1, "user": 1, "assistant": 1, "tool": 1, "function": 1}
 
 
 @runtime_checkable
@@ -127,5 +130,8 @@ class TiktokenCounter:
 
     def count(self, text: str) -> int:
         if self._encoding is None:
+            known = _FRAMING_WORDS.get(text) if self.encoding_name in _URLS else None
+            if known is not None:
+                return known
             self._encoding = load_encoding(self.encoding_name)
         return len(self._encoding.encode(text, disallowed_special=()))

@@ -73,6 +73,22 @@ def test_speed_write_benchmark_prints_each_target_beside_the_raw_transaction():
     assert fig["commit"] > 0 and fig["raw"] > 0 and fig["sqlite_bytes_50"] > 0
 
 
+def test_memory_benchmark_prints_the_resident_size_beside_its_target():
+    printed: list[str] = []
+    rows = _load("memory").main(["--tracts", "3", "--commits", "40", "--rounds", "1"], out=printed.append)
+    text = "\n".join(printed)
+    assert "RSS peak (MB)" in text and "target: resident < 500 MB" in text
+    assert rows[0][0] == "3 x 40"
+
+
+def test_agent_loop_prints_the_step_targets_beside_a_raw_sqlite_floor():
+    printed: list[str] = []
+    _load("agent_loop").main(["--n", "5", "10", "--no-pg", "--no-langgraph", "--runs", "2"], out=printed.append)
+    text = "\n".join(printed)
+    assert "issue 14 targets (median of 2 runs' p50s)" in text
+    assert "runs' p50s, raw SQLite, 10 steps" in text and "runs' p50s, tract (SQLite), 10 steps" in text
+
+
 def test_audit_events_benchmark_prints_the_event_cost_beside_its_target(capsys):
     rows = _load("audit_events").main(quick=True)
     assert rows[0][0] == "sqlite" and float(rows[0][1]) > 0 and "target ms" in capsys.readouterr().out

@@ -189,3 +189,25 @@ def test_long_histories_save_snapshots_less_often(mem, monkeypatch):
     assert gaps[-1] > 50 and len(saves) < 300 // 5 // 2
     assert all(later >= earlier for earlier, later in zip(gaps, gaps[1:]))
     assert compiler_module.snapshot_interval(10_000) == 2_500  # with the fixture's 5 and 4
+
+
+def test_a_new_process_skips_another_branchs_snapshot_and_uses_its_own(store_url, monkeypatch):
+    with Tract.open(store_url, "agent", counter=WordCounter()) as t:
+        t.system("be brief")
+        agent_turns(t, 0, 3)
+        t.compile()
+        t.branch("side", switch=True)
+        agent_turns(t, 10, 2)
+        t.compile()                     # a snapshot on side
+        t.switch("main")
+        agent_turns(t, 20, 3)
+        t.compile()                     # one on main, as many generations from the root as side's head
+        assert len(snapshot_heads(t)) == 2
+        t.switch("side")
+        agent_turns(t, 30, 1)           # side moves on past its snapshot
+    reads = history_reads(monkeypatch)
+    with Tract.open(store_url, "agent", counter=WordCounter()) as fresh:
+        ctx = fresh.compile()
+        assert None not in reads        # from side's own snapshot: no full read of the history
+        same(ctx, from_scratch(fresh))
+        assert ctx.messages[-1].content == "result 30" and "result 20" not in [m.content for m in ctx.messages]

@@ -127,3 +127,12 @@ def test_an_answer_that_cannot_be_encoded_becomes_an_error_answer_to_the_same_re
                                       (b'{"jsonrpc":"2.0","id":1', None)])  # cut short: maybe 10, 100…
 def test_the_id_of_an_unreadable_request_is_found_only_before_its_params(head, id):
     assert id_in(head) == id
+
+
+async def test_bytes_read_ahead_come_first_even_mid_line():
+    reader = asyncio.StreamReader()
+    reader.feed_data(b':2}\n' + b"y" * 150 + b"\n")
+    reader.feed_eof()
+    read = [line async for line in PipeLines(reader, max_bytes=100, read=b'{"a":1}\n{"b"')]
+    assert read[:2] == ['{"a":1}', '{"b":2}']
+    assert isinstance(read[2], Oversized) and read[2].size == 150

@@ -7,10 +7,11 @@ import json
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 from tract_core.models.api_order import DEFAULT_MARKER, first_turn_index, results_after_calls
 from tract_core.models.content import Settings, ToolSpec
+from tract_core.models.prefix import as_list
 from tract_core.models.request import finish_anthropic, openai_request
 
 
@@ -66,7 +67,11 @@ class CompiledContext(BaseModel):
     branch used already (the request needs unique ids; the stored content keeps its own).
     `omitted`: set when the first turn sent is not the user's (see `Omission`).
     `cleared`: tool results a clear_tool_results policy replaced by a one-line stub (still sent,
-    paired with their calls; `show(hash)` returns them whole)."""
+    paired with their calls; `show(hash)` returns them whole).
+    From `compile()`, `messages`, `commit_hashes` and `dropped` are read-only sequences shared with
+    later compiles (`Prefix`: not copied, so a compile stays as quick at 40,000 messages as at 40);
+    they index, slice, iterate and compare like lists, and `list(ctx.messages)` is a list of your own
+    (for `append`, or `json.dumps`)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -84,6 +89,11 @@ class CompiledContext(BaseModel):
     cleared: list[str] = Field(default_factory=list)
     renamed_call_ids: dict[str, str] = Field(default_factory=dict)
     omitted: Omission | None = None
+
+    @field_serializer("messages", "commit_hashes", "dropped", mode="wrap")
+    def _whole(self, value, handler):
+        # compile hands these out as `Prefix`es (lists it shares with later compiles, not copied)
+        return handler(as_list(value))
 
     def to_openai(self) -> list[dict[str, Any]]:
         """Chat Completions messages; an assistant's text and tool calls share one message, its

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
@@ -11,6 +11,8 @@ from tract_core.errors import BudgetError
 from tract_core.models.api_order import DEFAULT_MARKER, first_turn_index
 from tract_core.models.compiled import CompiledContext, DroppedCommit, Message, Omission, ToolCall
 from tract_core.models.enums import Priority
+from tract_core.models.prefix import Prefix
+from tract_core.models.request import MergeState, openai_merges
 from tract_core.operations.compile_state import CompileState, Entry, gc_paused
 from tract_core.operations.pairing import pair_by_position, rendered_id
 
@@ -27,28 +29,66 @@ class Dropped(NamedTuple):
 Held = tuple[int, Entry, str]                  # (index in the state, call, its rendered id)
 
 
+class Seen:
+    """The first `n` ids of a dict shared with the sets extended from it (id -> its index): a set
+    that grows by one id in O(1) however many calls the branch holds (see models/prefix.py)."""
+
+    __slots__ = ("order", "n")
+
+    def __init__(self, order: dict[str, int] | None = None, n: int | None = None) -> None:
+        self.order = {} if order is None else order
+        self.n = len(self.order) if n is None else n
+
+    def __contains__(self, key: str) -> bool:
+        return self.order.get(key, self.n) < self.n
+
+    def plus(self, key: str) -> Seen:
+        if key in self:
+            return self
+        order = self.order if len(self.order) == self.n else {k: i for k, i in self.order.items() if i < self.n}
+        order[key] = self.n
+        return Seen(order, self.n + 1)
+
+
 @dataclass(slots=True)
 class Assembled:
-    """A compiled context plus what the incremental path needs to extend it by one commit."""
+    """A compiled context plus what the incremental path needs to extend it by one commit. The
+    sequences are `Prefix`es: an extension appends to the lists they share, never copies them."""
 
     head: str
-    messages: list[Message]
-    hashes: list[str]
-    slots: list[int]                  # each message's index in the state's entries (ascending)
+    messages: Prefix[Message]
+    hashes: Prefix[str]
+    slots: Prefix[int]                # each message's index in the state's entries (ascending)
     tokens: int                       # of the messages, without the omission marker
-    dropped: list[Dropped]            # in state order
+    # the commits left out for good (skip, result without a call, budget), in state order, and the
+    # same as compile reports them; an open call's drop is in `held` until its result comes
+    dropped: Prefix[Dropped]
+    dropped_shown: Prefix[DroppedCommit]
     count: Count | None = None        # prices the omission marker
     held: dict[str, tuple[Held, ...]] = field(default_factory=dict)  # open calls per id, oldest first
-    call_ids: frozenset[str] = frozenset()   # ids of every call sent or held so far
+    call_ids: Seen = field(default_factory=Seen)   # ids of every call sent or held so far
     renamed: dict[str, str] = field(default_factory=dict)
     annotation_id: int = 0
+    merges: MergeState | None = None  # openai_merges of `messages`, once counted
+
+    def all_dropped(self) -> Sequence[Dropped]:
+        """Every commit left out, in state order: the open calls' too."""
+        if not self.held:
+            return self.dropped
+        calls = [_dropped(at, e, "unanswered_call") for stack in self.held.values() for at, e, _ in stack]
+        return sorted([*self.dropped, *calls], key=_index)
+
+    def drop(self, d: Dropped) -> None:
+        """Leave out one more commit, newer than any left out so far."""
+        self.dropped = self.dropped.plus(d)
+        self.dropped_shown = self.dropped_shown.plus(d.entry)
 
     def omission(self) -> Omission | None:
         """The marker turn when the first turn sent is not the user's, counting what came before."""
         i = first_turn_index(self.messages)
         if i is None or self.messages[i].role == "user":
             return None
-        before = [d for d in self.dropped if d.at < self.slots[i]]
+        before = [d for d in self.all_dropped() if d.at < self.slots[i]]
         tokens = sum(d.tokens for d in before)
         text = (f"[{len(before)} earlier turn{'s' if len(before) != 1 else ''} ({tokens} tokens) "
                 "left out of this context.]" if before else DEFAULT_MARKER)
@@ -60,13 +100,21 @@ class Assembled:
         marker = self.omission()
         return self.tokens + (self.count(marker.text) if marker is not None and self.count else 0)
 
-    def context(self) -> CompiledContext:
+    def merge_count(self) -> MergeState:
+        if self.merges is None:
+            self.merges = openai_merges(self.messages)
+        return self.merges
+
+    def context(self, extra_tokens: int = 0, tools: list | None = None, settings=None) -> CompiledContext:
+        """The context compile returns: it shares this output's lists (nothing is copied)."""
         marker = self.omission()
         extra = self.count(marker.text) if marker is not None and self.count else 0
+        dropped = self.dropped_shown if not self.held else [d.entry for d in self.all_dropped()]
+        # every field given: model_construct would inspect each default_factory (most of its cost)
         return CompiledContext.model_construct(
-            messages=list(self.messages), token_count=self.tokens + extra, commit_hashes=list(self.hashes),
-            head=self.head, dropped=[d.entry for d in self.dropped],
-            record_id=None, renamed_call_ids=dict(self.renamed), omitted=marker)
+            messages=self.messages, token_count=self.tokens + extra + extra_tokens, commit_hashes=self.hashes,
+            tools=tools if tools is not None else [], settings=settings, head=self.head, dropped=dropped,
+            record_id=None, cleared=[], renamed_call_ids=dict(self.renamed), omitted=marker)
 
 
 def _dropped(at: int, e: Entry, reason: str) -> Dropped:
@@ -96,10 +144,10 @@ def assemble(state: CompileState, priority_of: PriorityOf, budget: int | None = 
 
 
 def _assemble(state: CompileState, priority_of: PriorityOf, annotation_id: int, count: Count | None) -> Assembled:
-    entries = state.entries
+    entries = state.entries.items  # the first len(state.entries) are this state's
     dropped: list[Dropped] = []
     live: list[int] = []
-    for i, e in enumerate(entries):
+    for i, e in enumerate(state.entries):
         if priority_of(e) is Priority.SKIP:
             dropped.append(_dropped(i, e, "skip"))
         else:
@@ -119,16 +167,17 @@ def _assemble(state: CompileState, priority_of: PriorityOf, annotation_id: int, 
             messages.append(_call_message(e, rid) if e.tool[0] == "call" else _result_message(e, rid))
             if rid != e.tool[1]:
                 renamed[rid] = e.tool[1]
-        else:
-            reason = "unanswered_call" if e.tool[0] == "call" else "result_without_call"
-            dropped.append(_dropped(i, e, reason))
+        elif e.tool[0] == "result":  # an unanswered call is held (see Assembled.all_dropped)
+            dropped.append(_dropped(i, e, "result_without_call"))
     dropped.sort(key=_index)
     held = {cid: tuple((live[j], entries[live[j]], ids[j]) for j in stack)
             for cid, stack in open_calls.items()}
-    call_ids = frozenset(entries[live[j]].tool[1] for j in ids)
-    return Assembled(state.head, messages, [entries[i].shown for i in kept], kept,
-                     sum(entries[i].tokens for i in kept), dropped, count, held, call_ids, renamed,
-                     annotation_id)
+    call_ids = Seen({})
+    for j in ids:
+        call_ids = call_ids.plus(entries[live[j]].tool[1])
+    return Assembled(state.head, Prefix(messages), Prefix([entries[i].shown for i in kept]), Prefix(kept),
+                     sum(entries[i].tokens for i in kept), Prefix(dropped), Prefix([d.entry for d in dropped]),
+                     count, held, call_ids, renamed, annotation_id)
 
 
 def _units(out: Assembled) -> list[list[int]]:
@@ -153,7 +202,7 @@ def _fit_budget(out: Assembled, state: CompileState, priority_of: PriorityOf, bu
     context then starts with the assistant."""
     if out.total_tokens <= budget:
         return out
-    entries = state.entries
+    entries = state.entries.items
     units = _units(out)
     tokens_of = [entries[s].tokens for s in out.slots]
     pinned = [any(priority_of(entries[out.slots[k]]) is Priority.PINNED for k in u) for u in units]
@@ -201,35 +250,33 @@ def _without(out: Assembled, drop: set[int], total: int, tokens_of: list[int]) -
             for k in sorted(drop)]
     renamed = {rid: orig for rid, orig in out.renamed.items()
                if any(c.id == rid for k in keep for c in out.messages[k].tool_calls)} if drop else out.renamed
-    return replace(out, messages=[out.messages[k] for k in keep], hashes=[out.hashes[k] for k in keep],
-                   slots=[out.slots[k] for k in keep], tokens=total, dropped=sorted(out.dropped + gone, key=_index),
-                   renamed=renamed, held={})
+    dropped = sorted([*out.all_dropped(), *gone], key=_index)
+    return replace(out, messages=Prefix([out.messages[k] for k in keep]), hashes=Prefix([out.hashes[k] for k in keep]),
+                   slots=Prefix([out.slots[k] for k in keep]), tokens=total, dropped=Prefix(dropped),
+                   dropped_shown=Prefix([d.entry for d in dropped]), renamed=renamed, held={}, merges=None)
 
 
 def extend_assembled(prev: Assembled, state: CompileState, priority: Priority) -> Assembled:
-    """The output after one APPEND, from the previous output: the same a full pass gives."""
+    """The output after one APPEND, from the previous output: the same a full pass gives, in work
+    proportional to the new commit (the lists grow where prev's end, shared, not copied)."""
     new = state.entries[-1]
     at = len(state.entries) - 1
     out = replace(prev, head=state.head)
     if priority is Priority.SKIP:
-        out.dropped = prev.dropped + [_dropped(at, new, "skip")]
+        out.drop(_dropped(at, new, "skip"))
         return out
     if new.tool is None:
-        out.messages = prev.messages + [new.message]
-        out.hashes = prev.hashes + [new.shown]
-        out.slots = prev.slots + [at]
-        out.tokens = prev.tokens + new.tokens
+        _append(out, prev, [new.message], [new.shown], [at], new.tokens)
         return out
     direction, call_id = new.tool
     if direction == "call":
         rid = rendered_id(call_id, new.position) if call_id in prev.call_ids else call_id
-        out.call_ids = prev.call_ids | {call_id}
+        out.call_ids = prev.call_ids.plus(call_id)
         out.held = {**prev.held, call_id: prev.held.get(call_id, ()) + ((at, new, rid),)}
-        out.dropped = prev.dropped + [_dropped(at, new, "unanswered_call")]
         return out
     stack = prev.held.get(call_id)
     if not stack:
-        out.dropped = prev.dropped + [_dropped(at, new, "result_without_call")]
+        out.drop(_dropped(at, new, "result_without_call"))
         return out
     where, call, rid = stack[-1]
     out.held = dict(prev.held)
@@ -237,12 +284,25 @@ def extend_assembled(prev: Assembled, state: CompileState, priority: Priority) -
         out.held[call_id] = stack[:-1]
     else:
         del out.held[call_id]
-    out.dropped = [d for d in prev.dropped if d.at != where]
-    k = bisect_left(prev.slots, where)  # the call goes back to its place; the result at the end
-    out.messages = prev.messages[:k] + [_call_message(call, rid)] + prev.messages[k:] + [_result_message(new, rid)]
-    out.hashes = prev.hashes[:k] + [call.shown] + prev.hashes[k:] + [new.shown]
-    out.slots = prev.slots[:k] + [where] + prev.slots[k:] + [at]
-    out.tokens = prev.tokens + call.tokens + new.tokens
     if rid != call_id:
         out.renamed = {**prev.renamed, rid: call_id}
+    k = bisect_left(prev.slots, where)  # the call goes back to its place; the result at the end
+    if k == len(prev.slots):  # nothing sent since the call (the usual case): both at the end
+        _append(out, prev, [_call_message(call, rid), _result_message(new, rid)], [call.shown, new.shown],
+                [where, at], call.tokens + new.tokens)
+        return out
+    out.messages = Prefix([*prev.messages[:k], _call_message(call, rid), *prev.messages[k:], _result_message(new, rid)])
+    out.hashes = Prefix([*prev.hashes[:k], call.shown, *prev.hashes[k:], new.shown])
+    out.slots = Prefix([*prev.slots[:k], where, *prev.slots[k:], at])
+    out.tokens = prev.tokens + call.tokens + new.tokens
+    out.merges = None
     return out
+
+
+def _append(out: Assembled, prev: Assembled, messages: list[Message], hashes: list[str], slots: list[int],
+            tokens: int) -> None:
+    out.messages = prev.messages.plus(*messages)
+    out.hashes = prev.hashes.plus(*hashes)
+    out.slots = prev.slots.plus(*slots)
+    out.tokens = prev.tokens + tokens
+    out.merges = openai_merges(messages, prev.merges) if prev.merges is not None else None

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from tract_core.models.compiled import Message
 from tract_core.models.content import REQUEST_KINDS
+from tract_core.models.prefix import Prefix
 from tract_core.operations.history import linearize
 from tract_core.operations.render import render, tool_key
 from tract_core.storage.rows import CommitRow
@@ -39,7 +40,9 @@ class RequestPart:
 @dataclass(slots=True)
 class CompileState:
     head: str
-    entries: list[Entry]
+    # shared with the states extended from this one (see models/prefix.py): never changed in place
+    # once another state may see it
+    entries: Prefix[Entry]
     # position -> index; shared between a state and the states extended from it, so always check
     # entries[i].position before trusting it
     index: dict[str, int]
@@ -76,7 +79,7 @@ def make_entry(row: CommitRow, position: str) -> Entry:
                  tokens=row.token_count, message=render(data, row.hash))
 
 
-def _next(state: CompileState, row: CommitRow, entries: list[Entry],
+def _next(state: CompileState, row: CommitRow, entries: Prefix[Entry],
           request: dict[str, RequestPart] | None = None) -> CompileState:
     return CompileState(row.hash, entries, state.index, state.commits + 1, state.snapshot_at,
                         state.snapshot_head, state.request if request is None else request)
@@ -97,27 +100,31 @@ def _set_part(parts: dict[str, RequestPart], row: CommitRow, target: str) -> dic
     return {**parts, row.content_type: _request_part(row, target)}
 
 
+def _changed(entries: Prefix[Entry], copy: bool) -> list[Entry]:
+    """The list to change entries in: a copy when other states share it."""
+    return list(entries) if copy else entries.items
+
+
 def _apply(state: CompileState, row: CommitRow, commits: Mapping[str, CommitRow] | None,
            copy: bool) -> CompileState:
     entries = state.entries
     if row.content_type in REQUEST_KINDS and row.operation in ("append", "edit"):
         return _next(state, row, entries, _set_part(state.request, row, row.edit_target or row.hash))
     if row.operation == "append":
-        entries = entries.copy() if copy else entries
         state.index[row.hash] = len(entries)
-        entries.append(make_entry(row, row.hash))
-        return _next(state, row, entries)
+        return _next(state, row, entries.plus(make_entry(row, row.hash)))  # shares the list: no copy
     if row.operation == "edit":
-        entries = entries.copy() if copy else entries
         i = state.find(row.edit_target)
         if i is not None:
-            entries[i] = make_entry(row, row.edit_target)
+            items = _changed(entries, copy)
+            items[i] = make_entry(row, row.edit_target)
+            entries = Prefix(items)
         return _next(state, row, entries)
     # merge: the resolutions chosen for conflicting edits
     resolutions = json.loads(row.meta or "{}").get("resolutions", {})
     request = None
     if resolutions:
-        entries = entries.copy() if copy else entries
+        items = _changed(entries, copy)
         for target, edit_hash in resolutions.items():
             chosen = commits.get(edit_hash) if commits is not None and edit_hash else None
             if chosen is not None and chosen.content_type in REQUEST_KINDS:
@@ -127,13 +134,14 @@ def _apply(state: CompileState, row: CommitRow, commits: Mapping[str, CommitRow]
             if i is None:
                 continue
             if chosen is not None:
-                entries[i] = make_entry(chosen, target)
+                items[i] = make_entry(chosen, target)
+        entries = Prefix(items)
     return _next(state, row, entries, request)
 
 
 def build_state(commits: Mapping[str, CommitRow], head: str) -> CompileState:
     """Full build from every ancestor of `head` (fetched in one query)."""
-    state = CompileState(head, [], {})
+    state = CompileState(head, Prefix(), {})
     for h in linearize(commits, head):
         state = _apply(state, commits[h], commits, copy=False)
     return state

@@ -15,10 +15,9 @@ from collections import OrderedDict
 from pydantic import BaseModel
 
 from tract_core.errors import BudgetError, CommitNotFoundError, TractError
-from tract_core.models.compiled import CompiledContext, Message
+from tract_core.models.compiled import CompiledContext
 from tract_core.models.content import Settings, Tools
-from tract_core.models.request import MergeState, openai_merges
-from tract_core.operations import snapshot
+from tract_core.operations import compile_budget, snapshot
 from tract_core.operations.assemble import Assembled, assemble, extend_assembled
 from tract_core.operations.compile_state import (CompileState, Entry, RequestPart, build_state, extend_state,
                                                  gc_paused, replay_onto)
@@ -26,7 +25,7 @@ from tract_core.operations.history import chain_back
 from tract_core.operations.render import count_tokens
 from tract_core.operations.repo import Repo
 from tract_core.storage import Txn
-from tract_core.storage.snapshots import nearest_snapshot, save_snapshot
+from tract_core.storage.snapshots import save_snapshot, snapshot_data, snapshot_heads
 from tract_core.tokens import framing_of
 
 log = logging.getLogger(__name__)
@@ -69,13 +68,12 @@ class Compiler:
         self.outputs: _LRU = _LRU()
         self.annotation_log: list[tuple[int, str]] = []
         self._saving: int | None = None
-        # the last messages merge-counted: the list, its length then, and its openai_merges
-        self._merges: tuple[list[Message], int, MergeState] | None = None
         self.parts: _LRU = _LRU()   # commit hash -> Tools or Settings
 
     def clear(self) -> None:
-        self.states.clear()
-        self.outputs.clear()
+        """Drop the cached states and outputs. Another thread may call this (compile_budget) while
+        this compiler works: the caches are replaced, never emptied in place."""
+        self.states, self.outputs, self.parts = _LRU(), _LRU(), _LRU()
 
     def refresh(self, tx: Txn) -> None:
         self.annotation_log.extend(self.repo.refresh_annotations(tx))
@@ -128,21 +126,27 @@ class Compiler:
         if generation is None:
             return None
         reach = SNAPSHOT_REACH * snapshot_interval(generation + 1)
-        snap = nearest_snapshot(tx, self.repo.tract_id, head, reach)
-        if snap is None or snap.format != snapshot.FORMAT:
-            return None
-        since = ({r.hash: r for r in tx.ancestors(self.repo.tract_id, head, depth=snap.distance)}
-                 if snap.distance else {})
-        rows = chain_back(since, head, snap.head.__eq__)
-        if rows is None:
-            return None
-        rows.reverse()
-        try:
-            state = snapshot.decode(snap.data, snap.head, snap.commits)
-        except snapshot.DecodeError as err:  # a damaged cache entry: build without it
-            log.warning("ignoring unreadable compile snapshot of %s: %s", snap.head[:12], err)
-            return None
-        return replay_onto(state, rows)
+        # a single-parent chain of d commits from a snapshot to `head` spans d generations exactly
+        for snap_head, fmt, commits, snap_generation in snapshot_heads(tx, self.repo.tract_id):
+            distance = generation - snap_generation
+            if fmt != snapshot.FORMAT or not 0 <= distance <= reach:
+                continue
+            since = ({r.hash: r for r in tx.ancestors(self.repo.tract_id, head, depth=distance)}
+                     if distance else {})
+            rows = chain_back(since, head, snap_head.__eq__)
+            if rows is None:
+                continue  # on another line of history
+            data = snapshot_data(tx, self.repo.tract_id, snap_head)
+            if data is None:
+                return None
+            rows.reverse()
+            try:
+                state = snapshot.decode(data, snap_head, commits)
+            except snapshot.DecodeError as err:  # a damaged cache entry: build without it
+                log.warning("ignoring unreadable compile snapshot of %s: %s", snap_head[:12], err)
+                return None
+            return replay_onto(state, rows)
+        return None
 
     def save_snapshot(self, head: str | None) -> bool:
         """Save the state at `head` when its history has grown by `snapshot_interval` commits since
@@ -206,6 +210,7 @@ class Compiler:
             out = assemble(state, self._priority, None, ann, self._marker_tokens)
         out.annotation_id = ann
         self.outputs.put(head, out)
+        compile_budget.used(self, len(state.entries))
         return out
 
     def commit_warnings(self, tx: Txn, row) -> list[str]:
@@ -215,7 +220,8 @@ class Compiler:
         if data.get("direction") != "result":
             return []
         out = self.assembled(tx, row.hash)
-        if not any(d.entry.commit == row.hash and d.entry.reason == "result_without_call" for d in out.dropped):
+        last = out.dropped[-1] if out.dropped else None  # the newest commit's drop comes last
+        if last is None or last.entry.commit != row.hash or last.entry.reason != "result_without_call":
             return []
         call_id = data["call_id"]
         return [f"tool result {row.hash[:10]} answers no call: no earlier call with id {call_id!r} is "
@@ -235,12 +241,9 @@ class Compiler:
                 raise BudgetError(f"the tool definitions and reply priming alone need {overhead} tokens, "
                                   f"over the budget of {budget}; raise the budget or commit fewer tools")
             out = self.assembled(tx, head, budget - overhead)
-        ctx = out.context()
         tools, settings = state.request.get("tools"), state.request.get("settings")
-        return ctx.model_copy(update={
-            "token_count": ctx.token_count + overhead - self.merge_saving(out.messages),
-            "tools": self._model(tools, Tools).tools if tools else [],
-            "settings": self._model(settings, Settings) if settings else None})
+        return out.context(overhead - self.merge_saving(out), self._model(tools, Tools).tools if tools else [],
+                           self._model(settings, Settings) if settings else None)
 
     def _model(self, part: RequestPart, model: type[BaseModel]):
         """The content of a request part as its model, parsed once per commit."""
@@ -255,31 +258,19 @@ class Compiler:
         tools = state.request.get("tools")
         return framing_of(self.repo.counter).reply_priming + (tools.tokens if tools else 0)
 
-    def merge_saving(self, messages: list[Message]) -> int:
+    def merge_saving(self, out: Assembled) -> int:
         """Framing counted per commit that the API does not charge: an assistant turn's text and
         tool calls are one message, framed once (commits count as if each were its own message).
-        Counted on from the last messages counted when these start with them (the agent loop:
-        work proportional to the new messages; comparing the prefix is a C loop over the same
-        objects)."""
+        The count of such merges is carried along as the output grows (see extend_assembled)."""
         if self._saving is None:
             framing = framing_of(self.repo.counter)
             self._saving = framing.per_message + (self.repo.counter.count("assistant") if framing.fields else 0)
-        if not self._saving:
-            return 0
-        state, n = (0, None, False), 0
-        if self._merges is not None:
-            seen, seen_n, seen_state = self._merges
-            if seen_n <= len(messages) and (seen is messages or messages[:seen_n] == (
-                    seen if len(seen) == seen_n else seen[:seen_n])):
-                state, n = seen_state, seen_n
-        state = openai_merges(messages[n:], state)
-        self._merges = (messages, len(messages), state)
-        return self._saving * state[0]
+        return self._saving * out.merge_count()[0] if self._saving else 0
 
     def tokens(self, tx: Txn, head: str) -> int:
         """What a compile of `head` without a budget counts (cached like the compile itself)."""
         out = self.assembled(tx, head)  # first: it takes the incremental path when it can
-        return out.total_tokens + self.overhead(self.state(tx, head)) - self.merge_saving(out.messages)
+        return out.total_tokens + self.overhead(self.state(tx, head)) - self.merge_saving(out)
 
     def _marker_tokens(self, text: str) -> int:
         """The omission marker is a user turn of its own: framed like one."""

@@ -29,8 +29,8 @@ def _entries(ctx: CompiledContext) -> str:
     call_ids.update((m.commit_hash, m.tool_call_id) for m in ctx.messages
                     if m.role == "tool" and m.tool_call_id in ctx.renamed_call_ids)
     if not call_ids and ctx.omitted is None and not ctx.dropped and not ctx.cleared:
-        return json.dumps(ctx.commit_hashes)
-    return json.dumps({"commits": ctx.commit_hashes, "call_ids": call_ids,
+        return json.dumps(list(ctx.commit_hashes))
+    return json.dumps({"commits": list(ctx.commit_hashes), "call_ids": call_ids,
                        "omitted": ctx.omitted.model_dump() if ctx.omitted else None,
                        "dropped": [[d.commit, d.reason] for d in ctx.dropped], "cleared": ctx.cleared})
 

@@ -15,6 +15,7 @@ import zlib
 from pydantic import TypeAdapter, ValidationError
 
 from tract_core.models.compiled import Message
+from tract_core.models.prefix import Prefix
 from tract_core.operations.compile_state import CompileState, Entry, RequestPart, gc_paused
 
 # bump when what a state holds, or how content renders, changes: older snapshots are then ignored
@@ -49,5 +50,5 @@ def decode(data: bytes, head: str, commits: int) -> CompileState:
                    for j, m in zip(range(0, len(flat), _FIELDS), messages)]
     if len(entries) * _FIELDS != len(flat) or len(entries) != len(messages):
         raise ValueError("entries and messages do not match")
-    return CompileState(head, entries, {e.position: i for i, e in enumerate(entries)}, commits,
+    return CompileState(head, Prefix(entries), {e.position: i for i, e in enumerate(entries)}, commits,
                         snapshot_at=commits, snapshot_head=head, request=request)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from tract_core.storage import schema as s
 from tract_core.storage.rows import PendingRow
@@ -34,8 +34,9 @@ def list_pending(tx: Txn, tract_id: str, status: str | None = "pending") -> list
 
 
 def count_pending(tx: Txn, tract_id: str) -> int:
-    return tx.conn.scalar(select(func.count()).select_from(_t).where(
-        _t.c.tract_id == tract_id, _t.c.status == "pending"))
+    q = tx._stmt("count_pending", lambda: select(func.count()).select_from(_t).where(  # built once: `status` runs it
+        _t.c.tract_id == bindparam("b_tract"), _t.c.status == "pending"))
+    return tx.conn.scalar(q, {"b_tract": tract_id})
 
 
 def update_pending(tx: Txn, tract_id: str, pending_id: str, status: str, data: str,

@@ -1,34 +1,33 @@
-"""Queries for compile snapshots: find the nearest one behind a commit, save one, prune."""
+"""Queries for compile snapshots: list a tract's, read one, save one, prune."""
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, delete, exists, select
+from sqlalchemy import bindparam, delete, select
 
 from tract_core.storage import schema as s
-from tract_core.storage.rows import SnapshotRow
 from tract_core.storage.store import Txn, now_us
 
 _t = s.compile_snapshots
 
 
-def nearest_snapshot(tx: Txn, tract_id: str, head: str, reach: int) -> SnapshotRow | None:
-    """The snapshot of `head` or of its nearest ancestor within `reach` commits, or None."""
+def snapshot_heads(tx: Txn, tract_id: str) -> list[tuple[str, int, int, int]]:
+    """(head, format, commits, generation of the head) of the tract's snapshots (a few per tract),
+    the newest generation first; without their data. Finding the one a head descends from is then
+    one walk back from the head as far as that one (no walk over the whole reach, which in a store
+    of a million commits is one random lookup per step)."""
+    c, m = _t.c, s.commits.c
+    q = tx._stmt("snapshot_heads", lambda: select(c.head, c.format, c.commits, m.generation)
+                 .join(s.commits, (m.hash == c.head) & (m.tract_id == c.tract_id))
+                 .where(c.tract_id == bindparam("b_tract")).order_by(m.generation.desc(), c.head))
+    return [tuple(r) for r in tx.conn.execute(q, {"b_tract": tract_id})]
+
+
+def snapshot_data(tx: Txn, tract_id: str, head: str) -> bytes | None:
     c = _t.c
-    if not tx.conn.scalar(select(exists().where(c.tract_id == tract_id))):
-        return None  # most tracts never have one: skip the walk
-
-    def build():
-        anc = tx._ancestor_cte(depth=True)
-        return (select(anc.c.h, c.format, c.commits, c.data, anc.c.d)
-                .join(_t, (c.head == anc.c.h) & (c.tract_id == bindparam("b_tract")))
-                .order_by(anc.c.d).limit(1))
-
-    found = tx.conn.execute(tx._stmt("nearest_snapshot", build),
-                            {"b_head": head, "b_depth": reach, "b_tract": tract_id}).first()
-    if found is None:
-        return None
-    h, fmt, commits, data, distance = found
-    return SnapshotRow(h, fmt, commits, bytes(data), distance)
+    q = tx._stmt("snapshot_data", lambda: select(c.data).where(
+        c.tract_id == bindparam("b_tract"), c.head == bindparam("b_head")))
+    data = tx.conn.scalar(q, {"b_tract": tract_id, "b_head": head})
+    return bytes(data) if data is not None else None
 
 
 def save_snapshot(tx: Txn, tract_id: str, head: str, fmt: int, commits: int, data: bytes,
