@@ -8,6 +8,7 @@ import sys
 import textwrap
 
 from tract_core import TiktokenCounter, TokenCounter
+from tract_core.tokens import load_encoding
 
 
 def test_default_counter_is_o200k_and_pluggable():
@@ -93,3 +94,12 @@ def test_a_cold_compile_does_not_load_the_encoding(tmp_path):
     with Tract.open(path, compile_snapshots=False) as t:
         assert len(t.compile().messages) == 3
         assert t.repo.counter._encoding is None
+
+
+def test_count_is_tiktokens_encode_with_special_tokens_as_text():
+    """The write path counts with encode_ordinary: the same tokens as encode(disallowed_special=()),
+    special tokens' text and lone surrogates included."""
+    counter = TiktokenCounter()
+    encoding = load_encoding()
+    for text in ["<|endoftext|> and <|fim_prefix|> as text", "a\ud800b", "héllo wörld " * 40, "", "user"]:
+        assert counter.count(text) == len(encoding.encode(text, disallowed_special=()))

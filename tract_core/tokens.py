@@ -127,11 +127,16 @@ class TiktokenCounter:
         self.encoding_name = encoding
         self.framing = framing
         self._encoding = None
+        self._encode = None
 
     def count(self, text: str) -> int:
-        if self._encoding is None:
+        encode = self._encode
+        if encode is None:
             known = _FRAMING_WORDS.get(text) if self.encoding_name in _URLS else None
             if known is not None:
                 return known
             self._encoding = load_encoding(self.encoding_name)
-        return len(self._encoding.encode(text, disallowed_special=()))
+            encode = self._encode = self._encoding.encode_ordinary
+        # encode_ordinary: the tokens of encode(text, disallowed_special=()) (special tokens' text
+        # counted as ordinary text), without encode's checks of the special tokens
+        return len(encode(text))
