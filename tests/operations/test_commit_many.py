@@ -48,15 +48,14 @@ def test_a_batch_on_another_branch_leaves_the_current_one_alone(store_url):
 def test_a_failure_mid_batch_writes_nothing(store_url, monkeypatch):
     with Tract.open(store_url, counter=WordCounter()) as t:
         before = t.user("before").hash
-        real, calls = Txn.insert_commit, []
+        calls = []
 
-        def failing(self, row):
-            calls.append(row.hash)
-            if len(calls) == 2:
-                raise RuntimeError("the disk went away")
-            return real(self, row)
+        def failing(self, rows):  # the first commit of the batch is written, then the disk fails
+            calls.extend(r.hash for r in rows[:2])
+            self.insert_commit(rows[0])
+            raise RuntimeError("the disk went away")
 
-        monkeypatch.setattr(Txn, "insert_commit", failing)
+        monkeypatch.setattr(Txn, "insert_commits", failing)
         with pytest.raises(RuntimeError, match="disk went away"):
             t.commit_many([CALL, RESULT, {"content_type": "reasoning", "text": "never"}])
         monkeypatch.undo()
@@ -106,3 +105,23 @@ def test_concurrent_batches_never_interleave(store_url):
     assert len(ids) == 48
     for j in range(0, 48, 2):
         assert ids[j][0] == "call" and ids[j + 1] == ("result", ids[j][1])
+
+
+def test_a_batch_repeating_contents_stores_and_indexes_each_blob_once(store_url):
+    """The batch writes its blobs together: a content stored before, or twice in the batch, is one
+    blob with one index entry, and every commit is found by search and carries its token count."""
+    with Tract.open(store_url, counter=WordCounter()) as t:
+        t.user("alpha words")
+        same = {"content_type": "dialogue", "role": "user", "text": "alpha words"}
+        other = {"content_type": "dialogue", "role": "user", "text": "beta gamma words"}
+        made = t.commit_many([same, other, other, same])
+        assert [c.content_hash for c in made][1] == made[2].content_hash
+        assert made[0].token_count == made[3].token_count and made[1].token_count == made[2].token_count > 0
+        assert len(t.search("alpha")) == 3 and len(t.search("gamma")) == 2
+        with t.store.read() as tx:
+            assert tx.count_commits(t.tract_id) == 5
+        if store_url.startswith("sqlite"):
+            with t.store.read() as tx:
+                ids = tx.conn.exec_driver_sql("SELECT count(*) FROM blob_search_ids").scalar()
+                indexed = tx.conn.exec_driver_sql("SELECT count(*) FROM blob_fts_docsize").scalar()
+            assert ids == indexed == 2

@@ -53,7 +53,7 @@ def test_a_revision_0009_store_reads_compiles_and_searches_the_same_after_0010(s
     old.close()
 
     with Tract.open(store_url, "old", counter=WordCounter()) as t:
-        assert current_revision(t.store.engine) == head_revision() == "0010"
+        assert current_revision(t.store.engine) == head_revision()
         assert [c.hash for c in t.log()] == [TURNS[1][1], TURNS[0][1]]
         assert [m.content for m in t.compile().messages] == ["the parser drops a token", "fix the parser offset"]
         assert [h.hash for h in t.search("parser")] == [TURNS[1][1], TURNS[0][1]]

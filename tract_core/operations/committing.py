@@ -186,10 +186,10 @@ def append_many(repo: Repo, contents: list[Any], *, branch: str | None = None) -
                                          operation=Operation.APPEND.value, blob=blob, edit_target=None,
                                          message=None, metadata=None,
                                          after_us=rows[-1].created_us if rows else 0)
-                    tx.put_blob(blob)
-                    tx.insert_commit(row)
                     rows.append(row)
                     tip = row.hash
+                tx.put_blobs(blobs)
+                tx.insert_commits(rows)
                 if not tx.cas_ref(repo.tract_id, branch_ref(name), old_tip, tip):
                     raise _LostRace
                 record_commits(tx, repo, name, [r.hash for r in rows])

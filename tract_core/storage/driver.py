@@ -39,8 +39,9 @@ class Driver:
         """The driver's cursor after running `stmt` (its rows, rowcount)."""
         return self._run(stmt, params, many=False)
 
-    def run_many(self, stmt: Sql, rows: list) -> None:
-        self._run(stmt, rows, many=True)
+    def run_many(self, stmt: Sql, rows: list) -> Any:
+        """The driver's cursor after running `stmt` once per row (its rowcount: the rows' total)."""
+        return self._run(stmt, rows, many=True)
 
     def _run(self, stmt: Sql, params: Any, many: bool) -> Any:
         sql = stmt.postgresql if self.postgres else stmt.sqlite

@@ -90,3 +90,48 @@ def insert_commit(driver: Driver, row: CommitRow) -> bool:
     elif row.parents:
         driver.run_many(INSERT_PARENT, [(row.hash, i, p) for i, p in enumerate(row.parents)])
     return True
+
+
+# a batch (commit_many): each statement once over all its rows
+INDEX_BATCH = Sql("INSERT INTO blob_fts (rowid, words) SELECT id, ? FROM blob_search_ids WHERE hash = ?")
+INSERT_PARENT_BATCH = Sql("INSERT INTO commit_parents (child, position, parent) VALUES (?, ?, ?) "
+                          "ON CONFLICT (child, position) DO NOTHING")
+
+
+def put_blobs(driver: Driver, blobs: list[BlobRow]) -> None:
+    """`put_blob` for a batch: the blobs not stored yet are inserted and indexed, a statement each
+    over all of them."""
+    new: dict[str, BlobRow] = {}
+    for blob in blobs:
+        new.setdefault(blob.hash, blob)
+    hashes = list(new)
+    for i in range(0, len(hashes), 500):
+        part = hashes[i:i + 500]
+        marks = ", ".join("?" * len(part))
+        for (stored,) in driver.run(Sql(f"SELECT hash FROM blobs WHERE hash IN ({marks})"), part).fetchall():
+            del new[stored]
+    if not new:
+        return
+    fresh = list(new.values())
+    words = [search_words(b.body) if b.words is None else b.words for b in fresh]
+    values = [(b.hash, b.content_type, b.body, b.token_count) for b in fresh]
+    if driver.postgres:
+        driver.run_many(PUT_BLOB_PG, [(*v, w) for v, w in zip(values, words)])
+        return
+    driver.run_many(INSERT_BLOB, values)
+    driver.run_many(INSERT_SEARCH_ID, [(b.hash,) for b in fresh])
+    driver.run_many(INDEX_BATCH, [(w, b.hash) for b, w in zip(fresh, words)])
+
+
+def insert_commits(driver: Driver, rows: list[CommitRow]) -> int:
+    """`insert_commit` for a batch; the number of commits inserted (fewer when some existed)."""
+    values = [(r.hash, r.tract_id, r.operation, r.edit_target, r.content_hash, r.message, r.meta,
+               r.created_us, r.generation) for r in rows]
+    if driver.postgres and all(len(r.parents) == 1 for r in rows):
+        return driver.run_many(INSERT_CHILD_PG, [(*v, r.parents[0]) for v, r in zip(values, rows)]).rowcount
+    inserted = driver.run_many(INSERT_COMMIT, values).rowcount
+    parents = [(r.hash, i, p) for r in rows for i, p in enumerate(r.parents)]
+    if parents:
+        driver.run_many(INSERT_PARENT_BATCH, parents)
+    return inserted
+

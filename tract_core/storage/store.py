@@ -324,6 +324,15 @@ class Txn:
         if not hot.insert_commit(self.driver, row):
             raise StorageError(f"commit {row.hash[:12]} exists already")
 
+    def put_blobs(self, blobs: list[BlobRow]) -> None:
+        """`put_blob` for a batch, a statement each over all of them."""
+        hot.put_blobs(self.driver, blobs)
+
+    def insert_commits(self, rows: list[CommitRow]) -> None:
+        """`insert_commit` for a batch, a statement each over all of them."""
+        if hot.insert_commits(self.driver, rows) != len(rows):
+            raise StorageError(f"a commit of the batch ({rows[0].hash[:12]}…) exists already")
+
     def _commit_query(self, driver=None, tract_id=None):
         """Commits with their blob and parents; `driver` (a set of hashes) leads the join, so the
         database walks it and looks each commit up by key instead of scanning the tract (on
