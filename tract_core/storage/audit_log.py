@@ -38,9 +38,13 @@ def add_event(tx: Txn, event_id: str, tract_id: str, kind: str, params: dict, ac
     request, in which session (`session_id`, else the session the tract belongs to, if any)."""
     tx.driver.run(_INSERT, {
         "id": event_id, "tract_id": tract_id, "kind": kind, "branch": branch,
-        "params": json.dumps(params, sort_keys=True), "sources": json.dumps(list(sources)),
-        "results": json.dumps(list(results)), "created_us": now_us, "actor": actor, "trace_id": trace_id,
+        "params": json.dumps(params, sort_keys=True) if params else "{}", "sources": _json_list(sources),
+        "results": _json_list(results), "created_us": now_us, "actor": actor, "trace_id": trace_id,
         "session_id": session_id, "member": tract_id})  # one parameter used twice: PostgreSQL finds two types
+
+
+def _json_list(values) -> str:
+    return json.dumps(list(values)) if values else "[]"
 
 
 @dataclass(slots=True)
