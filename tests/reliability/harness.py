@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,15 @@ class Worker:
 
     def read_all(self, timeout: float = 120) -> list[dict]:
         """Wait for the process to end; collect its report lines (a killed one's too)."""
-        out, _ = self.proc.communicate(timeout=timeout)
+        # not communicate(timeout=…): it reads the pipe's descriptor, losing the lines that an
+        # earlier readline() (wait_ready, wait_for) pulled into the file object's buffer
+        timer = threading.Timer(timeout, self.proc.kill)
+        timer.start()
+        try:
+            out = self.proc.stdout.read()
+            self.proc.wait()
+        finally:
+            timer.cancel()
         self.lines += [json.loads(line) for line in out.splitlines() if line.startswith("{")]
         return self.lines
 

@@ -93,7 +93,6 @@ def insert_commit(driver: Driver, row: CommitRow) -> bool:
 
 
 # a batch (commit_many): each statement once over all its rows
-INDEX_BATCH = Sql("INSERT INTO blob_fts (rowid, words) SELECT id, ? FROM blob_search_ids WHERE hash = ?")
 INSERT_PARENT_BATCH = Sql("INSERT INTO commit_parents (child, position, parent) VALUES (?, ?, ?) "
                           "ON CONFLICT (child, position) DO NOTHING")
 
@@ -104,12 +103,8 @@ def put_blobs(driver: Driver, blobs: list[BlobRow]) -> None:
     new: dict[str, BlobRow] = {}
     for blob in blobs:
         new.setdefault(blob.hash, blob)
-    hashes = list(new)
-    for i in range(0, len(hashes), 500):
-        part = hashes[i:i + 500]
-        marks = ", ".join("?" * len(part))
-        for (stored,) in driver.run(Sql(f"SELECT hash FROM blobs WHERE hash IN ({marks})"), part).fetchall():
-            del new[stored]
+    for (stored,) in _select_in(driver, "SELECT hash FROM blobs", list(new)):
+        del new[stored]
     if not new:
         return
     fresh = list(new.values())
@@ -120,7 +115,17 @@ def put_blobs(driver: Driver, blobs: list[BlobRow]) -> None:
         return
     driver.run_many(INSERT_BLOB, values)
     driver.run_many(INSERT_SEARCH_ID, [(b.hash,) for b in fresh])
-    driver.run_many(INDEX_BATCH, [(w, b.hash) for b, w in zip(fresh, words)])
+    ids = dict(_select_in(driver, "SELECT hash, id FROM blob_search_ids", list(new)))
+    driver.run_many(INSERT_WORDS, [(ids[b.hash], w) for b, w in zip(fresh, words)])
+
+
+def _select_in(driver: Driver, select: str, hashes: list[str]) -> list[tuple]:
+    """The rows of `select` whose hash is one of `hashes` (500 at a time)."""
+    rows: list[tuple] = []
+    for i in range(0, len(hashes), 500):
+        part = hashes[i:i + 500]
+        rows += driver.run(Sql(f"{select} WHERE hash IN ({', '.join('?' * len(part))})"), part).fetchall()
+    return rows
 
 
 def insert_commits(driver: Driver, rows: list[CommitRow]) -> int:
