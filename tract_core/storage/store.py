@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from tract_core.errors import StorageError, StoreBusyError, TractError
 from tract_core.storage import joined
 from tract_core.storage import schema as s
-from tract_core.storage import hot, timeouts, turns
+from tract_core.storage import hot, hot_reads, timeouts, turns
 from tract_core.storage.driver import Driver
 from tract_core.storage.engine import BUSY_OPTION, WRITE_OPTION, make_engine, migrate
 from tract_core.storage.held import HeldConnection
@@ -160,6 +160,10 @@ class Store:
             yield shared.tx
             return
         hurry = timeouts.no_wait.get()
+        if self._held is not None:
+            with self._failures(hurry), self._turn(hurry), self._raw_read(hurry) as tx:
+                yield tx
+            return
         if self.dialect == "postgresql":
             options = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
         else:
@@ -167,6 +171,22 @@ class Store:
         with self._failures(hurry), self._turn(hurry), self._connect(**options) as conn:
             with conn.begin():
                 yield Txn(conn, self.dialect)
+
+    @contextmanager
+    def _raw_read(self, hurry: bool) -> Iterator[Txn]:
+        """SQLite: a read on this thread's held connection, begun and ended on the driver."""
+        conn = self._held.take_bare()
+        try:
+            driver = hot_reads.begin_read(conn, 0 if hurry else int(self.timeout * 1000))
+            tx = Txn(conn, self.dialect)
+            tx._driver = driver
+            yield tx
+            hot_reads.end_read(conn, driver)
+        except BaseException:
+            hot_reads.abandon_read(conn)
+            self._held.release(conn, failed=True)
+            raise
+        self._held.release(conn)
 
     @contextmanager
     def no_wait(self) -> Iterator[None]:
@@ -363,9 +383,7 @@ class Txn:
         return list(by_hash.values())
 
     def get_commit(self, tract_id: str, commit_hash: str) -> CommitRow | None:
-        q = self._stmt("get_commit", lambda: self._commit_query().where(
-            s.commits.c.hash == bindparam("b_hash"), s.commits.c.tract_id == bindparam("b_tract")))
-        found = self._rows_to_commits(self.conn.execute(q, {"b_hash": commit_hash, "b_tract": tract_id}))
+        found = self._rows_to_commits(self.driver.run(hot_reads.GET_COMMIT, (tract_id, commit_hash)))
         return found[0] if found else None
 
     def generation(self, tract_id: str, commit_hash: str) -> int | None:
@@ -414,17 +432,9 @@ class Txn:
 
     def ancestors(self, tract_id: str, head: str, depth: int | None = None) -> list[CommitRow]:
         """Every commit reachable from `head` (or within `depth` steps), with content, in one query."""
-        def build():
-            anc = self._ancestor_cte(depth is not None)
-            if depth is not None:
-                anc = select(anc.c.h).distinct().subquery()
-            return self._commit_query(anc, bindparam("b_tract"))
-
-        params = {"b_head": head, "b_tract": tract_id}
-        if depth is not None:
-            params["b_depth"] = depth
-        q = self._stmt("ancestors" if depth is None else "ancestors_within", build)
-        return self._rows_to_commits(self.conn.execute(q, params))
+        if depth is None:
+            return self._rows_to_commits(self.driver.run(hot_reads.ANCESTORS, (head, tract_id)))
+        return self._rows_to_commits(self.driver.run(hot_reads.ANCESTORS_WITHIN, (head, depth, tract_id)))
 
     def ancestor_hashes(self, head: str) -> set[str]:
         q = self._stmt("ancestor_hashes", lambda: select(self._ancestor_cte().c.h))
@@ -507,12 +517,7 @@ class Txn:
             self.conn.execute(select(func.pg_advisory_xact_lock(ANNOTATIONS_LOCK, key)))
 
     def annotations_after(self, tract_id: str, after_id: int = 0) -> list[AnnotationRow]:
-        a = s.annotations.c
-        q = self._stmt("annotations_after", lambda: select(s.annotations).where(
-            a.tract_id == bindparam("b_tract"), a.id > bindparam("b_after")).order_by(a.id))
-        rows = self.conn.execute(q, {"b_tract": tract_id, "b_after": after_id})
-        return [AnnotationRow(r.id, r.commit_hash, r.priority, r.reason, r.branch, r.created_us)
-                for r in rows]
+        return hot_reads.annotations_after(self.driver, tract_id, after_id)
 
     def annotations_for(self, tract_id: str, commit_hash: str) -> list[AnnotationRow]:
         a = s.annotations.c
