@@ -85,3 +85,35 @@ def test_sqlalchemy_joins_a_sqlite_read_begun_on_the_driver(sqlite_url):
     t.user("after")  # a write on the same held connection begins IMMEDIATE as before
     assert len(t.log()) == 2
     t.close()
+
+
+def _walked(tx, tract_id, head):
+    from tract_core.storage import hot_reads
+    return {r.hash: r for r in tx._rows_to_commits(tx.driver.run(hot_reads.ANCESTORS, (head, tract_id)))}
+
+
+def test_ancestors_read_from_the_tract_are_what_the_walk_finds(merged):
+    """A tract about as large as the reach is read whole and walked in Python: the same commits
+    (not the other branch's) as the recursive query."""
+    t, root, a, b, head = merged
+    t.branch("abandoned", start=a, switch=True)
+    t.user("never merged")
+    t.switch("main")
+    with t.store.read() as tx:
+        assert tx._ancestors_by_scan("hot", head) is not None  # 5 commits in the tract, 4 reached
+        found = {r.hash: r for r in tx.ancestors("hot", head)}
+        assert found == _walked(tx, "hot", head)
+        assert set(found) == {root, a, b, head}
+
+
+def test_ancestors_of_a_short_branch_in_a_long_tract_walk_it(store_url):
+    t = Tract.open(store_url, "long")
+    root = t.system("sys").hash
+    for i in range(6):
+        t.user(f"main {i}")
+    t.branch("short", start=root, switch=True)
+    tip = t.user("short").hash
+    with t.store.read() as tx:
+        assert tx._ancestors_by_scan("long", tip) is None  # 8 commits held, 2 reached: the walk
+        assert {r.hash for r in tx.ancestors("long", tip)} == {root, tip} == set(_walked(tx, "long", tip))
+    t.close()

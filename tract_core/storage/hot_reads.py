@@ -40,6 +40,11 @@ def _ancestors(step: str, commit: str, depth: bool) -> str:
 ANCESTORS = Sql(_ancestors(_STEP, _COMMIT, False), _ancestors(_STEP_PG, _COMMIT_PG, False))
 ANCESTORS_WITHIN = Sql(_ancestors(_STEP, _COMMIT, True), _ancestors(_STEP_PG, _COMMIT_PG, True))
 GET_COMMIT = Sql(f"SELECT {_COMMIT_COLUMNS} FROM commits c {_WITH_CONTENT} AND c.hash = ?")
+# what a walk from a head reads at least (its generation + 1: a longest path back to a root) and
+# what the tract holds: when they are close, reading the tract's commits is cheaper than the walk
+REACH = Sql("SELECT (SELECT generation FROM commits WHERE hash = ? AND tract_id = ?), "
+            "(SELECT count(*) FROM commits WHERE tract_id = ?)")
+TRACT_COMMITS = Sql(f"SELECT {_COMMIT_COLUMNS} FROM commits c {_WITH_CONTENT}")
 COUNT_PENDING = Sql("SELECT count(*) FROM pending_compressions WHERE tract_id = ? AND status = 'pending'")
 _TAGS = "SELECT commit_hash, name FROM tags WHERE tract_id = ? AND commit_hash IN ({}) ORDER BY name"
 
