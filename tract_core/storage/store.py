@@ -283,6 +283,10 @@ class Txn:
             self._driver = Driver(self.conn)
         return self._driver
 
+    def _rows(self, stmt, params: tuple = ()) -> list[tuple]:
+        """The rows of one fixed statement on the driver (storage/hot_reads.py)."""
+        return hot_reads.rows(self.driver, stmt, params)
+
     def exclude_writers(self) -> None:
         """Make this write transaction exclusive from here on (see `Store.write`)."""
         if self.dialect == "postgresql":
@@ -384,12 +388,12 @@ class Txn:
         return list(by_hash.values())
 
     def get_commit(self, tract_id: str, commit_hash: str) -> CommitRow | None:
-        found = self._rows_to_commits(hot_reads.rows(self.driver, hot_reads.GET_COMMIT, (tract_id, commit_hash)))
+        found = self._rows_to_commits(self._rows(hot_reads.GET_COMMIT, (tract_id, commit_hash)))
         return found[0] if found else None
 
     def generation(self, tract_id: str, commit_hash: str) -> int | None:
         """A commit's generation alone (what a new child needs), without its content."""
-        found = hot_reads.rows(self.driver, hot.GENERATION, (commit_hash, tract_id))
+        found = self._rows(hot.GENERATION, (commit_hash, tract_id))
         return found[0][0] if found else None
 
     def get_commits(self, tract_id: str, hashes: Iterable[str]) -> dict[str, CommitRow]:
@@ -437,18 +441,18 @@ class Txn:
             found = self._ancestors_by_scan(tract_id, head)
             if found is not None:
                 return found
-            return self._rows_to_commits(hot_reads.rows(self.driver, hot_reads.ANCESTORS, (head, tract_id)))
-        return self._rows_to_commits(hot_reads.rows(self.driver, hot_reads.ANCESTORS_WITHIN, (head, depth, tract_id)))
+            return self._rows_to_commits(self._rows(hot_reads.ANCESTORS, (head, tract_id)))
+        return self._rows_to_commits(self._rows(hot_reads.ANCESTORS_WITHIN, (head, depth, tract_id)))
 
     def _ancestors_by_scan(self, tract_id: str, head: str) -> list[CommitRow] | None:
         """`ancestors(tract_id, head)` from one read of the tract's commits, walked here, when the tract
         holds at most SCAN_SLACK times what the walk reads at least (a recursive query costs about
         three times a plain read per commit); None when it does not, or when the walk leaves the
         tract (the recursive query follows it)."""
-        (generation, count), = hot_reads.rows(self.driver, hot_reads.REACH, (head, tract_id, tract_id))
+        (generation, count), = self._rows(hot_reads.REACH, (head, tract_id, tract_id))
         if generation is None or count > SCAN_SLACK * (generation + 1):
             return None
-        rows = {r.hash: r for r in self._rows_to_commits(hot_reads.rows(self.driver, hot_reads.TRACT_COMMITS, (tract_id,)))}
+        rows = {r.hash: r for r in self._rows_to_commits(self._rows(hot_reads.TRACT_COMMITS, (tract_id,)))}
         out, todo, seen = [], [head], {head}
         for h in todo:  # breadth first, as the recursive query
             row = rows.get(h)
@@ -487,7 +491,7 @@ class Txn:
 
     def list_refs(self, tract_id: str) -> list[RefRow]:
         return [RefRow(name, commit_hash, symbolic)
-                for name, commit_hash, symbolic in hot_reads.rows(self.driver, hot.LIST_REFS, (tract_id,))]
+                for name, commit_hash, symbolic in self._rows(hot.LIST_REFS, (tract_id,))]
 
     def create_ref(self, tract_id: str, name: str, commit_hash: str | None = None,
                    symbolic: str | None = None) -> bool:
