@@ -64,6 +64,10 @@ class Store:
         # SQLite: the last thread's connection is kept for its next transaction (storage/held.py)
         self._held = (HeldConnection(self.engine, {WRITE_OPTION: False, BUSY_OPTION: int(self.timeout * 1000)})
                       if self.dialect == "sqlite" else None)
+        # reads hold a connection of their own on a file: every change of `PRAGMA query_only` on a
+        # connection (read-only for reads, not for writes) expires its prepared statements
+        self._held_reads = (HeldConnection(self.engine, {}) if self._held is not None and not in_memory
+                            else self._held)
 
     @contextmanager
     def write(self, wait_ms: int | None = None, *, exclusive: bool = False, join: bool = True) -> Iterator[Txn]:
@@ -176,7 +180,7 @@ class Store:
     @contextmanager
     def _raw_read(self, hurry: bool) -> Iterator[Txn]:
         """SQLite: a read on this thread's held connection, begun and ended on the driver."""
-        conn = self._held.take_bare()
+        conn = self._held_reads.take_bare()
         try:
             driver = hot_reads.begin_read(conn, 0 if hurry else int(self.timeout * 1000))
             tx = Txn(conn, self.dialect)
@@ -185,9 +189,9 @@ class Store:
             hot_reads.end_read(conn, driver)
         except BaseException:
             hot_reads.abandon_read(conn)
-            self._held.release(conn, failed=True)
+            self._held_reads.release(conn, failed=True)
             raise
-        self._held.release(conn)
+        self._held_reads.release(conn)
 
     @contextmanager
     def no_wait(self) -> Iterator[None]:
@@ -232,6 +236,7 @@ class Store:
     def close(self) -> None:
         if self._held is not None:
             self._held.close()
+            self._held_reads.close()
         self.engine.dispose()
 
 
