@@ -46,8 +46,10 @@ class Driver:
     def _run(self, stmt: Sql, params: Any, many: bool) -> Any:
         sql = stmt.postgresql if self.postgres else stmt.sqlite
         conn = self.conn
-        # the engine's statement events still see every statement (instrumentation, tests)
-        observed = conn._has_events or conn.engine._has_events
+        # the engine's statement events still see every statement (instrumentation, tests); an
+        # engine with events of other kinds (SQLite's `begin`) is not made to call empty lists
+        observed = (conn._has_events or conn.engine._has_events) and bool(
+            conn.dispatch.before_cursor_execute or conn.dispatch.after_cursor_execute)
         try:
             cursor = self.raw.cursor()
             if observed:

@@ -22,6 +22,7 @@ from tract_core.storage.timeouts import bounded_connection_class, postgres_conne
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
 WRITE_OPTION = "tract_write"
+RAW_READ = "tract_raw_read"  # see storage/hot_reads.py
 BUSY_OPTION = "tract_busy_ms"
 PING_AFTER_IDLE_S = 1.0
 
@@ -121,6 +122,8 @@ def _sqlite_engine(url: str, busy_ms: int) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(conn):
+        if conn.connection.info.get(RAW_READ):
+            return  # a read begun on the driver is open: SQLAlchemy's transaction joins it (hot_reads.py)
         # a write must take the lock up front: a deferred read upgraded to a write fails at once
         # with "database is locked" when another process writes (busy_timeout does not cover it)
         immediate = conn.get_execution_options().get(WRITE_OPTION)

@@ -27,6 +27,11 @@ class HeldConnection:
     def take(self, **options):
         """A connection (the held one when this thread holds it) with `options`; give it back with
         `release`."""
+        return self.take_bare().execution_options(**{**self._defaults, **options})
+
+    def take_bare(self):
+        """As `take`, without setting any option: for a transaction begun on the driver
+        (storage/hot_reads.py), which reads none."""
         me = threading.get_ident()
         conn = None
         with self._lock:
@@ -36,7 +41,7 @@ class HeldConnection:
             if conn is not None:
                 conn.close()
             conn = self._engine.connect()
-        return conn.execution_options(**{**self._defaults, **options})
+        return conn
 
     def release(self, conn, failed: bool = False) -> None:
         """Keep `conn` for this thread's next transaction, or close it (back to the pool) after a

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import insert, select, update
 
+from tract_core.storage import hot_reads
 from tract_core.storage import schema as s
 from tract_core.storage.rows import PendingRow
 from tract_core.storage.store import Txn, now_us
@@ -34,9 +35,7 @@ def list_pending(tx: Txn, tract_id: str, status: str | None = "pending") -> list
 
 
 def count_pending(tx: Txn, tract_id: str) -> int:
-    q = tx._stmt("count_pending", lambda: select(func.count()).select_from(_t).where(  # built once: `status` runs it
-        _t.c.tract_id == bindparam("b_tract"), _t.c.status == "pending"))
-    return tx.conn.scalar(q, {"b_tract": tract_id})
+    return hot_reads.rows(tx.driver, hot_reads.COUNT_PENDING, (tract_id,))[0][0]  # every `status` runs it
 
 
 def update_pending(tx: Txn, tract_id: str, pending_id: str, status: str, data: str,

@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from tract_core.errors import StorageError, StoreBusyError, TractError
 from tract_core.storage import joined
 from tract_core.storage import schema as s
-from tract_core.storage import hot, timeouts, turns
+from tract_core.storage import hot, hot_reads, timeouts, turns
 from tract_core.storage.driver import Driver
 from tract_core.storage.engine import BUSY_OPTION, WRITE_OPTION, make_engine, migrate
 from tract_core.storage.held import HeldConnection
@@ -33,6 +33,7 @@ WRITERS_LOCK = hot.WRITERS_LOCK
 # the class of PostgreSQL advisory locks (with the schema's and tract's hash) that orders a tract's
 # annotations
 ANNOTATIONS_LOCK = 7210533
+SCAN_SLACK = 2  # see Txn._ancestors_by_scan
 
 
 def now_us() -> int:
@@ -63,6 +64,10 @@ class Store:
         # SQLite: the last thread's connection is kept for its next transaction (storage/held.py)
         self._held = (HeldConnection(self.engine, {WRITE_OPTION: False, BUSY_OPTION: int(self.timeout * 1000)})
                       if self.dialect == "sqlite" else None)
+        # reads hold a connection of their own on a file: every change of `PRAGMA query_only` on a
+        # connection (read-only for reads, not for writes) expires its prepared statements
+        self._held_reads = (HeldConnection(self.engine, {}) if self._held is not None and not in_memory
+                            else self._held)
 
     @contextmanager
     def write(self, wait_ms: int | None = None, *, exclusive: bool = False, join: bool = True) -> Iterator[Txn]:
@@ -160,6 +165,10 @@ class Store:
             yield shared.tx
             return
         hurry = timeouts.no_wait.get()
+        if self._held is not None:
+            with self._failures(hurry), self._turn(hurry), self._raw_read(hurry) as tx:
+                yield tx
+            return
         if self.dialect == "postgresql":
             options = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
         else:
@@ -167,6 +176,22 @@ class Store:
         with self._failures(hurry), self._turn(hurry), self._connect(**options) as conn:
             with conn.begin():
                 yield Txn(conn, self.dialect)
+
+    @contextmanager
+    def _raw_read(self, hurry: bool) -> Iterator[Txn]:
+        """SQLite: a read on this thread's held connection, begun and ended on the driver."""
+        conn = self._held_reads.take_bare()
+        try:
+            driver = hot_reads.begin_read(conn, 0 if hurry else int(self.timeout * 1000))
+            tx = Txn(conn, self.dialect)
+            tx._driver = driver
+            yield tx
+            hot_reads.end_read(conn, driver)
+        except BaseException:
+            hot_reads.abandon_read(conn)
+            self._held_reads.release(conn, failed=True)
+            raise
+        self._held_reads.release(conn)
 
     @contextmanager
     def no_wait(self) -> Iterator[None]:
@@ -211,6 +236,7 @@ class Store:
     def close(self) -> None:
         if self._held is not None:
             self._held.close()
+            self._held_reads.close()
         self.engine.dispose()
 
 
@@ -261,6 +287,10 @@ class Txn:
         if self._driver is None:
             self._driver = Driver(self.conn)
         return self._driver
+
+    def _rows(self, stmt, params: tuple = ()) -> list[tuple]:
+        """The rows of one fixed statement on the driver (storage/hot_reads.py)."""
+        return hot_reads.rows(self.driver, stmt, params)
 
     def exclude_writers(self) -> None:
         """Make this write transaction exclusive from here on (see `Store.write`)."""
@@ -372,15 +402,13 @@ class Txn:
         return list(by_hash.values())
 
     def get_commit(self, tract_id: str, commit_hash: str) -> CommitRow | None:
-        q = self._stmt("get_commit", lambda: self._commit_query().where(
-            s.commits.c.hash == bindparam("b_hash"), s.commits.c.tract_id == bindparam("b_tract")))
-        found = self._rows_to_commits(self.conn.execute(q, {"b_hash": commit_hash, "b_tract": tract_id}))
+        found = self._rows_to_commits(self._rows(hot_reads.GET_COMMIT, (tract_id, commit_hash)))
         return found[0] if found else None
 
     def generation(self, tract_id: str, commit_hash: str) -> int | None:
         """A commit's generation alone (what a new child needs), without its content."""
-        found = self.driver.run(hot.GENERATION, (commit_hash, tract_id)).fetchone()
-        return found[0] if found else None
+        found = self._rows(hot.GENERATION, (commit_hash, tract_id))
+        return found[0][0] if found else None
 
     def get_commits(self, tract_id: str, hashes: Iterable[str]) -> dict[str, CommitRow]:
         hashes = list(set(hashes))
@@ -423,17 +451,33 @@ class Txn:
 
     def ancestors(self, tract_id: str, head: str, depth: int | None = None) -> list[CommitRow]:
         """Every commit reachable from `head` (or within `depth` steps), with content, in one query."""
-        def build():
-            anc = self._ancestor_cte(depth is not None)
-            if depth is not None:
-                anc = select(anc.c.h).distinct().subquery()
-            return self._commit_query(anc, bindparam("b_tract"))
+        if depth is None:
+            found = self._ancestors_by_scan(tract_id, head)
+            if found is not None:
+                return found
+            return self._rows_to_commits(self._rows(hot_reads.ANCESTORS, (head, tract_id)))
+        return self._rows_to_commits(self._rows(hot_reads.ANCESTORS_WITHIN, (head, depth, tract_id)))
 
-        params = {"b_head": head, "b_tract": tract_id}
-        if depth is not None:
-            params["b_depth"] = depth
-        q = self._stmt("ancestors" if depth is None else "ancestors_within", build)
-        return self._rows_to_commits(self.conn.execute(q, params))
+    def _ancestors_by_scan(self, tract_id: str, head: str) -> list[CommitRow] | None:
+        """`ancestors(tract_id, head)` from one read of the tract's commits, walked here, when the tract
+        holds at most SCAN_SLACK times what the walk reads at least (a recursive query costs about
+        three times a plain read per commit); None when it does not, or when the walk leaves the
+        tract (the recursive query follows it)."""
+        (generation, count), = self._rows(hot_reads.REACH, (head, tract_id, tract_id))
+        if generation is None or count > SCAN_SLACK * (generation + 1):
+            return None
+        rows = {r.hash: r for r in self._rows_to_commits(self._rows(hot_reads.TRACT_COMMITS, (tract_id,)))}
+        out, todo, seen = [], [head], {head}
+        for h in todo:  # breadth first, as the recursive query
+            row = rows.get(h)
+            if row is None:
+                return None
+            out.append(row)
+            for p in row.parents:
+                if p not in seen:
+                    seen.add(p)
+                    todo.append(p)
+        return out
 
     def ancestor_hashes(self, head: str) -> set[str]:
         q = self._stmt("ancestor_hashes", lambda: select(self._ancestor_cte().c.h))
@@ -461,7 +505,7 @@ class Txn:
 
     def list_refs(self, tract_id: str) -> list[RefRow]:
         return [RefRow(name, commit_hash, symbolic)
-                for name, commit_hash, symbolic in self.driver.run(hot.LIST_REFS, (tract_id,))]
+                for name, commit_hash, symbolic in self._rows(hot.LIST_REFS, (tract_id,))]
 
     def create_ref(self, tract_id: str, name: str, commit_hash: str | None = None,
                    symbolic: str | None = None) -> bool:
@@ -516,12 +560,7 @@ class Txn:
             self.conn.execute(select(func.pg_advisory_xact_lock(ANNOTATIONS_LOCK, key)))
 
     def annotations_after(self, tract_id: str, after_id: int = 0) -> list[AnnotationRow]:
-        a = s.annotations.c
-        q = self._stmt("annotations_after", lambda: select(s.annotations).where(
-            a.tract_id == bindparam("b_tract"), a.id > bindparam("b_after")).order_by(a.id))
-        rows = self.conn.execute(q, {"b_tract": tract_id, "b_after": after_id})
-        return [AnnotationRow(r.id, r.commit_hash, r.priority, r.reason, r.branch, r.created_us)
-                for r in rows]
+        return hot_reads.annotations_after(self.driver, tract_id, after_id)
 
     def annotations_for(self, tract_id: str, commit_hash: str) -> list[AnnotationRow]:
         a = s.annotations.c

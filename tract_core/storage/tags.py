@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import delete
 
+from tract_core.storage import hot_reads
 from tract_core.storage import schema as s
 from tract_core.storage.store import Txn, now_us
 
@@ -30,12 +31,7 @@ def tags_by_commit(tx: Txn, tract_id: str, hashes: Iterable[str]) -> dict[str, l
     """Each of `hashes` that has tags, with its tag names sorted."""
     hashes = list(set(hashes))
     out: dict[str, list[str]] = {}
-    # built once: every `log` runs it, and building it cost more than running it
-    q = tx._stmt("tags_by_commit", lambda: select(_t.c.commit_hash, _t.c.name).where(
-        _t.c.tract_id == bindparam("b_tract"), _t.c.commit_hash.in_(bindparam("b_hashes", expanding=True)))
-        .order_by(_t.c.name))
     for i in range(0, len(hashes), CHUNK):
-        rows = tx.conn.execute(q, {"b_tract": tract_id, "b_hashes": hashes[i:i + CHUNK]})
-        for h, name in rows:
+        for h, name in hot_reads.tags_of(tx.driver, tract_id, hashes[i:i + CHUNK]):
             out.setdefault(h, []).append(name)
     return out
