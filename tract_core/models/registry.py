@@ -7,7 +7,7 @@ Python class is not registered again in that process.
 from __future__ import annotations
 
 import json
-from typing import Any, Literal, get_args
+from typing import Any, get_args
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
