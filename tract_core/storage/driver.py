@@ -39,6 +39,15 @@ class Driver:
         """The driver's cursor after running `stmt` (its rows, rowcount)."""
         return self._run(stmt, params, many=False)
 
+    def rows(self, stmt: Sql, params: tuple | list | dict = ()) -> list[tuple]:
+        """Every row of `stmt`, fetched here: a damaged page may fail the fetch rather than the
+        statement, and that error too must reach the store as SQLAlchemy's (a StorageError)."""
+        cursor = self.run(stmt, params)
+        try:
+            return cursor.fetchall()
+        except self.error as err:
+            raise self.failed(err, stmt.sqlite, params) from err
+
     def run_many(self, stmt: Sql, rows: list) -> Any:
         """The driver's cursor after running `stmt` once per row (its rowcount: the rows' total)."""
         return self._run(stmt, rows, many=True)

@@ -68,8 +68,8 @@ def index_words(driver: Driver, blob_hash: str, words: str) -> None:
 def search_ids(driver: Driver, hashes: list[str]) -> list[tuple[int, str]]:
     """(index id, body) of those blobs that SQLite's search index holds."""
     marks = ", ".join("?" * len(hashes))
-    return driver.run(Sql(f"SELECT i.id, b.body FROM blob_search_ids i JOIN blobs b ON b.hash = i.hash "
-                          f"WHERE i.hash IN ({marks})"), list(hashes)).fetchall()
+    return driver.rows(Sql(f"SELECT i.id, b.body FROM blob_search_ids i JOIN blobs b ON b.hash = i.hash "
+                           f"WHERE i.hash IN ({marks})"), list(hashes))
 
 
 def unindex_words(driver: Driver, search_id: int, words: str) -> None:
@@ -124,7 +124,7 @@ def _select_in(driver: Driver, select: str, hashes: list[str]) -> list[tuple]:
     rows: list[tuple] = []
     for i in range(0, len(hashes), 500):
         part = hashes[i:i + 500]
-        rows += driver.run(Sql(f"{select} WHERE hash IN ({', '.join('?' * len(part))})"), part).fetchall()
+        rows += driver.rows(Sql(f"{select} WHERE hash IN ({', '.join('?' * len(part))})"), part)
     return rows
 
 

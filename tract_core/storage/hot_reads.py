@@ -49,23 +49,13 @@ COUNT_PENDING = Sql("SELECT count(*) FROM pending_compressions WHERE tract_id = 
 _TAGS = "SELECT commit_hash, name FROM tags WHERE tract_id = ? AND commit_hash IN ({}) ORDER BY name"
 
 
-def rows(driver: Driver, stmt: Sql, params: tuple | list = ()) -> list[tuple]:
-    """Every row of `stmt`, fetched here: a damaged page may fail the fetch rather than the
-    statement, and that error too must reach the store as SQLAlchemy's (a StorageError)."""
-    cursor = driver.run(stmt, params)
-    try:
-        return cursor.fetchall()
-    except driver.error as err:
-        raise driver.failed(err, stmt.sqlite, params) from err
-
-
 def annotations_after(driver: Driver, tract_id: str, after_id: int) -> list[AnnotationRow]:
-    return [AnnotationRow(*r) for r in rows(driver, ANNOTATIONS_AFTER, (tract_id, after_id))]
+    return [AnnotationRow(*r) for r in driver.rows(ANNOTATIONS_AFTER, (tract_id, after_id))]
 
 
 def tags_of(driver: Driver, tract_id: str, hashes: list[str]) -> list[tuple[str, str]]:
     """(commit, tag name) of those of `hashes` that have tags, by name."""
-    return rows(driver, Sql(_TAGS.format(", ".join("?" * len(hashes)))), [tract_id, *hashes])
+    return driver.rows(Sql(_TAGS.format(", ".join("?" * len(hashes)))), [tract_id, *hashes])
 
 
 # --- SQLite's read transaction, on the driver -----------------------------------------------------

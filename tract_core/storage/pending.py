@@ -35,7 +35,7 @@ def list_pending(tx: Txn, tract_id: str, status: str | None = "pending") -> list
 
 
 def count_pending(tx: Txn, tract_id: str) -> int:
-    return hot_reads.rows(tx.driver, hot_reads.COUNT_PENDING, (tract_id,))[0][0]  # every `status` runs it
+    return tx.driver.rows(hot_reads.COUNT_PENDING, (tract_id,))[0][0]  # every `status` runs it
 
 
 def update_pending(tx: Txn, tract_id: str, pending_id: str, status: str, data: str,

@@ -290,7 +290,7 @@ class Txn:
 
     def _rows(self, stmt, params: tuple = ()) -> list[tuple]:
         """The rows of one fixed statement on the driver (storage/hot_reads.py)."""
-        return hot_reads.rows(self.driver, stmt, params)
+        return self.driver.rows(stmt, params)
 
     def exclude_writers(self) -> None:
         """Make this write transaction exclusive from here on (see `Store.write`)."""
@@ -520,8 +520,8 @@ class Txn:
         reading the same tip and all but one losing the compare-and-swap (retries would starve).
         SQLite's `BEGIN IMMEDIATE` holds the whole database already.
         """
-        found = self.driver.run(hot.LOCK_REF, (tract_id, name)).fetchone()
-        return found[0] if found else None
+        found = self.driver.rows(hot.LOCK_REF, (tract_id, name))
+        return found[0][0] if found else None
 
     def cas_ref(self, tract_id: str, name: str, old: str | None, new: str | None) -> bool:
         """Point `name` at `new` only if it still points at `old` (compare-and-swap)."""
