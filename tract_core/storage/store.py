@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from tract_core.errors import StorageError, StoreBusyError, TractError
 from tract_core.storage import joined
 from tract_core.storage import schema as s
-from tract_core.storage import hot, hot_reads, timeouts, turns
+from tract_core.storage import hot, hot_reads, raw_writes, timeouts, turns
 from tract_core.storage.driver import Driver
 from tract_core.storage.engine import BUSY_OPTION, WRITE_OPTION, make_engine, migrate
 from tract_core.storage.held import HeldConnection
@@ -88,42 +88,50 @@ class Store:
         options = {WRITE_OPTION: True} if wait_ms is None else {WRITE_OPTION: True, BUSY_OPTION: wait_ms}
         turn = turns.held() if wait_ms is None and self._lets_go else None
         with self._failures(hurry):
-            with self._turn(hurry), self._write_connection(options, turn) as conn:
+            with self._turn(hurry), self._write_connection(options, turn) as (conn, driver):
                 if self.dialect == "postgresql":
                     _join_writers(conn, wait_ms, exclusive)
-                yield Txn(conn, self.dialect)
+                tx = Txn(conn, self.dialect)
+                tx._driver = driver
+                yield tx
         if hurry:  # written: from now on this call waits like any other (see `no_wait`)
             timeouts.no_wait.set(False)
 
     @contextmanager
-    def _write_connection(self, options: dict, turn: turns.TurnLock | None) -> Iterator:
-        """A connection in a write transaction. With the tract's `turn` held, a store busy with
-        another writer is waited for with the turn let go (see storage.turns)."""
-        if turn is None:
+    def _write_connection(self, options: dict, turn: turns.TurnLock | None) -> Iterator[tuple]:
+        """(connection, its driver or None) in a write transaction. SQLite's begins and ends on the
+        driver (storage/raw_writes.py). With the tract's `turn` held, a store busy with another
+        writer is waited for with the turn let go (see storage.turns)."""
+        if self._held is None:
             with self._connect(**options) as conn, conn.begin():
-                yield conn
+                yield conn, None
             return
-        conn = self._take(**{**options, BUSY_OPTION: 0})
-        try:
-            trans = conn.begin()
-        except OperationalError as err:
-            self._release(conn, failed=True)
-            if not is_busy(err):
-                raise
+        wait_ms = options.get(BUSY_OPTION, int(self.timeout * 1000))
+        conn, driver = self._begin_write(0 if turn is not None else wait_ms, busy_fails=turn is None)
+        if driver is None:  # busy, with the turn held: wait with it let go
             with turn.let_go():
-                conn = self._take(**options)
-                try:
-                    trans = conn.begin()
-                except BaseException:
-                    self._release(conn, failed=True)
-                    raise
+                conn, driver = self._begin_write(wait_ms, busy_fails=True)
         try:
-            with trans:
-                yield conn
+            yield conn, driver
+            raw_writes.commit_write(conn, driver)
         except BaseException:
-            self._release(conn, failed=True)
+            raw_writes.abandon_write(conn, driver)
+            self._held.release(conn, failed=True)
             raise
-        self._release(conn)
+        self._held.release(conn)
+
+    def _begin_write(self, wait_ms: int, busy_fails: bool = False):
+        """(connection, driver) in a SQLite write transaction; (None, None) when the store is busy
+        and not `busy_fails`."""
+        conn = self._held.take_bare()
+        try:
+            return conn, raw_writes.begin_write(conn, wait_ms)
+        except BaseException as err:
+            raw_writes.abandon_write(conn, None)
+            self._held.release(conn, failed=True)
+            if busy_fails or not isinstance(err, OperationalError) or not is_busy(err):
+                raise
+            return None, None
 
     def _take(self, **options):
         if self._held is not None:
