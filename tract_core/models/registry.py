@@ -25,9 +25,13 @@ class StoredContent(BaseModel):
     content_type: str
 
 
+# what json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False) builds per call
+_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(value: Any) -> str:
     """The one serialisation used for hashing: sorted keys, no spaces, UTF-8 kept."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _canonical.encode(value)
 
 
 def _first_error(err: ValidationError) -> tuple[str, str]:

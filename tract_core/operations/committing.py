@@ -50,6 +50,8 @@ def check_text(value: Any, what: str, error: type[TractError] = InvalidOperation
 def check_utf8(value: Any, what: str, error: type[TractError] = InvalidOperationError) -> None:
     """Text must have a UTF-8 form to be hashed and stored: a lone surrogate (e.g. '\\ud800', left
     by a bad decode) has none."""
+    if value is None:
+        return
     try:
         canonical_json(value).encode("utf-8")
     except UnicodeEncodeError as err:

@@ -30,8 +30,23 @@ MAX_WORD = 200  # longer runs (a base64 blob) are not words anyone searches for;
 PAGE = 500  # commits read at a time when searching by kind, role or tag alone
 
 
+# ASCII text (nearly every turn) is split by a translation table instead of the regular expression
+# (3× faster): a letter or digit (`str.isalnum`, what `[^\W_]` matches) is kept, anything else is a space
+_ASCII_SPLIT = bytes(c if chr(c).isalnum() else 32 for c in range(128)) + b" " * 128
+
+
 def words(text_: str) -> list[str]:
-    return [w for w in _WORD.findall(text_.lower()) if len(w) <= MAX_WORD]
+    return _words(text_.lower())
+
+
+def _words(lowered: str) -> list[str]:
+    if lowered.isascii():
+        found = lowered.encode("ascii").translate(_ASCII_SPLIT).decode("ascii").split()
+    else:
+        found = _WORD.findall(lowered)
+    if found and max(map(len, found)) > MAX_WORD:
+        return [w for w in found if len(w) <= MAX_WORD]
+    return found
 
 
 def _strings(value: Any, out: list[str]) -> None:
@@ -55,9 +70,13 @@ def search_words(body: str) -> str:
 def content_words(data: Any) -> str:
     """The words of a content (as a dict): its strings and numbers, not the fields naming its kind."""
     out: list[str] = []
-    _strings({k: v for k, v in data.items() if k not in _STRUCTURAL} if isinstance(data, dict) else data,
-             out)
-    joined = " ".join(words(" ".join(out)[:4 * MAX_CHARS]))
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key not in _STRUCTURAL:
+                _strings(value, out)
+    else:
+        _strings(data, out)
+    joined = " ".join(_words(" ".join(out)[:4 * MAX_CHARS].lower()))
     return joined if len(joined) <= MAX_CHARS else joined[:joined.rfind(" ", 0, MAX_CHARS + 1)]
 
 
