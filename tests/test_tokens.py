@@ -103,3 +103,27 @@ def test_count_is_tiktokens_encode_with_special_tokens_as_text():
     encoding = load_encoding()
     for text in ["<|endoftext|> and <|fim_prefix|> as text", "a\ud800b", "héllo wörld " * 40, "", "user"]:
         assert counter.count(text) == len(encoding.encode(text, disallowed_special=()))
+
+
+def test_a_text_counted_again_is_not_encoded_again_and_counts_the_same():
+    """Counts are remembered per encoding (a tool's name, the call id a result repeats, a retried
+    turn): the same count as the encoding's, past the cache's size too."""
+    from tract_core import tokens
+
+    counter = TiktokenCounter()
+    encoding = load_encoding()
+    expected = lambda text: len(encoding.encode(text, disallowed_special=()))  # noqa: E731
+    text = "a turn an agent retries after a timeout " * 10
+    assert counter.count(text) == expected(text)
+    encoded = []
+    real = counter._encode
+    counter._encode = lambda t: encoded.append(t) or real(t)
+    assert TiktokenCounter().count(text) == counter.count(text) == expected(text)  # another tract's too
+    assert encoded == []
+    texts = [f"turn {i}: <|endoftext|> héllo {i * 7}" for i in range(tokens.CACHED_TEXTS + 50)]
+    long = "word " * tokens.CACHED_TEXT_CHARS
+    for _ in range(2):
+        assert [counter.count(t) for t in texts] == [expected(t) for t in texts]
+        assert counter.count(long) == expected(long)
+    assert encoded.count(long) == 2  # too long to keep
+    assert TiktokenCounter("cl100k_base").count(text) == len(load_encoding("cl100k_base").encode(text))

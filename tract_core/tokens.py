@@ -27,6 +27,16 @@ _env_lock = threading.Lock()
 # what the framing counts, one token each in both shipped encodings (tests/test_tokens.py checks):
 # a compile of stored commits then never needs the encoding, which takes most of a second to load
 _FRAMING_WORDS = {"system": 1, "user": 1, "assistant": 1, "tool": 1, "function": 1}
+# the counts of texts seen lately, per encoding, shared by every counter: the same text (a tool's
+# name, the call id its result repeats, the role words, a retried call's turn) is encoded once
+CACHED_TEXTS = 1024  # texts remembered (then it starts over) …
+CACHED_TEXT_CHARS = 4096  # … of at most this many characters each (a few MB at most)
+_counts: dict[str, dict[str, int]] = {}
+
+
+def _counts_of(encoding: str) -> dict[str, int]:
+    """The shared cache of one encoding's counts (the framing words known without loading it)."""
+    return _counts.setdefault(encoding, dict(_FRAMING_WORDS) if encoding in _URLS else {})
 
 
 @runtime_checkable
@@ -128,15 +138,22 @@ class TiktokenCounter:
         self.framing = framing
         self._encoding = None
         self._encode = None
+        self._counts = _counts_of(encoding)
 
     def count(self, text: str) -> int:
+        known = self._counts.get(text)
+        if known is not None:
+            return known
         encode = self._encode
         if encode is None:
-            known = _FRAMING_WORDS.get(text) if self.encoding_name in _URLS else None
-            if known is not None:
-                return known
             self._encoding = load_encoding(self.encoding_name)
             encode = self._encode = self._encoding.encode_ordinary
         # encode_ordinary: the tokens of encode(text, disallowed_special=()) (special tokens' text
         # counted as ordinary text), without encode's checks of the special tokens
-        return len(encode(text))
+        found = len(encode(text))
+        if len(text) <= CACHED_TEXT_CHARS:
+            if len(self._counts) >= CACHED_TEXTS:
+                self._counts.clear()  # (one step: safe while another thread reads it)
+                self._counts.update(_FRAMING_WORDS if self.encoding_name in _URLS else {})
+            self._counts[text] = found
+        return found
