@@ -31,6 +31,9 @@ def parse_enum(enum: type[Enum], value, what: str):
     if isinstance(value, enum):
         return value
     if isinstance(value, str):
+        exact = enum._value2member_map_.get(value)  # the usual spelling, at the cost of a dict lookup
+        if exact is not None:
+            return exact
         for member in enum:
             if value.lower() in (member.value, member.name.lower()):
                 return member

@@ -20,6 +20,7 @@ from tract_core.tokens import TokenCounter
 DEFAULT_PRIORITIES = {"instruction": Priority.PINNED}
 RECENT_ROWS = 256
 DEFAULT_MAX_CONTENT_BYTES = 1 << 20  # one commit's content, message or metadata, as UTF-8 JSON
+_OPERATIONS = {o.value: o for o in Operation}  # a stored operation's member, without Enum's call
 
 
 class TractStore:
@@ -107,8 +108,9 @@ class Repo:
             self.fresh.clear()
         if content is None and row.body is not None:
             content = self.registry.load(json.loads(row.body))
+        operation = _OPERATIONS.get(row.operation) or Operation(row.operation)
         return CommitInfo(
-            hash=row.hash, tract_id=row.tract_id, parents=row.parents, operation=Operation(row.operation),
+            hash=row.hash, tract_id=row.tract_id, parents=row.parents, operation=operation,
             edit_target=row.edit_target, content=content, content_type=row.content_type,
             content_hash=row.content_hash, token_count=row.token_count, message=row.message,
             metadata=json.loads(row.meta) if row.meta else {},

@@ -88,7 +88,9 @@ class Store:
         options = {WRITE_OPTION: True} if wait_ms is None else {WRITE_OPTION: True, BUSY_OPTION: wait_ms}
         turn = turns.held() if wait_ms is None and self._lets_go else None
         with self._failures(hurry):
-            with self._turn(hurry), self._write_connection(options, turn) as (conn, driver):
+            # (`_one_at_a_time` itself unless in a hurry: one generator less on every commit)
+            with (self._turn(hurry) if hurry else self._one_at_a_time), \
+                    self._write_connection(options, turn) as (conn, driver):
                 if self.dialect == "postgresql":
                     _join_writers(conn, wait_ms, exclusive)
                 tx = Txn(conn, self.dialect)
