@@ -87,7 +87,7 @@ def register(ts) -> None:
             else:
                 infos = [t.commit(content.plain(), operation=operation, edit_target=edit_target, message=message,
                                   metadata=metadata, priority=priority, branch=branch)]
-            return Committed.of(infos, branch or current_branch(t), many=turns is not None)
+            return Committed.of(infos, branch or t.last_branch or current_branch(t), many=turns is not None)
 
         # the hot path: `pool.run` spares it the worker-thread hop on stdio
         return await pool.run(lambda: pool.once(tract, idempotency_key, "commit", request, Committed, run), tract)

@@ -165,6 +165,12 @@ class Tract:
             warned = zip([self.repo.info(r) for r in rows], self._warnings(rows))
         return [info.model_copy(update={"warnings": w}) if w else info for info, w in warned]
 
+    @property
+    def last_branch(self) -> str | None:
+        """The branch this thread's last `commit` or `commit_many` on this tract went on (None before
+        any): what a caller reports without reading HEAD again."""
+        return getattr(self.repo.written, "branch", None)
+
     def _warnings(self, rows: list) -> list[list[str]]:
         """What each commit just written leaves wrong; only a tool result can be wrong, so no other
         commit costs a read of the store."""

@@ -197,6 +197,7 @@ def append_many(repo: Repo, contents: list[Any], *, branch: str | None = None) -
                 record_commits(tx, repo, name, [r.hash for r in rows])
             for row in rows:
                 repo.remember(row)  # only once they are committed
+            repo.written.branch = name
             return rows
         except (_LostRace, WriteConflictError):
             continue
@@ -249,6 +250,7 @@ def append(repo: Repo, content: Any, *, operation: str | Operation = Operation.A
                 if event is not None:
                     record_event(tx, repo, "policy", name, event, [], [row.hash])
             repo.remember(row)  # only once it is committed
+            repo.written.branch = name
             return row
         except (_LostRace, WriteConflictError):
             continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -78,6 +79,9 @@ class Repo:
     # the content models of contents just prepared for a commit (by content hash), so the commit's
     # CommitInfo takes its model as validated instead of parsing and validating its body again
     fresh: dict[str, Any] = field(default_factory=dict)
+    # per thread: `branch`, the branch its last commit went on (what a caller reports back without
+    # reading HEAD again)
+    written: threading.local = field(default_factory=threading.local)
 
     def generation(self, tx, commit_hash: str) -> int | None:
         known = self.recent.get(commit_hash)
