@@ -84,10 +84,12 @@ def matching_commits(tx: Txn, tract_id: str, query_words: list[str], kind: str |
         q = " & ".join(f"'{w}'" for w in query_words)  # quoted lexemes, taken as they are
     else:
         # CROSS JOIN fixes the order (SQLite's planner may otherwise scan the tract's commits and
-        # probe the full-text index for each: seconds instead of milliseconds)
+        # probe the full-text index for each: seconds instead of milliseconds); the unary + keeps
+        # each match's commits looked up by content (ix_commits_content), never by a scan of the
+        # tract's commits per match
         sql = ("SELECT c.hash, c.created_us FROM blob_fts f "
                "CROSS JOIN blobs b ON b.id = f.rowid "
-               "CROSS JOIN commits c ON c.content_hash = b.hash WHERE blob_fts MATCH :q AND c.tract_id = :t")
+               "CROSS JOIN commits c ON c.content_hash = b.hash WHERE blob_fts MATCH :q AND +c.tract_id = :t")
         q = " ".join(f'"{w}"' for w in query_words)
     params: dict[str, Any] = {"q": q, "t": tract_id}
     if kind is not None:
