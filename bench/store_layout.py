@@ -1,8 +1,10 @@
 """Where a SQLite store's bytes go (issue 14): bytes on disk per agent step, table by table and index by
-index (SQLite's `dbstat`), beside the text and JSON a step stores.
+index (SQLite's `dbstat`), beside the text and JSON a step stores; and the pages one commit writes.
 
 A step is bench/agent_loop.py's (user turn, assistant turn with a tool call, tool result, compile), on
 its turns (`common.Turns`); the store is checkpointed, then every table's and index's pages are summed.
+Pages per commit: the WAL frames that `COMMITS` more `Tract.user` calls append after a checkpoint,
+each frame named by the B-tree its page belongs to (every frame is a 4 KiB page written at COMMIT).
 
     python bench/store_layout.py                 # 1,000 steps
     python bench/store_layout.py --n 100 1000    # one store grown to the largest, measured at each
@@ -11,7 +13,9 @@ its turns (`common.Turns`); the store is checkpointed, then every table's and in
 from __future__ import annotations
 
 import argparse
+import collections
 import sqlite3
+import struct
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 from agent_loop import TractLoop  # noqa: E402
 from speed_write import step_text  # noqa: E402
+
+COMMITS = 30  # few enough that the WAL is not checkpointed (1,000 pages) while they are counted
 
 
 def pages_by_name(path: str) -> dict[str, int]:
@@ -50,10 +56,30 @@ def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> d
             if i + 1 in ns:
                 got[i + 1] = pages = pages_by_name(path)
                 _report(i + 1, pages, empty, text, common.sqlite_bytes(path), out)
+        frames = commit_pages(loop.t, path, turns)
         loop.close()
+        out("")
+        out(f"## pages one commit writes (Tract.user, {COMMITS} commits): {sum(frames.values()):.1f}")
+        out(common.table(["B-tree", "pages/commit"], [[name, f"{n:.2f}"] for name, n in frames.items()]))
     finally:
         common.remove(work)
     return got
+
+
+def commit_pages(t, path: str, turns: common.Turns) -> dict[str, float]:
+    """Pages written per commit, by table or index: the WAL frames of `COMMITS` commits."""
+    with sqlite3.connect(path) as con:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    for i in range(COMMITS):
+        t.user(turns.text(f"[more {i}]"))
+    with open(f"{path}-wal", "rb") as f:
+        wal = f.read()
+    size = struct.unpack(">I", wal[8:12])[0]
+    pages = [struct.unpack(">I", wal[at:at + 4])[0] for at in range(32, len(wal) - 24, 24 + size)]
+    with sqlite3.connect(path) as con:
+        owner = dict(con.execute("SELECT pageno, name FROM dbstat"))
+    counted = collections.Counter(owner.get(p, "(freed)") for p in pages)
+    return {name: n / COMMITS for name, n in counted.most_common()}
 
 
 def _report(n: int, pages: dict[str, int], empty: dict[str, int], text: int, on_disk: int,
