@@ -13,7 +13,7 @@ from tests.conftest import WordCounter
 from tract_core import Tract
 from tract_core.storage import Store
 from tract_core.storage.engine import _alembic_config, current_revision, head_revision
-from tract_core.storage.search import search_words
+from tract_core.storage.search import commits_page, search_words
 
 ROOT, SECOND, EDIT, SIDE, MERGE, ORPHAN = ("1" * 64, "2" * 64, "3" * 64, "4" * 64, "5" * 64, "6" * 64)
 
@@ -103,6 +103,8 @@ def test_a_revision_0011_store_reads_searches_and_collects_the_same_after_0012(s
                 sql = tx.conn.exec_driver_sql(
                     "SELECT sql FROM sqlite_master WHERE name = 'commit_parents'").scalar()
             assert sql.endswith("WITHOUT ROWID")
+            by_name = {i["name"]: i["column_names"] for i in names.get_indexes("commits")}
+            assert by_name["ix_commits_tract_created"] == ["tract_id", "created_us"]
 
 
 def test_search_ids_stay_the_blobs_own_across_vacuum(sqlite_url):
@@ -162,3 +164,20 @@ def test_revision_0012_downgrades_to_0011_with_the_index_intact(engine, request)
             assert conn.exec_driver_sql("SELECT count(*) FROM blob_fts WHERE blob_fts MATCH 'root'").scalar() == 2
             assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
         assert "ix_commit_parents_parent" in {i["name"] for i in inspect(conn).get_indexes("commit_parents")}
+        by_name = {i["name"]: i["column_names"] for i in inspect(conn).get_indexes("commits")}
+        assert by_name["ix_commits_tract_created"] == ["tract_id", "created_us", "hash"]
+
+
+def test_commits_of_one_microsecond_page_in_hash_order(store_url):
+    """SQLite's index by tract and time no longer holds the hash: ties are still ordered, page after page."""
+    with Tract.open(store_url, "t", counter=WordCounter()) as t:
+        made = [t.user(f"turn {i}").hash for i in range(7)]
+        with t.store.write() as tx:
+            tx.conn.execute(text("UPDATE commits SET created_us = 5 WHERE tract_id = 't'"))
+        pages, after = [], None
+        with t.store.read() as tx:
+            while page := commits_page(tx, "t", kind="dialogue", after=after, size=3):
+                pages.append(page)
+                after = (page[-1][1], page[-1][0])
+    assert [len(p) for p in pages] == [3, 3, 1]
+    assert [h for p in pages for h, _ in p] == sorted(made, reverse=True)

@@ -37,7 +37,8 @@ commits = Table(
     Column("generation", Integer, nullable=False),
     Index("ix_commits_content", "content_hash"),
     Index("ix_commits_edit_target", "edit_target"),  # revision 0012: WHERE edit_target IS NOT NULL
-    Index("ix_commits_tract_created", "tract_id", "created_us", "hash"),  # revision 0006: search order
+    # revision 0006: search order; SQLite since revision 0012: (tract_id, created_us) alone
+    Index("ix_commits_tract_created", "tract_id", "created_us", "hash"),
 )
 
 # SQLite: WITHOUT ROWID (revision 0012; before it, also an index on parent, which no query used)

@@ -107,7 +107,8 @@ def commits_page(tx: Txn, tract_id: str, *, kind: str | None = None, tag: str | 
                  after: tuple[int, str] | None = None, size: int = PAGE) -> list[tuple[str, int]]:
     """(hash, created_us) of up to `size` commits of the tract (of that kind, with that tag), newest
     first, starting after the (created_us, hash) a previous page ended at; the index on
-    (tract_id, created_us, hash) serves them in order, so a search stops reading when it has enough."""
+    (tract_id, created_us) serves them in order (SQLite sorts only commits of the same microsecond by
+    hash; PostgreSQL's index has the hash too), so a search stops reading when it has enough."""
     c, b, g = s.commits, s.blobs, s.tags
     base = c
     if kind is not None:

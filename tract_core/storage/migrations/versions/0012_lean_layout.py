@@ -6,6 +6,8 @@
   keeps the id it had there, so the index needs no rebuild.
 - SQLite: `commit_parents` is a WITHOUT ROWID table keyed by (child, position): the key's own index
   was a second copy of the table (rows of ~140 bytes, far under a tenth of a page).
+- SQLite: the commits' index by tract and time leaves the hash out (64 bytes of every entry): a rowid
+  finds it, and the rare commits of one microsecond are put in hash order by a sort of their own.
 - Both engines: the commits-by-parent index goes (no query looks a commit's children up), and the
   index on `edit_target` holds only edits (the one query reading it asks for `edit_target = ?`).
 
@@ -37,6 +39,8 @@ def upgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         return
     _rebuild_parents(" WITHOUT ROWID")
+    op.drop_index("ix_commits_tract_created", table_name="commits")
+    op.create_index("ix_commits_tract_created", "commits", ["tract_id", "created_us"])
     # blob ids as the index knows them; a blob the index lacks (none should) gets a new id and its words
     _rebuild_blobs("SELECT i.id, b.hash, b.content_type, b.body, b.token_count FROM blobs b "
                    "LEFT JOIN blob_search_ids i ON i.hash = b.hash", drop_first="blob_search_ids")
@@ -51,6 +55,8 @@ def downgrade() -> None:
     op.create_index("ix_commits_edit_target", "commits", ["edit_target"])
     if op.get_bind().dialect.name == "sqlite":
         _rebuild_parents("")
+        op.drop_index("ix_commits_tract_created", table_name="commits")
+        op.create_index("ix_commits_tract_created", "commits", ["tract_id", "created_us", "hash"])
         _rebuild_blobs("SELECT id, hash, content_type, body, token_count FROM blobs", drop_first=None,
                        create=_BLOBS_0011, columns="hash, content_type, body, token_count")
         op.execute("CREATE TABLE blob_search_ids (id INTEGER PRIMARY KEY, hash VARCHAR(64) NOT NULL UNIQUE "
