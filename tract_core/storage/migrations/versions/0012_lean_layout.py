@@ -45,9 +45,9 @@ def upgrade() -> None:
     _rebuild_blobs("SELECT i.id, b.hash, b.content_type, b.body, b.token_count FROM blobs b "
                    "LEFT JOIN blob_search_ids i ON i.hash = b.hash", drop_first="blob_search_ids")
     conn = op.get_bind()
-    _index(conn, conn.exec_driver_sql("SELECT b.id, b.body FROM blobs b JOIN blobs_0011 o ON o.hash = b.hash "
+    _index(conn, conn.exec_driver_sql("SELECT b.id, b.body FROM blobs b JOIN blobs_copy o ON o.hash = b.hash "
                                       "WHERE o.id IS NULL").all())
-    op.execute("DROP TABLE blobs_0011")
+    op.execute("DROP TABLE blobs_copy")
 
 
 def downgrade() -> None:
@@ -61,8 +61,8 @@ def downgrade() -> None:
                        create=_BLOBS_0011, columns="hash, content_type, body, token_count")
         op.execute("CREATE TABLE blob_search_ids (id INTEGER PRIMARY KEY, hash VARCHAR(64) NOT NULL UNIQUE "
                    "REFERENCES blobs (hash) ON DELETE CASCADE)")
-        op.execute("INSERT INTO blob_search_ids (id, hash) SELECT id, hash FROM blobs_0011")
-        op.execute("DROP TABLE blobs_0011")
+        op.execute("INSERT INTO blob_search_ids (id, hash) SELECT id, hash FROM blobs_copy")
+        op.execute("DROP TABLE blobs_copy")
     op.create_index("ix_commit_parents_parent", "commit_parents", ["parent"])
 
 
@@ -78,20 +78,20 @@ def _rebuild_parents(suffix: str) -> None:
 def _rebuild_blobs(rows: str, drop_first: str | None, create: str = _BLOBS,
                    columns: str = "id, hash, content_type, body, token_count") -> None:
     """blobs again as `create`, filled from `rows` (id, hash, content_type, body, token_count), which
-    stay in `blobs_0011` for the caller to drop.
+    stay in `blobs_copy` for the caller to drop.
 
     Commits point at blobs.hash, and a migration runs in one transaction, where SQLite cannot turn
     foreign keys off. Deferred, they are counted instead: dropping `blobs` counts every commit whose
     blob went, and inserting the same hashes into the new `blobs` (a table of that name: a renamed one
     would not count) takes each count back; the transaction commits only with none left."""
     op.execute("PRAGMA defer_foreign_keys = ON")
-    op.execute(f"CREATE TABLE blobs_0011 AS {rows}")
+    op.execute(f"CREATE TABLE blobs_copy AS {rows}")
     if drop_first is not None:
         op.execute(f"DROP TABLE {drop_first}")
     op.execute("DROP TABLE blobs")
     op.execute(create)
     # explicit ids first, so an id made for a blob without one cannot take one of theirs
-    op.execute(f"INSERT INTO blobs ({columns}) SELECT {columns} FROM blobs_0011 ORDER BY id IS NULL, id")
+    op.execute(f"INSERT INTO blobs ({columns}) SELECT {columns} FROM blobs_copy ORDER BY id IS NULL, id")
 
 
 def _index(conn, rows) -> None:
