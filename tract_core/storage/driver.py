@@ -39,6 +39,18 @@ class Driver:
         """The driver's cursor after running `stmt` (its rows, rowcount)."""
         return self._run(stmt, params, many=False)
 
+    def send(self, stmt: Sql, params: tuple | list | dict = ()) -> None:
+        """Run `stmt`, whose answer nobody reads: on PostgreSQL with the next statement whose answer
+        is needed, or with COMMIT, in one round trip (storage/pg_pipeline.py); its failure fails
+        that round trip. On SQLite now."""
+        if not self.postgres:
+            self._run(stmt, params, many=False)
+            return
+        sql, conn = stmt.postgresql, self.conn
+        if (conn._has_events or conn.engine._has_events) and bool(conn.dispatch.before_cursor_execute):
+            conn.dispatch.before_cursor_execute(conn, self.raw.cursor(), sql, params, None, False)
+        self.raw.tract_queue.append((sql, params))
+
     def rows(self, stmt: Sql, params: tuple | list | dict = ()) -> list[tuple]:
         """Every row of `stmt`, fetched here: a damaged page may fail the fetch rather than the
         statement, and that error too must reach the store as SQLAlchemy's (a StorageError)."""

@@ -1,0 +1,125 @@
+"""PostgreSQL: a transaction's statements in as few round trips as their answers allow.
+
+psycopg sends a statement and waits for its answer, and begins a transaction with a BEGIN of its
+own, answered before anything else goes: a commit's nine statements (BEGIN, the writers' lock, the
+refs, the branch's lock, blob, commit, ref move, audit event, COMMIT) were nine round trips. Most of
+those answers nobody reads. Such a statement is queued here (`Driver.send`) and goes out with the
+next statement whose answer is needed, or with COMMIT, in one round trip (psycopg's pipeline mode).
+The BEGIN is queued too: while a transaction begun here is open the connection is in psycopg's
+autocommit mode (psycopg sends no BEGIN of its own) and its first queued statement is the BEGIN.
+
+A queued statement that fails makes the round trip that carries it fail with its error, as the
+statement itself would have (the transaction is then rolled back whole, as before). What decides
+whether a transaction may commit (the ref still points where it did, the commit is new) is checked
+by the server inside the statement, which fails when the check does (`refusal`), rather than by a
+row count read after COMMIT has gone.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from tract_core.storage.timeouts import bounded_connection_class
+
+IDLE = 0  # psycopg's TransactionStatus.IDLE
+
+# the text a refusing statement casts to an integer, so that the server fails it with this message
+_REFUSAL = re.compile(r'"tract refused: (.*)"')
+
+
+def refusal(why: str) -> str | None:
+    """What a statement built with `refuse_unless_one` refused, from its error's message; else None."""
+    found = _REFUSAL.search(why)
+    return found.group(1) if found else None
+
+
+def refuse_unless_one(message_sql: str) -> str:
+    """An SQL expression over a query's rows: 0 when there is exactly one, else it fails the
+    statement with `message_sql` (an SQL text expression) in the error. Plain SQL has no RAISE,
+    but casting a text that is not a number to an integer fails, naming the text. The text holds
+    the row count (as nothing), so the planner cannot fold the cast, and fail, before the count is
+    known (parameters are constants to it)."""
+    return (f"CASE WHEN count(*) = 1 THEN 0 ELSE CAST('tract refused: ' || {message_sql} || "
+            f"substr(CAST(count(*) AS VARCHAR), 1, 0) AS INTEGER) END")
+
+
+def begin_later(raw, options: dict) -> None:
+    """Begin a transaction on the driver connection `raw` with its next round trip (the `begin`
+    event of the PostgreSQL engine): BEGIN with psycopg's isolation level and read-only settings,
+    which SQLAlchemy's options have set, queued first."""
+    if options.get("isolation_level") == "AUTOCOMMIT" or raw.info.transaction_status != IDLE:
+        return
+    words = ["BEGIN"]
+    if raw.isolation_level is not None:
+        words.append("ISOLATION LEVEL " + raw.isolation_level.name.replace("_", " "))
+    if raw.read_only is not None:
+        words.append("READ ONLY" if raw.read_only else "READ WRITE")
+    if not raw.autocommit:
+        raw.autocommit = True
+        raw.tract_autocommit = True
+    raw.tract_queue.append((" ".join(words), None))
+
+
+@lru_cache(maxsize=1)
+def connection_class():
+    """The psycopg connection of a PostgreSQL store: bounded waits (storage/timeouts.py) and the
+    queue of statements sent with the next round trip (psycopg imported here, as there)."""
+    import psycopg
+
+    class QueueingCursor(psycopg.Cursor):
+        """A cursor that sends the connection's queued statements before, and with, its own."""
+
+        def execute(self, query, params=None, **kwargs):
+            conn = self._conn
+            if not conn.tract_queue:
+                return super().execute(query, params, **kwargs)
+            queued, conn.tract_queue = conn.tract_queue, []
+            with conn.pipeline():  # leaving it sends a Sync and waits for every answer: one round trip
+                sender = conn.cursor()
+                for sql, values in queued:
+                    psycopg.Cursor.execute(sender, sql, values)
+                super().execute(query, params, **kwargs)
+            return self
+
+        def executemany(self, query, params_seq, **kwargs):
+            self._conn.send_queued()
+            return super().executemany(query, params_seq, **kwargs)
+
+    class QueueingConnection(bounded_connection_class()):
+        """Statements queued by `Driver.send` (SQL, parameters), sent with the next round trip."""
+
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self.cursor_factory = QueueingCursor
+            self.tract_queue: list[tuple[str, object]] = []
+            self.tract_autocommit = False  # autocommit switched on by `begin_later`, off at the end
+
+        def send_queued(self) -> None:
+            """Send the queued statements now (one round trip), if any."""
+            if self.tract_queue:
+                sql, values = self.tract_queue.pop()
+                self.cursor().execute(sql, values)
+
+        def commit(self) -> None:
+            try:
+                if self.tract_queue:  # the queued statements and COMMIT: one round trip
+                    self.cursor().execute("COMMIT")
+                else:
+                    super().commit()
+            finally:
+                self._ended()
+
+        def rollback(self) -> None:
+            self.tract_queue = []  # never sent: nothing to undo
+            try:
+                super().rollback()
+            finally:
+                self._ended()
+
+        def _ended(self) -> None:
+            if self.tract_autocommit and not self.closed and self.info.transaction_status == IDLE:
+                self.autocommit = False
+                self.tract_autocommit = False
+
+    return QueueingConnection
