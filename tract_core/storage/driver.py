@@ -60,6 +60,21 @@ class Driver:
         except self.error as err:
             raise self.failed(err, stmt.sqlite, params) from err
 
+    def rows_together(self, statements: list[tuple[Sql, tuple | list | dict]]) -> list[list[tuple]]:
+        """Every row of each of `statements` (statement, parameters), run in order: on PostgreSQL
+        in one round trip, with the queued statements (see `send`)."""
+        if not self.postgres:
+            return [self.rows(stmt, params) for stmt, params in statements]
+        pairs = [(stmt.postgresql, params) for stmt, params in statements]
+        conn = self.conn
+        if (conn._has_events or conn.engine._has_events) and bool(conn.dispatch.before_cursor_execute):
+            for sql, params in pairs:
+                conn.dispatch.before_cursor_execute(conn, self.raw.cursor(), sql, params, None, False)
+        try:
+            return [cursor.fetchall() for cursor in self.raw.execute_together(pairs)]
+        except self.error as err:
+            raise self.failed(err, pairs[0][0], pairs[0][1]) from err
+
     def run_many(self, stmt: Sql, rows: list) -> Any:
         """The driver's cursor after running `stmt` once per row (its rowcount: the rows' total)."""
         return self._run(stmt, rows, many=True)

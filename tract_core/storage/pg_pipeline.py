@@ -74,12 +74,7 @@ def connection_class():
             conn = self._conn
             if not conn.tract_queue:
                 return super().execute(query, params, **kwargs)
-            queued, conn.tract_queue = conn.tract_queue, []
-            with conn.pipeline():  # leaving it sends a Sync and waits for every answer: one round trip
-                sender = conn.cursor()
-                for sql, values in queued:
-                    psycopg.Cursor.execute(sender, sql, values)
-                super().execute(query, params, **kwargs)
+            conn.execute_together([], last=(self, query, params, kwargs))
             return self
 
         def executemany(self, query, params_seq, **kwargs):
@@ -95,11 +90,29 @@ def connection_class():
             self.tract_queue: list[tuple[str, object]] = []
             self.tract_autocommit = False  # autocommit switched on by `begin_later`, off at the end
 
+        def execute_together(self, statements: list[tuple[str, object]], last=None) -> list:
+            """Run the queued statements, then `statements` (SQL, parameters), in one round trip
+            (leaving pipeline mode sends a Sync and waits for every answer); the cursors of
+            `statements`, holding their answers. `last`: a cursor's own execute, run after them."""
+            queued, self.tract_queue = self.tract_queue, []
+            cursors = []
+            with self.pipeline():
+                sender = psycopg.Cursor(self)
+                for sql, values in queued:
+                    sender.execute(sql, values)
+                for sql, values in statements:
+                    cursor = psycopg.Cursor(self)
+                    cursor.execute(sql, values)
+                    cursors.append(cursor)
+                if last is not None:
+                    cursor, sql, values, kwargs = last
+                    psycopg.Cursor.execute(cursor, sql, values, **kwargs)
+            return cursors
+
         def send_queued(self) -> None:
             """Send the queued statements now (one round trip), if any."""
             if self.tract_queue:
-                sql, values = self.tract_queue.pop()
-                self.cursor().execute(sql, values)
+                self.execute_together([])
 
         def commit(self) -> None:
             try:

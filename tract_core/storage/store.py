@@ -68,6 +68,8 @@ class Store:
         # connection (read-only for reads, not for writes) expires its prepared statements
         self._held_reads = (HeldConnection(self.engine, {}) if self._held is not None and not in_memory
                             else self._held)
+        # PostgreSQL: tract -> the annotation id its next read asks annotations after (see Txn.list_refs)
+        self._annotation_marks: dict[str, int] = {}
 
     @contextmanager
     def write(self, wait_ms: int | None = None, *, exclusive: bool = False, join: bool = True) -> Iterator[Txn]:
@@ -175,7 +177,10 @@ class Store:
             options = {BUSY_OPTION: 0} if hurry else {}
         with self._failures(hurry), self._turn(hurry), self._connect(**options) as conn:
             with conn.begin():
-                yield Txn(conn, self.dialect)
+                tx = Txn(conn, self.dialect)
+                if self.dialect == "postgresql":
+                    tx._annotation_marks = self._annotation_marks
+                yield tx
 
     @contextmanager
     def _raw_read(self, hurry: bool) -> Iterator[Txn]:
@@ -285,6 +290,10 @@ class Txn:
         # at, and generations read with them: see cas_ref, generation
         self._held: dict[tuple[str, str], str | None] = {}
         self._generations: dict[str, int] = {}
+        # PostgreSQL reads: the store's annotation marks, and tract -> (mark, annotations after it)
+        # read with the refs (see list_refs)
+        self._annotation_marks: dict[str, int] | None = None
+        self._annotations_ahead: dict[str, tuple[int, list[AnnotationRow]]] = {}
 
     @property
     def driver(self) -> Driver:
@@ -512,8 +521,18 @@ class Txn:
         return RefRow(r.name, r.commit_hash, r.symbolic) if r else None
 
     def list_refs(self, tract_id: str) -> list[RefRow]:
-        return [RefRow(name, commit_hash, symbolic)
-                for name, commit_hash, symbolic in self._rows(hot.LIST_REFS, (tract_id,))]
+        """The tract's refs. A PostgreSQL read also reads, in the same round trip, the tract's
+        annotations after the id its last read asked for: a read of the refs (a compile, a log) is
+        most often followed by that question (Repo.refresh_annotations), answered then from these
+        rows of the same snapshot."""
+        mark = self._annotation_marks.get(tract_id) if self._annotation_marks is not None else None
+        if mark is None or tract_id in self._annotations_ahead:
+            found = self._rows(hot.LIST_REFS, (tract_id,))
+        else:
+            found, ahead = self.driver.rows_together([(hot.LIST_REFS, (tract_id,)),
+                                                      (hot_reads.ANNOTATIONS_AFTER, (tract_id, mark))])
+            self._annotations_ahead[tract_id] = (mark, [AnnotationRow(*r) for r in ahead])
+        return [RefRow(name, commit_hash, symbolic) for name, commit_hash, symbolic in found]
 
     def create_ref(self, tract_id: str, name: str, commit_hash: str | None = None,
                    symbolic: str | None = None) -> bool:
@@ -602,7 +621,14 @@ class Txn:
             self.driver.send(hot.LOCK_ANNOTATIONS, (ANNOTATIONS_LOCK, tract_id))
 
     def annotations_after(self, tract_id: str, after_id: int = 0) -> list[AnnotationRow]:
-        return hot_reads.annotations_after(self.driver, tract_id, after_id)
+        ahead = self._annotations_ahead.get(tract_id)
+        if ahead is not None and after_id >= ahead[0]:  # every one after the mark was read already
+            found = [r for r in ahead[1] if r.id > after_id]
+        else:
+            found = hot_reads.annotations_after(self.driver, tract_id, after_id)
+        if self._annotation_marks is not None:
+            self._annotation_marks[tract_id] = found[-1].id if found else after_id
+        return found
 
     def annotations_for(self, tract_id: str, commit_hash: str) -> list[AnnotationRow]:
         a = s.annotations.c
