@@ -5,8 +5,8 @@ own, answered before anything else goes: a commit's nine statements (BEGIN, the 
 refs, the branch's lock, blob, commit, ref move, audit event, COMMIT) were nine round trips. Most of
 those answers nobody reads. Such a statement is queued here (`Driver.send`) and goes out with the
 next statement whose answer is needed, or with COMMIT, in one round trip (psycopg's pipeline mode).
-The BEGIN is queued too: while a transaction begun here is open the connection is in psycopg's
-autocommit mode (psycopg sends no BEGIN of its own) and its first queued statement is the BEGIN.
+The BEGIN is queued too: the connection is in psycopg's autocommit mode (psycopg sends no BEGIN of
+its own) and a transaction's first queued statement is its BEGIN.
 
 A queued statement that fails makes the round trip that carries it fail with its error, as the
 statement itself would have (the transaction is then rolled back whole, as before). What decides
@@ -44,21 +44,23 @@ def refuse_unless_one(message_sql: str) -> str:
             f"substr(CAST(count(*) AS VARCHAR), 1, 0) AS INTEGER) END")
 
 
+READ_OPTION = "tract_pg_read"  # the execution option of a PostgreSQL read (see `begin_later`)
+
+
 def begin_later(raw, options: dict) -> None:
     """Begin a transaction on the driver connection `raw` with its next round trip (the `begin`
-    event of the PostgreSQL engine): BEGIN with psycopg's isolation level and read-only settings,
-    which SQLAlchemy's options have set, queued first."""
-    if options.get("isolation_level") == "AUTOCOMMIT" or raw.info.transaction_status != IDLE:
+    event of the PostgreSQL engine): a read (option READ_OPTION) sees one snapshot and cannot write
+    (REPEATABLE READ, READ ONLY), as SQLAlchemy's isolation options would make it, without changing
+    the connection's settings (and resetting them when it goes back to the pool)."""
+    if options.get("isolation_level") == "AUTOCOMMIT" or raw.pgconn.transaction_status != IDLE:
         return
-    words = ["BEGIN"]
-    if raw.isolation_level is not None:
-        words.append("ISOLATION LEVEL " + raw.isolation_level.name.replace("_", " "))
-    if raw.read_only is not None:
-        words.append("READ ONLY" if raw.read_only else "READ WRITE")
-    if not raw.autocommit:
+    if not raw.autocommit:  # psycopg sends no BEGIN of its own: kept so for the connection's life
         raw.autocommit = True
-        raw.tract_autocommit = True
-    raw.tract_queue.append((" ".join(words), None))
+    raw.tract_queue.append((_READ_BEGIN if options.get(READ_OPTION) else _BEGIN, None))
+
+
+_BEGIN = "BEGIN"
+_READ_BEGIN = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 
 
 @lru_cache(maxsize=1)
@@ -88,7 +90,6 @@ def connection_class():
             super().__init__(*args, **kwargs)
             self.cursor_factory = QueueingCursor
             self.tract_queue: list[tuple[str, object]] = []
-            self.tract_autocommit = False  # autocommit switched on by `begin_later`, off at the end
 
         def execute_together(self, statements: list[tuple[str, object]], last=None) -> list:
             """Run the queued statements, then `statements` (SQL, parameters), in one round trip
@@ -115,24 +116,13 @@ def connection_class():
                 self.execute_together([])
 
         def commit(self) -> None:
-            try:
-                if self.tract_queue:  # the queued statements and COMMIT: one round trip
-                    self.cursor().execute("COMMIT")
-                else:
-                    super().commit()
-            finally:
-                self._ended()
+            if self.tract_queue:  # the queued statements and COMMIT: one round trip
+                self.cursor().execute("COMMIT")
+            else:
+                super().commit()
 
         def rollback(self) -> None:
             self.tract_queue = []  # never sent: nothing to undo
-            try:
-                super().rollback()
-            finally:
-                self._ended()
-
-        def _ended(self) -> None:
-            if self.tract_autocommit and not self.closed and self.info.transaction_status == IDLE:
-                self.autocommit = False
-                self.tract_autocommit = False
+            super().rollback()
 
     return QueueingConnection

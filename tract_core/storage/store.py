@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from tract_core.errors import StorageError, StoreBusyError, TractError
 from tract_core.storage import joined
 from tract_core.storage import schema as s
-from tract_core.storage import hot, hot_reads, timeouts, turns
+from tract_core.storage import hot, hot_reads, pg_pipeline, timeouts, turns
 from tract_core.storage.driver import Driver, Sql
 from tract_core.storage.engine import BUSY_OPTION, WRITE_OPTION, make_engine, migrate
 from tract_core.storage.held import HeldConnection
@@ -172,7 +172,7 @@ class Store:
                 yield tx
             return
         if self.dialect == "postgresql":
-            options = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+            options = {pg_pipeline.READ_OPTION: True}  # REPEATABLE READ, READ ONLY
         else:
             options = {BUSY_OPTION: 0} if hurry else {}
         with self._failures(hurry), self._turn(hurry), self._connect(**options) as conn:
