@@ -133,3 +133,24 @@ def test_lock_branch_gives_every_ref_and_the_tip_of_the_branch_named_or_heads(st
         assert {r.name: r.commit_hash for r in heads} == {"HEAD": None, "refs/heads/main": a.hash,
                                                           "refs/heads/side": b.hash}
         assert {r.name: r.symbolic for r in heads}["HEAD"] == "refs/heads/main"
+
+
+@pytest.mark.postgres
+def test_a_connection_kept_for_the_thread_and_dropped_by_the_server_while_idle_is_replaced(pg_url):
+    """PostgreSQL transactions of one thread reuse its last connection, outside the pool; one that
+    sat idle is pinged first, as the pool pings, and one the server has dropped is replaced."""
+    import psycopg
+
+    with Tract.open(pg_url, "idle", counter=WordCounter()) as t:
+        first = t.user("before")
+        held = t.store._held_pg
+        pid = held._conn.connection.driver_connection.info.backend_pid
+        t.user("again")
+        assert held._conn.connection.driver_connection.info.backend_pid == pid  # the same one
+        with psycopg.connect(pg_url.replace("postgresql+psycopg://", "postgresql://").split("?")[0],
+                             autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        held._since -= 3600  # idle for an hour
+        after = t.user("after")
+        assert after.parents == [t.log(2)[1].hash] and t.log(3)[2].hash == first.hash
+        assert held._conn.connection.driver_connection.info.backend_pid != pid

@@ -80,14 +80,8 @@ def _postgres_engine(url: str, timeout: float) -> Engine:
         # a connection idle for a while is pinged first: the server (or a proxy) may have dropped
         # it; one handed back a moment ago is not (a ping on every checkout is a round trip per
         # transaction, as much as the work of a commit)
-        if time.monotonic() - record.info.get("idle_since", 0.0) < PING_AFTER_IDLE_S:
-            return
-        try:
-            dbapi_conn.execute("SELECT 1")
-            if dbapi_conn.info.transaction_status != 0:  # psycopg's IDLE: no transaction left open
-                dbapi_conn.rollback()
-        except Exception as err:  # noqa: BLE001 - any failure: a dead connection, replaced by the pool
-            raise DisconnectionError(str(err)) from err
+        if time.monotonic() - record.info.get("idle_since", 0.0) >= PING_AFTER_IDLE_S:
+            ping(dbapi_conn)
 
     @event.listens_for(engine, "do_connect")
     def _connect(dialect, record, cargs, cparams):
@@ -101,6 +95,17 @@ def _postgres_engine(url: str, timeout: float) -> Engine:
         pg_pipeline.begin_later(conn.connection.driver_connection, conn.get_execution_options())
 
     return engine
+
+
+def ping(dbapi_conn) -> None:
+    """Check that a PostgreSQL connection idle for a while still works; DisconnectionError if not
+    (the pool, or storage/held.py, then replaces it)."""
+    try:
+        dbapi_conn.execute("SELECT 1")
+        if dbapi_conn.info.transaction_status != 0:  # psycopg's IDLE: no transaction left open
+            dbapi_conn.rollback()
+    except Exception as err:  # noqa: BLE001 - any failure: a dead connection
+        raise DisconnectionError(str(err)) from err
 
 
 def _sqlite_engine(url: str, busy_ms: int) -> Engine:

@@ -20,7 +20,7 @@ from tract_core.storage import joined
 from tract_core.storage import schema as s
 from tract_core.storage import hot, hot_reads, pg_pipeline, timeouts, turns
 from tract_core.storage.driver import Driver, Sql
-from tract_core.storage.engine import BUSY_OPTION, WRITE_OPTION, make_engine, migrate
+from tract_core.storage.engine import BUSY_OPTION, PING_AFTER_IDLE_S, WRITE_OPTION, make_engine, migrate, ping
 from tract_core.storage.held import HeldConnection
 from tract_core.storage.failures import DATA_ERRORS, damaged_data, is_busy, location, storage_error
 from tract_core.storage.rows import AnnotationRow, BlobRow, CommitRow, EventRow, RefRow
@@ -68,6 +68,10 @@ class Store:
         # connection (read-only for reads, not for writes) expires its prepared statements
         self._held_reads = (HeldConnection(self.engine, {}) if self._held is not None and not in_memory
                             else self._held)
+        # PostgreSQL: the same, for every transaction (the BEGIN says what kind: storage/pg_pipeline.py),
+        # pinged after a while idle as the pool pings (engine.py)
+        self._held_pg = (HeldConnection(self.engine, {pg_pipeline.READ_OPTION: False}, PING_AFTER_IDLE_S, ping)
+                         if self.dialect == "postgresql" else None)
         # PostgreSQL: tract -> the annotation id its next read asks annotations after (see Txn.list_refs)
         self._annotation_marks: dict[str, int] = {}
 
@@ -128,13 +132,15 @@ class Store:
         self._release(conn)
 
     def _take(self, **options):
-        if self._held is not None:
-            return self._held.take(**options)
+        held = self._held or self._held_pg
+        if held is not None:
+            return held.take(**options)
         return self.engine.connect().execution_options(**options)
 
     def _release(self, conn, failed: bool = False) -> None:
-        if self._held is not None:
-            self._held.release(conn, failed)
+        held = self._held or self._held_pg
+        if held is not None:
+            held.release(conn, failed)
         else:
             conn.close()
 
@@ -242,6 +248,8 @@ class Store:
         if self._held is not None:
             self._held.close()
             self._held_reads.close()
+        if self._held_pg is not None:
+            self._held_pg.close()
         self.engine.dispose()
 
 
@@ -288,7 +296,7 @@ class Txn:
         self._driver: Driver | None = None
         # PostgreSQL: refs this transaction holds (lock_branch, lock_ref) -> the commit each points
         # at, and generations read with them: see cas_ref, generation
-        self._held: dict[tuple[str, str], str | None] = {}
+        self._holds: dict[tuple[str, str], str | None] = {}
         self._generations: dict[str, int] = {}
         # PostgreSQL reads: the store's annotation marks, and tract -> (mark, annotations after it)
         # read with the refs (see list_refs)
@@ -550,7 +558,7 @@ class Txn:
         found = self.driver.rows(hot.LOCK_REF, (tract_id, name))
         tip = found[0][0] if found else None
         if found and self.dialect == "postgresql":
-            self._held[tract_id, name] = tip
+            self._holds[tract_id, name] = tip
         return tip
 
     def lock_branch(self, tract_id: str, name: str | None) -> tuple[list[RefRow], str | None]:
@@ -569,7 +577,7 @@ class Txn:
             if not held:
                 refs.append(RefRow(ref, commit_hash, symbolic))
                 continue
-            tip = self._held[tract_id, ref] = commit_hash
+            tip = self._holds[tract_id, ref] = commit_hash
             if generation is not None:
                 self._generations[commit_hash] = generation
         return refs, tip
@@ -577,14 +585,14 @@ class Txn:
     def cas_ref(self, tract_id: str, name: str, old: str | None, new: str | None) -> bool:
         """Point `name` at `new` only if it still points at `old` (compare-and-swap)."""
         key = (tract_id, name)
-        if key in self._held and self._held[key] == old:
+        if key in self._holds and self._holds[key] == old:
             # PostgreSQL, a ref this transaction holds at `old`: no one else can move it, so the
             # move goes with the next round trip; should the ref not be at `old` after all, that
             # round trip fails (WriteConflictError) and nothing is written
             self.driver.send(hot.MOVE_HELD_REF, (new, tract_id, name, old, name))
-            self._held[key] = new
+            self._holds[key] = new
             return True
-        self._held.pop(key, None)
+        self._holds.pop(key, None)
         if old is None:
             return self.driver.run(hot.CAS_REF_FROM_NONE, (new, tract_id, name)).rowcount == 1
         return self.driver.run(hot.CAS_REF, (new, tract_id, name, old)).rowcount == 1
@@ -592,12 +600,12 @@ class Txn:
     def set_ref(self, tract_id: str, name: str, commit_hash: str | None = None,
                 symbolic: str | None = None) -> None:
         """Overwrite a ref unconditionally (HEAD, ORIG_HEAD), creating it if needed."""
-        self._held.pop((tract_id, name), None)
+        self._holds.pop((tract_id, name), None)
         self._upsert(s.refs, {"tract_id": tract_id, "name": name},
                      {"commit_hash": commit_hash, "symbolic": symbolic})
 
     def delete_ref(self, tract_id: str, name: str) -> None:
-        self._held.pop((tract_id, name), None)
+        self._holds.pop((tract_id, name), None)
         self.conn.execute(delete(s.refs).where(s.refs.c.tract_id == tract_id, s.refs.c.name == name))
 
     # --- annotations ---
