@@ -116,7 +116,9 @@ def connection_class():
                 self.execute_together([])
 
         def commit(self) -> None:
-            if self.tract_queue:  # the queued statements and COMMIT: one round trip
+            if len(self.tract_queue) == 1 and self.tract_queue[0][0] in (_BEGIN, _READ_BEGIN):
+                self.tract_queue = []  # a transaction that ran nothing: never begun
+            elif self.tract_queue:  # the queued statements and COMMIT: one round trip
                 self.cursor().execute("COMMIT")
             else:
                 super().commit()
