@@ -113,7 +113,7 @@ class Compiler:
             return state, base, steps
         state = self._from_snapshot(tx, head) if self.snapshots else None
         if state is None:
-            with gc_paused():
+            with gc_paused(keep=True):
                 commits = {r.hash: r for r in tx.ancestors(self.repo.tract_id, head)}
                 state = build_state(commits, head)
         self.states.put(head, state)

@@ -41,7 +41,7 @@ def decode(data: bytes, head: str, commits: int) -> CompileState:
     """The state `encode` saved; raises one of DecodeError when the bytes are not such a state."""
     raw = zlib.decompress(data)
     cut, last = raw.index(b"\n"), raw.rindex(b"\n")
-    with gc_paused():
+    with gc_paused(keep=True):
         flat = json.loads(raw[:cut])
         messages = _messages.validate_json(raw[cut + 1:last])
         request = {kind: RequestPart(*p) for kind, p in json.loads(raw[last + 1:]).items()}

@@ -466,7 +466,7 @@ class Txn:
         (generation, count), = self._rows(hot_reads.REACH, (head, tract_id, tract_id))
         if generation is None or count > SCAN_SLACK * (generation + 1):
             return None
-        rows = {r.hash: r for r in self._rows_to_commits(self._rows(hot_reads.TRACT_COMMITS, (tract_id,)))}
+        rows = self._tract_commits(tract_id)
         out, todo, seen = [], [head], {head}
         for h in todo:  # breadth first, as the recursive query
             row = rows.get(h)
@@ -478,6 +478,25 @@ class Txn:
                     seen.add(p)
                     todo.append(p)
         return out
+
+    def _tract_commits(self, tract_id: str) -> dict[str, CommitRow]:
+        """Every commit of a tract with its content, by hash (parents in their order)."""
+        rows = {h: CommitRow(h, tract, [], op, target, content, message, meta, created, generation, kind,
+                             body, tokens or 0)
+                for h, tract, op, target, content, message, meta, created, generation, kind, body, tokens
+                in self._rows(hot_reads.TRACT_COMMITS, (tract_id,))}
+        parent_rows = self._rows(hot_reads.TRACT_PARENTS, (tract_id,))
+        merges = set()
+        for child, _, parent in parent_rows:
+            parents = rows[child].parents
+            parents.append(parent)
+            if len(parents) > 1:
+                merges.add(child)
+        if merges:  # put a merge's parents in their order
+            position = {(child, parent): i for child, i, parent in parent_rows if child in merges}
+            for child in merges:
+                rows[child].parents.sort(key=lambda parent, c=child: position[c, parent])
+        return rows
 
     def ancestor_hashes(self, head: str) -> set[str]:
         q = self._stmt("ancestor_hashes", lambda: select(self._ancestor_cte().c.h))
