@@ -129,7 +129,7 @@ class Compiler:
         # a single-parent chain of d commits from a snapshot to `head` spans d generations exactly
         for snap_head, fmt, commits, snap_generation in snapshot_heads(tx, self.repo.tract_id):
             distance = generation - snap_generation
-            if fmt != snapshot.FORMAT or not 0 <= distance <= reach:
+            if fmt not in snapshot.READABLE or not 0 <= distance <= reach:
                 continue
             since = ({r.hash: r for r in tx.ancestors(self.repo.tract_id, head, depth=distance)}
                      if distance else {})
@@ -141,7 +141,7 @@ class Compiler:
                 return None
             rows.reverse()
             try:
-                state = snapshot.decode(data, snap_head, commits)
+                state = snapshot.decode(data, snap_head, commits, fmt)
             except snapshot.DecodeError as err:  # a damaged cache entry: build without it
                 log.warning("ignoring unreadable compile snapshot of %s: %s", snap_head[:12], err)
                 return None
