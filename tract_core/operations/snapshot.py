@@ -9,7 +9,7 @@ a raw newline.
 Format 3 (written): an entry's fields are `position` ("" when it is `shown`), `shown` ("" when it is
 its message's `commit_hash`), `content_type`, tool direction or "", tool call id or "", tokens; the
 messages leave out the fields at their defaults. Each commit hash is stored once, not two or three
-times: a snapshot is a third smaller, and quicker to write and read.
+times: a snapshot is a quarter smaller.
 Format 2 (still read): `position`, `shown` ("" when it is `position`), and the rest as in 3; the
 messages whole.
 """
