@@ -8,7 +8,6 @@ saves one when a history has grown by `snapshot_interval` commits since its last
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import OrderedDict
 
@@ -20,7 +19,7 @@ from tract_core.models.content import Settings, Tools
 from tract_core.operations import compile_budget, snapshot
 from tract_core.operations.assemble import Assembled, assemble, extend_assembled
 from tract_core.operations.compile_state import (CompileState, Entry, RequestPart, build_state, extend_state,
-                                                 gc_paused, replay_onto)
+                                                 gc_paused, load_body, replay_onto)
 from tract_core.operations.history import chain_back
 from tract_core.operations.render import count_tokens
 from tract_core.operations.repo import Repo
@@ -216,7 +215,7 @@ class Compiler:
     def commit_warnings(self, tx: Txn, row) -> list[str]:
         """What the just-written `row` leaves wrong: a tool result that answers no earlier
         unanswered call of its id is never sent."""
-        data = json.loads(row.body) if row.content_type == "tool_io" else {}
+        data = load_body(row.body) if row.content_type == "tool_io" else {}
         if data.get("direction") != "result":
             return []
         out = self.assembled(tx, row.hash)
