@@ -49,6 +49,13 @@ REACH = Sql("SELECT (SELECT generation FROM commits WHERE hash = ? AND tract_id 
 # every commit's row came back once per parent and was merged in Python (a third slower in all)
 TRACT_COMMITS = Sql(f"SELECT {_ROW_COLUMNS} FROM commits c "
                     "LEFT JOIN blobs b ON b.hash = c.content_hash WHERE c.tract_id = ?")
+# a tract's newest commits by creation time (params: tract, how many), and their parents: a walk of
+# d steps back from a head that is among them reads its commits in an index range instead of
+# looking each one up by its hash (half the page reads, in a store where they lie far apart)
+NEWEST_COMMITS = Sql(f"SELECT {_ROW_COLUMNS} FROM commits c LEFT JOIN blobs b ON b.hash = c.content_hash "
+                     "WHERE c.tract_id = ? ORDER BY c.created_us DESC, c.hash DESC LIMIT ?")
+NEWEST_PARENTS = Sql("SELECT p.child, p.position, p.parent FROM (SELECT hash FROM commits WHERE tract_id = ? "
+                     "ORDER BY created_us DESC, hash DESC LIMIT ?) n JOIN commit_parents p ON p.child = n.hash")
 TRACT_PARENTS = Sql("SELECT p.child, p.position, p.parent FROM commits c "
                     "JOIN commit_parents p ON p.child = c.hash WHERE c.tract_id = ?")
 COUNT_PENDING = Sql("SELECT count(*) FROM pending_compressions WHERE tract_id = ? AND status = 'pending'")

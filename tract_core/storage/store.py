@@ -456,7 +456,35 @@ class Txn:
             if found is not None:
                 return found
             return self._rows_to_commits(self._rows(hot_reads.ANCESTORS, (head, tract_id)))
+        found = self._ancestors_among_newest(tract_id, head, depth)
+        if found is not None:
+            return found
         return self._rows_to_commits(self._rows(hot_reads.ANCESTORS_WITHIN, (head, depth, tract_id)))
+
+    def _ancestors_among_newest(self, tract_id: str, head: str, depth: int) -> list[CommitRow] | None:
+        """`ancestors(tract_id, head, depth)` from the tract's SCAN_SLACK * (depth + 1) newest commits,
+        walked here, when every commit the walk reaches is among them (a head being written to is
+        the tract's newest, and its recent history next); else None (the recursive query)."""
+        n = SCAN_SLACK * (depth + 1)
+        rows = self._with_parents(self._rows(hot_reads.NEWEST_COMMITS, (tract_id, n)),
+                                  self._rows(hot_reads.NEWEST_PARENTS, (tract_id, n)))
+        if head not in rows:
+            return None
+        out, level, seen = [], [head], {head}
+        for d in range(depth + 1):  # level by level, as the recursive query counts steps
+            below = []
+            for h in level:
+                row = rows.get(h)
+                if row is None:
+                    return None
+                out.append(row)
+                if d < depth:
+                    for p in row.parents:
+                        if p not in seen:
+                            seen.add(p)
+                            below.append(p)
+            level = below
+        return out
 
     def _ancestors_by_scan(self, tract_id: str, head: str) -> list[CommitRow] | None:
         """`ancestors(tract_id, head)` from one read of the tract's commits, walked here, when the tract
@@ -481,11 +509,17 @@ class Txn:
 
     def _tract_commits(self, tract_id: str) -> dict[str, CommitRow]:
         """Every commit of a tract with its content, by hash (parents in their order)."""
+        return self._with_parents(self._rows(hot_reads.TRACT_COMMITS, (tract_id,)),
+                                  self._rows(hot_reads.TRACT_PARENTS, (tract_id,)))
+
+    @staticmethod
+    def _with_parents(commit_rows: list[tuple], parent_rows: list[tuple]) -> dict[str, CommitRow]:
+        """Commits (rows of hot_reads._ROW_COLUMNS) by hash, with their parents (child, position,
+        parent) in order."""
         rows = {h: CommitRow(h, tract, [], op, target, content, message, meta, created, generation, kind,
                              body, tokens or 0)
                 for h, tract, op, target, content, message, meta, created, generation, kind, body, tokens
-                in self._rows(hot_reads.TRACT_COMMITS, (tract_id,))}
-        parent_rows = self._rows(hot_reads.TRACT_PARENTS, (tract_id,))
+                in commit_rows}
         merges = set()
         for child, _, parent in parent_rows:
             parents = rows[child].parents
