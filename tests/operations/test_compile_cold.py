@@ -100,3 +100,21 @@ def test_an_output_moved_to_another_head_shares_every_field():
     assert dataclasses.replace(out, head="b") == moved
     assert all(getattr(moved, f.name) is getattr(out, f.name)
                for f in dataclasses.fields(Assembled) if f.name != "head")
+
+
+def test_the_compile_after_a_tool_result_reuses_what_its_warning_check_built(mem, monkeypatch):
+    from tract_core.operations import compiler as compiler_module
+    mem.user("question")
+    mem.compile()
+    extended = []
+    real = compiler_module.extend_assembled
+    monkeypatch.setattr(compiler_module, "extend_assembled", lambda *a: extended.append(a[1].head) or real(*a))
+    mem.assistant("let me look")
+    mem.tool_call("search", {"q": 1}, "c1")
+    result = mem.tool_result("c1", "found")
+    orphan = mem.tool_result("nobody", "lost")
+    assert result.warnings == [] and "answers no call" in orphan.warnings[0]
+    checked = list(extended)
+    assert len(checked) == 4  # the warning checks extended the output one commit at a time
+    assert [m.content for m in mem.compile().messages] == ["question", "let me look", "", "found"]
+    assert extended == checked  # and the compile found it done
