@@ -173,6 +173,42 @@ def test_a_snapshot_the_previous_version_wrote_is_still_read(sqlite_url, monkeyp
         assert [m.content for m in ctx.messages][1:3] == ["edited", "question 0"]
 
 
+def _chunks_of(data: bytes) -> bytes:
+    """What the chunks of a snapshot hold, decompressed, one after the other."""
+    header, rest = data.split(b"\n", 1)
+    out, at = [], 0
+    for size in json.loads(header)["chunks"]:
+        out.append(zlib.decompress(rest[at:at + size]))
+        at += size
+    return b"".join(out)
+
+
+def test_a_snapshot_reuses_the_chunks_of_the_last_one_that_did_not_change(sqlite_url, monkeypatch):
+    monkeypatch.setattr(snapshot, "CHUNK", 4)
+    made: list[int] = []
+    real = snapshot._chunk
+    monkeypatch.setattr(snapshot, "_chunk", lambda entries: made.append(len(entries)) or real(entries))
+    with Tract.open(sqlite_url, "chunks", counter=WordCounter()) as t:
+        t.system("be brief")
+        first = t.user("first")
+        agent_turns(t, 0, 3)
+        t.compile()                     # 11 turns: chunks of 4, 4 and 3
+        assert made == [4, 4, 3]
+        agent_turns(t, 3, 2)
+        t.compile()                     # 17: the first two reused, the third grew, one more
+        assert made[3:] == [4, 4, 1]
+        t.commit({"content_type": "dialogue", "role": "user", "text": "edited"}, operation="edit",
+                 edit_target=first.hash)
+        agent_turns(t, 5, 2)
+        t.compile()                     # 23: the edit changed the first chunk, the next three are
+        assert made[6:] == [4, 4, 3]    # reused, the fifth grew and a sixth is new
+    with Tract.open(sqlite_url, "chunks", counter=WordCounter()) as fresh:
+        same(fresh.compile(), from_scratch(fresh))
+        agent_turns(fresh, 7, 2)
+        fresh.compile()                 # 29: the chunks of the snapshot it read reused too,
+        assert made[9:] == [4, 4, 1]    # the sixth grew, two more
+
+
 def test_a_snapshot_stores_each_commit_hash_once(sqlite_url):
     with Tract.open(sqlite_url, "once", counter=WordCounter()) as t:
         t.system("be brief")
@@ -181,7 +217,7 @@ def test_a_snapshot_stores_each_commit_hash_once(sqlite_url):
         hashes = [c.hash for c in t.log(limit=50)]
         with t.store.read() as tx:
             [(fmt, data)] = tx.conn.execute(select(s.compile_snapshots.c.format, s.compile_snapshots.c.data))
-    raw = zlib.decompress(data)
+    raw = _chunks_of(data)
     assert fmt == snapshot.FORMAT
     assert [raw.count(h.encode()) for h in hashes] == [1] * len(hashes)
     assert b"tool_call_id\":null" not in raw and b"is_error" not in raw  # defaults left out

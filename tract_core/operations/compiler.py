@@ -68,11 +68,12 @@ class Compiler:
         self.annotation_log: list[tuple[int, str]] = []
         self._saving: int | None = None
         self.parts: _LRU = _LRU()   # commit hash -> Tools or Settings
+        self.chunks = snapshot.Chunks()  # what the last snapshot saved or read was made of
 
     def clear(self) -> None:
         """Drop the cached states and outputs. Another thread may call this (compile_budget) while
         this compiler works: the caches are replaced, never emptied in place."""
-        self.states, self.outputs, self.parts = _LRU(), _LRU(), _LRU()
+        self.states, self.outputs, self.parts, self.chunks = _LRU(), _LRU(), _LRU(), snapshot.Chunks()
 
     def refresh(self, tx: Txn) -> None:
         self.annotation_log.extend(self.repo.refresh_annotations(tx))
@@ -140,7 +141,7 @@ class Compiler:
                 return None
             rows.reverse()
             try:
-                state = snapshot.decode(data, snap_head, commits, fmt)
+                state = snapshot.decode(data, snap_head, commits, fmt, self.chunks)
             except snapshot.DecodeError as err:  # a damaged cache entry: build without it
                 log.warning("ignoring unreadable compile snapshot of %s: %s", snap_head[:12], err)
                 return None
@@ -155,7 +156,7 @@ class Compiler:
         if (state is None or state.commits < SNAPSHOT_EVERY
                 or state.commits - state.snapshot_at < snapshot_interval(state.commits)):
             return False
-        data = snapshot.encode(state)
+        data = snapshot.encode(state, self.chunks)
         try:
             with self.repo.store.write(wait_ms=SNAPSHOT_WAIT_MS) as tx:
                 save_snapshot(tx, self.repo.tract_id, head, snapshot.FORMAT, state.commits, data,
