@@ -102,7 +102,7 @@ class Compiler:
                 raise CommitNotFoundError(f"no commit {head[:12]} in tract {self.repo.tract_id!r}")
             chain = [row]
             if len(row.parents) != 1 or row.parents[0] not in self.states:
-                chain = self._recent_chain(tx, head)
+                chain = self._recent_chain(tx, head) if self.states else []  # cold: nothing to extend
         if chain:
             base = chain[-1].parents[0]
             state, steps = self.states.get(base), []
