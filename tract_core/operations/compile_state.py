@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from pydantic_core import from_json
 
@@ -20,10 +20,8 @@ from tract_core.operations.render import render, tool_key
 from tract_core.storage.rows import CommitRow
 
 
-class Entry(NamedTuple):
-    """One turn of the state (a tuple: a long history makes one per turn, and a frozen dataclass
-    took three times as long to make)."""
-
+@dataclass(frozen=True, slots=True)
+class Entry:
     position: str            # the APPEND commit that put this turn here
     shown: str               # the commit whose content is shown (the latest edit, or position)
     content_type: str
