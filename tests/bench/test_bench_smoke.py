@@ -92,3 +92,11 @@ def test_agent_loop_prints_the_step_targets_beside_a_raw_sqlite_floor():
 def test_audit_events_benchmark_prints_the_event_cost_beside_its_target(capsys):
     rows = _load("audit_events").main(quick=True)
     assert rows[0][0] == "sqlite" and float(rows[0][1]) > 0 and "target ms" in capsys.readouterr().out
+
+
+def test_store_layout_prints_bytes_per_step_by_table_and_pages_per_commit():
+    printed: list[str] = []
+    got = _load("store_layout").main(["--n", "5", "10"], out=printed.append)
+    text = "\n".join(printed)
+    assert "## 10 steps:" in text and "| blobs " in text and "pages one commit writes" in text
+    assert set(got) == {5, 10} and got[10]["commits"] > 0

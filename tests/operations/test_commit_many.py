@@ -122,6 +122,6 @@ def test_a_batch_repeating_contents_stores_and_indexes_each_blob_once(store_url)
             assert tx.count_commits(t.tract_id) == 5
         if store_url.startswith("sqlite"):
             with t.store.read() as tx:
-                ids = tx.conn.exec_driver_sql("SELECT count(*) FROM blob_search_ids").scalar()
+                ids = tx.conn.exec_driver_sql("SELECT count(*) FROM blobs").scalar()
                 indexed = tx.conn.exec_driver_sql("SELECT count(*) FROM blob_fts_docsize").scalar()
             assert ids == indexed == 2

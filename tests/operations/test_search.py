@@ -113,7 +113,7 @@ def test_the_index_entry_goes_when_gc_removes_the_content(t):
     assert t.gc(orphan_retention_days=0).blobs_removed == 1
     with t.store.write() as tx:
         if tx.dialect == "sqlite":
-            n = tx.conn.exec_driver_sql("SELECT count(*) FROM blob_search_ids").scalar()
+            n = tx.conn.exec_driver_sql("SELECT count(*) FROM blob_fts_docsize").scalar()
             assert tx.conn.exec_driver_sql("SELECT count(*) FROM blob_fts WHERE blob_fts MATCH "
                                            "'\"zebra\"'").scalar() == 0
         else:

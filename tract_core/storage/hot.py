@@ -23,14 +23,11 @@ GENERATION = Sql("SELECT generation FROM commits WHERE hash = ? AND tract_id = ?
 
 INSERT_BLOB = Sql("INSERT INTO blobs (hash, content_type, body, token_count) VALUES (?, ?, ?, ?) "
                   "ON CONFLICT (hash) DO NOTHING")
-# SQLite: a blob's integer id, then its words in the contentless FTS5 index under that id (revision 0010)
-INSERT_SEARCH_ID = Sql("INSERT INTO blob_search_ids (hash) VALUES (?) ON CONFLICT (hash) DO NOTHING")
+# SQLite: a new blob's words in the contentless FTS5 index, under the blob's integer id (revision 0012)
 INSERT_WORDS = Sql("INSERT INTO blob_fts (rowid, words) VALUES (?, ?)")
 DELETE_WORDS = Sql("INSERT INTO blob_fts (blob_fts, rowid, words) VALUES ('delete', ?, ?)")
-# PostgreSQL: a tsvector of the words as they are (storage/search.py)
-INDEX_PG = Sql("INSERT INTO blob_search (hash, tsv) VALUES (?, array_to_tsvector(string_to_array(?, ' '))) "
-               "ON CONFLICT (hash) DO NOTHING")
-# PostgreSQL: the blob and its index row in one round trip; only a blob inserted now is indexed
+# PostgreSQL: the blob and its index row (a tsvector of the words as they are, storage/search.py) in
+# one round trip; only a blob inserted now is indexed
 PUT_BLOB_PG = Sql("WITH b AS (INSERT INTO blobs (hash, content_type, body, token_count) VALUES (?, ?, ?, ?) "
                   "ON CONFLICT (hash) DO NOTHING RETURNING hash) "
                   "INSERT INTO blob_search (hash, tsv) SELECT hash, array_to_tsvector(string_to_array(?, ' ')) "
@@ -51,25 +48,15 @@ def put_blob(driver: Driver, blob: BlobRow) -> None:
     values = (blob.hash, blob.content_type, blob.body, blob.token_count)
     if driver.postgres:
         driver.run(PUT_BLOB_PG, (*values, words))
-    elif driver.run(INSERT_BLOB, values).rowcount == 1:
-        index_words(driver, blob.hash, words)
-
-
-def index_words(driver: Driver, blob_hash: str, words: str) -> None:
-    """Index a blob's words for search, unless it is indexed already."""
-    if driver.postgres:
-        driver.run(INDEX_PG, (blob_hash, words))
         return
-    added = driver.run(INSERT_SEARCH_ID, (blob_hash,))
+    added = driver.run(INSERT_BLOB, values)
     if added.rowcount == 1:
         driver.run(INSERT_WORDS, (added.lastrowid, words))
 
 
 def search_ids(driver: Driver, hashes: list[str]) -> list[tuple[int, str]]:
-    """(index id, body) of those blobs that SQLite's search index holds."""
-    marks = ", ".join("?" * len(hashes))
-    return driver.rows(Sql(f"SELECT i.id, b.body FROM blob_search_ids i JOIN blobs b ON b.hash = i.hash "
-                           f"WHERE i.hash IN ({marks})"), list(hashes))
+    """SQLite: (id, body) of those blobs that are stored (the id is the blob's rowid in the index)."""
+    return _select_in(driver, "SELECT id, body FROM blobs", list(hashes))
 
 
 def unindex_words(driver: Driver, search_id: int, words: str) -> None:
@@ -114,8 +101,7 @@ def put_blobs(driver: Driver, blobs: list[BlobRow]) -> None:
         driver.run_many(PUT_BLOB_PG, [(*v, w) for v, w in zip(values, words)])
         return
     driver.run_many(INSERT_BLOB, values)
-    driver.run_many(INSERT_SEARCH_ID, [(b.hash,) for b in fresh])
-    ids = dict(_select_in(driver, "SELECT hash, id FROM blob_search_ids", list(new)))
+    ids = dict(_select_in(driver, "SELECT hash, id FROM blobs", list(new)))
     driver.run_many(INSERT_WORDS, [(ids[b.hash], w) for b, w in zip(fresh, words)])
 
 

@@ -14,6 +14,8 @@ tracts = Table(
     Column("created_us", BigInteger, nullable=False),
 )
 
+# SQLite (revision 0012): also `id INTEGER PRIMARY KEY`, the blob's rowid in the full-text index
+# (storage/search.py), with the hash UNIQUE; raw SQL reads it (storage/hot.py)
 blobs = Table(
     "blobs", metadata,
     Column("hash", H, primary_key=True),
@@ -34,16 +36,17 @@ commits = Table(
     Column("created_us", BigInteger, nullable=False),
     Column("generation", Integer, nullable=False),
     Index("ix_commits_content", "content_hash"),
-    Index("ix_commits_edit_target", "edit_target"),
-    Index("ix_commits_tract_created", "tract_id", "created_us", "hash"),  # revision 0006: search order
+    Index("ix_commits_edit_target", "edit_target"),  # revision 0012: WHERE edit_target IS NOT NULL
+    # revision 0006: search order; SQLite since revision 0012: (tract_id, created_us) alone
+    Index("ix_commits_tract_created", "tract_id", "created_us", "hash"),
 )
 
+# SQLite: WITHOUT ROWID (revision 0012; before it, also an index on parent, which no query used)
 commit_parents = Table(
     "commit_parents", metadata,
     Column("child", H, ForeignKey("commits.hash", ondelete="CASCADE"), primary_key=True),
     Column("position", SmallInteger, primary_key=True),
     Column("parent", H, nullable=False),
-    Index("ix_commit_parents_parent", "parent"),
 )
 
 refs = Table(

@@ -64,7 +64,8 @@ def content_words(data: Any) -> str:
 def unindex_blobs(tx: Txn, hashes: list[str]) -> None:
     """Take blobs about to be deleted out of SQLite's index (PostgreSQL's rows go with the blob by
     cascade). The index keeps no copy of the words (revision 0010): a contentless FTS5 table is told
-    which words a row had, found again from the blob's body as they were when it was indexed."""
+    which words a row (the blob's id, revision 0012) had, found again from the blob's body as they were
+    when it was indexed."""
     if tx.dialect == "postgresql" or not hashes:
         return
     from tract_core.storage import hot
@@ -83,11 +84,12 @@ def matching_commits(tx: Txn, tract_id: str, query_words: list[str], kind: str |
         q = " & ".join(f"'{w}'" for w in query_words)  # quoted lexemes, taken as they are
     else:
         # CROSS JOIN fixes the order (SQLite's planner may otherwise scan the tract's commits and
-        # probe the full-text index for each: seconds instead of milliseconds)
+        # probe the full-text index for each: seconds instead of milliseconds); the unary + keeps
+        # each match's commits looked up by content (ix_commits_content), never by a scan of the
+        # tract's commits per match
         sql = ("SELECT c.hash, c.created_us FROM blob_fts f "
-               "CROSS JOIN blob_search_ids i ON i.id = f.rowid "
-               "CROSS JOIN commits c ON c.content_hash = i.hash "
-               "CROSS JOIN blobs b ON b.hash = i.hash WHERE blob_fts MATCH :q AND c.tract_id = :t")
+               "CROSS JOIN blobs b ON b.id = f.rowid "
+               "CROSS JOIN commits c ON c.content_hash = b.hash WHERE blob_fts MATCH :q AND +c.tract_id = :t")
         q = " ".join(f'"{w}"' for w in query_words)
     params: dict[str, Any] = {"q": q, "t": tract_id}
     if kind is not None:
@@ -105,7 +107,8 @@ def commits_page(tx: Txn, tract_id: str, *, kind: str | None = None, tag: str | 
                  after: tuple[int, str] | None = None, size: int = PAGE) -> list[tuple[str, int]]:
     """(hash, created_us) of up to `size` commits of the tract (of that kind, with that tag), newest
     first, starting after the (created_us, hash) a previous page ended at; the index on
-    (tract_id, created_us, hash) serves them in order, so a search stops reading when it has enough."""
+    (tract_id, created_us) serves them in order (SQLite sorts only commits of the same microsecond by
+    hash; PostgreSQL's index has the hash too), so a search stops reading when it has enough."""
     c, b, g = s.commits, s.blobs, s.tags
     base = c
     if kind is not None:
