@@ -51,11 +51,15 @@ TRACT_COMMITS = Sql(f"SELECT {_ROW_COLUMNS} FROM commits c "
                     "LEFT JOIN blobs b ON b.hash = c.content_hash WHERE c.tract_id = ?")
 # a tract's newest commits by creation time (params: tract, how many), and their parents: a walk of
 # d steps back from a head that is among them reads its commits in an index range instead of
-# looking each one up by its hash (half the page reads, in a store where they lie far apart)
-NEWEST_COMMITS = Sql(f"SELECT {_ROW_COLUMNS} FROM commits c LEFT JOIN blobs b ON b.hash = c.content_hash "
-                     "WHERE c.tract_id = ? ORDER BY c.created_us DESC, c.hash DESC LIMIT ?")
-NEWEST_PARENTS = Sql("SELECT p.child, p.position, p.parent FROM (SELECT hash FROM commits WHERE tract_id = ? "
-                     "ORDER BY created_us DESC, hash DESC LIMIT ?) n JOIN commit_parents p ON p.child = n.hash")
+# looking each one up by its hash (half the page reads, in a store where they lie far apart).
+# Ties in time go by rowid on SQLite (its index on (tract_id, created_us) ends with it: no sort)
+# and by hash on PostgreSQL (its index holds the hash)
+_NEWEST = "ORDER BY {p}created_us DESC, {p}{tie} DESC LIMIT ?"  # ties apart, the same way in both
+NEWEST_COMMITS = Sql(*(f"SELECT {_ROW_COLUMNS} FROM commits c LEFT JOIN blobs b ON b.hash = c.content_hash "
+                       f"WHERE c.tract_id = ? {_NEWEST.format(p='c.', tie=tie)}" for tie in ("rowid", "hash")))
+NEWEST_PARENTS = Sql(*(f"SELECT p.child, p.position, p.parent FROM (SELECT hash FROM commits WHERE tract_id = ? "
+                       f"{_NEWEST.format(p='', tie=tie)}) n JOIN commit_parents p ON p.child = n.hash"
+                       for tie in ("rowid", "hash")))
 TRACT_PARENTS = Sql("SELECT p.child, p.position, p.parent FROM commits c "
                     "JOIN commit_parents p ON p.child = c.hash WHERE c.tract_id = ?")
 COUNT_PENDING = Sql("SELECT count(*) FROM pending_compressions WHERE tract_id = ? AND status = 'pending'")
