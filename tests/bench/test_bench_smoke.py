@@ -100,3 +100,12 @@ def test_store_layout_prints_bytes_per_step_by_table_and_pages_per_commit():
     text = "\n".join(printed)
     assert "## 10 steps:" in text and "| blobs " in text and "pages one commit writes" in text
     assert set(got) == {5, 10} and got[10]["commits"] > 0
+
+
+def test_search_benchmark_compares_commits_with_and_without_the_index():
+    search = _load("search")
+    printed: list[str] = []
+    rows = search.main(["--steps", "3", "--no-pg"], out=printed.append)
+    assert any(r[1].startswith("commit, median (without index → with)") for r in rows)
+    assert any(r[1].startswith("search two common words") for r in rows)
+    assert search.hot.INSERT_WORDS is search.INDEXED[0]  # the index is back on after the run

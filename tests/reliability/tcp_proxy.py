@@ -1,5 +1,6 @@
 """A TCP proxy a test controls, to simulate a database outage without touching the shared server.
 
+`exchanges` counts round trips: answers from the server that follow something the client sent.
 `blackhole()` makes it behave as a hung link: connections are still accepted and bytes are still
 taken in (so the client's kernel sees them acknowledged, and TCP timeouts never fire), but nothing
 goes through and nothing comes back. `restore()` lets new connections through again.
@@ -21,6 +22,7 @@ class TcpProxy:
         self._listener.settimeout(0.1)
         self.port = self._listener.getsockname()[1]
         self._threads: list[threading.Thread] = []
+        self.exchanges = 0
         self._sockets: list[socket.socket] = []
 
     def __enter__(self) -> TcpProxy:
@@ -73,6 +75,7 @@ class TcpProxy:
     def _pump(self, client: socket.socket, server: socket.socket) -> None:
         """Both directions of one connection; while black-holed, bytes are read and dropped."""
         peer = {client: server, server: client}
+        asked = False  # the client has sent something the server has not answered yet
         while not self._stop.is_set():
             ready = select.select(list(peer), [], [], 0.1)[0]
             for sock in ready:
@@ -83,6 +86,11 @@ class TcpProxy:
                 if not data:
                     peer[sock].close()
                     return
+                if sock is client:
+                    asked = True
+                elif asked:
+                    asked = False
+                    self.exchanges += 1
                 if not self.holes.is_set():
                     try:
                         peer[sock].sendall(data)

@@ -142,18 +142,19 @@ def _branch_tip(tx: Txn, repo: Repo, branch: str | None,
                 lock_annotations: bool = False) -> tuple[RefView, str, str | None]:
     """The branch to write on and its tip, held against other writers (PostgreSQL); with
     `lock_annotations`, the tract's annotation lock first (the order rewrites take them in)."""
-    view = RefView.read(tx, repo.tract_id)
+    if lock_annotations:
+        tx.lock_annotations(repo.tract_id)
+    # PostgreSQL: the branch held, read with the refs in one statement (SQLite's BEGIN IMMEDIATE
+    # holds the database already)
+    refs, held_tip = tx.lock_branch(repo.tract_id, branch_ref(branch) if branch else None)
+    view = RefView({r.name: r for r in refs} or RefView.unborn())
     name = branch or view.branch
     if name is None:
         raise DetachedHeadError(
             "HEAD is detached (checked out at a commit): switch to a branch, or create one "
             "with branch(name, switch=True), before committing")
     tip = view.branch_head(name)  # raises when there is no such branch
-    if tx.dialect != "sqlite":  # SQLite's BEGIN IMMEDIATE holds the database already
-        if lock_annotations:
-            tx.lock_annotations(repo.tract_id)
-        tip = tx.lock_ref(repo.tract_id, branch_ref(name))
-    return view, name, tip
+    return view, name, tip if tx.dialect == "sqlite" else held_tip
 
 
 def append_many(repo: Repo, contents: list[Any], *, branch: str | None = None) -> list[CommitRow]:

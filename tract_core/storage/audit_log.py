@@ -35,8 +35,9 @@ def add_event(tx: Txn, event_id: str, tract_id: str, kind: str, params: dict, ac
               trace_id: str | None, session_id: str | None, now_us: int, *, branch: str | None = None,
               sources: list[str] = (), results: list[str] = ()) -> None:
     """An operation event written with its audit columns in one statement: who made it, for which
-    request, in which session (`session_id`, else the session the tract belongs to, if any)."""
-    tx.driver.run(_INSERT, {
+    request, in which session (`session_id`, else the session the tract belongs to, if any). On
+    PostgreSQL it goes with the transaction's next round trip (Driver.send)."""
+    tx.driver.send(_INSERT, {
         "id": event_id, "tract_id": tract_id, "kind": kind, "branch": branch,
         "params": json.dumps(params, sort_keys=True) if params else "{}", "sources": _json_list(sources),
         "results": _json_list(results), "created_us": now_us, "actor": actor, "trace_id": trace_id,

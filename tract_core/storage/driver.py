@@ -39,6 +39,18 @@ class Driver:
         """The driver's cursor after running `stmt` (its rows, rowcount)."""
         return self._run(stmt, params, many=False)
 
+    def send(self, stmt: Sql, params: tuple | list | dict = ()) -> None:
+        """Run `stmt`, whose answer nobody reads: on PostgreSQL with the next statement whose answer
+        is needed, or with COMMIT, in one round trip (storage/pg_pipeline.py); its failure fails
+        that round trip. On SQLite now."""
+        if not self.postgres:
+            self._run(stmt, params, many=False)
+            return
+        sql, conn = stmt.postgresql, self.conn
+        if (conn._has_events or conn.engine._has_events) and bool(conn.dispatch.before_cursor_execute):
+            conn.dispatch.before_cursor_execute(conn, self.raw.cursor(), sql, params, None, False)
+        self.raw.tract_queue.append((sql, params))
+
     def rows(self, stmt: Sql, params: tuple | list | dict = ()) -> list[tuple]:
         """Every row of `stmt`, fetched here: a damaged page may fail the fetch rather than the
         statement, and that error too must reach the store as SQLAlchemy's (a StorageError)."""
@@ -47,6 +59,21 @@ class Driver:
             return cursor.fetchall()
         except self.error as err:
             raise self.failed(err, stmt.sqlite, params) from err
+
+    def rows_together(self, statements: list[tuple[Sql, tuple | list | dict]]) -> list[list[tuple]]:
+        """Every row of each of `statements` (statement, parameters), run in order: on PostgreSQL
+        in one round trip, with the queued statements (see `send`)."""
+        if not self.postgres:
+            return [self.rows(stmt, params) for stmt, params in statements]
+        pairs = [(stmt.postgresql, params) for stmt, params in statements]
+        conn = self.conn
+        if (conn._has_events or conn.engine._has_events) and bool(conn.dispatch.before_cursor_execute):
+            for sql, params in pairs:
+                conn.dispatch.before_cursor_execute(conn, self.raw.cursor(), sql, params, None, False)
+        try:
+            return [cursor.fetchall() for cursor in self.raw.execute_together(pairs)]
+        except self.error as err:
+            raise self.failed(err, pairs[0][0], pairs[0][1]) from err
 
     def run_many(self, stmt: Sql, rows: list) -> Any:
         """The driver's cursor after running `stmt` once per row (its rowcount: the rows' total)."""

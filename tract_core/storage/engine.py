@@ -15,9 +15,10 @@ from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from tract_core.errors import CorruptStoreError, StorageError
+from tract_core.storage import pg_pipeline
 from tract_core.storage.driver import run_raw
 from tract_core.storage.failures import DATA_ERRORS, cause, damaged_data, location, storage_error
-from tract_core.storage.timeouts import bounded_connection_class, postgres_connect_params, resolve_timeout
+from tract_core.storage.timeouts import postgres_connect_params, resolve_timeout
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -68,7 +69,7 @@ def make_engine(path_or_url: str, timeout: float | None = None) -> Engine:
 def _postgres_engine(url: str, timeout: float) -> Engine:
     # the pool's own wait for a free connection is bounded like the rest
     engine = create_engine(url, pool_size=5, max_overflow=10, pool_timeout=timeout)
-    connection_class = bounded_connection_class()
+    connection_class = pg_pipeline.connection_class()
 
     @event.listens_for(engine, "checkin")
     def _returned(dbapi_conn, record):
@@ -79,14 +80,8 @@ def _postgres_engine(url: str, timeout: float) -> Engine:
         # a connection idle for a while is pinged first: the server (or a proxy) may have dropped
         # it; one handed back a moment ago is not (a ping on every checkout is a round trip per
         # transaction, as much as the work of a commit)
-        if time.monotonic() - record.info.get("idle_since", 0.0) < PING_AFTER_IDLE_S:
-            return
-        try:
-            dbapi_conn.execute("SELECT 1")
-            if dbapi_conn.info.transaction_status != 0:  # psycopg's IDLE: no transaction left open
-                dbapi_conn.rollback()
-        except Exception as err:  # noqa: BLE001 - any failure: a dead connection, replaced by the pool
-            raise DisconnectionError(str(err)) from err
+        if time.monotonic() - record.info.get("idle_since", 0.0) >= PING_AFTER_IDLE_S:
+            ping(dbapi_conn)
 
     @event.listens_for(engine, "do_connect")
     def _connect(dialect, record, cargs, cparams):
@@ -94,7 +89,23 @@ def _postgres_engine(url: str, timeout: float) -> Engine:
         conn.tract_timeout = timeout
         return conn
 
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        # sent with the transaction's first round trip, not in one of its own (storage/pg_pipeline.py)
+        pg_pipeline.begin_later(conn.connection.driver_connection, conn.get_execution_options())
+
     return engine
+
+
+def ping(dbapi_conn) -> None:
+    """Check that a PostgreSQL connection idle for a while still works; DisconnectionError if not
+    (the pool, or storage/held.py, then replaces it)."""
+    try:
+        dbapi_conn.execute("SELECT 1")
+        if dbapi_conn.info.transaction_status != 0:  # psycopg's IDLE: no transaction left open
+            dbapi_conn.rollback()
+    except Exception as err:  # noqa: BLE001 - any failure: a dead connection
+        raise DisconnectionError(str(err)) from err
 
 
 def _sqlite_engine(url: str, busy_ms: int) -> Engine:

@@ -9,6 +9,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from tract_core.errors import (CorruptStoreError, StorageError, StoreBusyError, StoreTimeoutError,
                                WriteConflictError)
+from tract_core.storage.pg_pipeline import refusal
 
 # PostgreSQL errors that mean "a concurrent transaction got in the way", never bad data:
 # serialization_failure, deadlock_detected, unique_violation (two writers inserting the same key),
@@ -67,6 +68,12 @@ def storage_error(err: SQLAlchemyError, where: str, timeout: float, *, dialect: 
     why = cause(err)
     sqlstate = getattr(orig, "sqlstate", None)
     code = getattr(orig, "sqlite_errorname", None)
+    refused = refusal(why) if sqlstate == "22P02" else None  # a check made by the statement itself
+    if refused is not None:
+        if refused.startswith("conflict: "):
+            return WriteConflictError(f"another writer changed the store at the same time ({refused.removeprefix('conflict: ')}); "
+                                      "nothing was written, try again")
+        return StorageError(f"{refused}; nothing was written")
     if sqlstate in RACE_SQLSTATES:
         return WriteConflictError(f"another writer changed the store at the same time; nothing was "
                                   f"written, try again ({why})")

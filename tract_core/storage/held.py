@@ -6,23 +6,28 @@ transactions one after another on one thread: the connection it just used is kep
 its next transaction; a transaction on another thread (or one nested inside) checks one out as
 before, so the pool's limits and every thread's isolation stay what they were.
 
-SQLite only: its connections carry no per-transaction state once the transaction ends (the
-pragmas each transaction needs are set by the `begin` event from the options given to
-`options()`), while a PostgreSQL connection keeps its isolation level until the pool resets it.
+Its connections carry no per-transaction state once the transaction ends: SQLite's pragmas are
+set by the `begin` event from the options given to `take()`, and a PostgreSQL transaction's BEGIN
+says its isolation (storage/pg_pipeline.py). A connection held for more than `max_idle` seconds
+is checked first with `ping` (PostgreSQL: the server may have dropped it), and replaced if it fails.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 
 
 class HeldConnection:
-    def __init__(self, engine, defaults: dict) -> None:
+    def __init__(self, engine, defaults: dict, max_idle: float | None = None, ping=None) -> None:
         self._engine = engine
         self._defaults = defaults  # every option the `begin` event reads, so none lingers from before
+        self._max_idle = max_idle
+        self._ping = ping  # of the driver connection; raises when it is dead
         self._lock = threading.Lock()
         self._conn = None
         self._owner: int | None = None
+        self._since = 0.0  # when the held connection was given back
 
     def take(self, **options):
         """A connection (the held one when this thread holds it) with `options`; give it back with
@@ -37,6 +42,12 @@ class HeldConnection:
         with self._lock:
             if self._owner == me:
                 conn, self._conn, self._owner = self._conn, None, None
+                idle = time.monotonic() - self._since
+        if conn is not None and self._max_idle is not None and idle > self._max_idle and not conn.invalidated:
+            try:
+                self._ping(conn.connection.driver_connection)
+            except Exception:  # noqa: BLE001 - dead: replaced below
+                conn.invalidate()
         if conn is None or conn.closed or conn.invalidated:
             if conn is not None:
                 conn.close()
@@ -51,6 +62,7 @@ class HeldConnection:
             return
         with self._lock:
             old, self._conn, self._owner = self._conn, conn, threading.get_ident()
+            self._since = time.monotonic()
         if old is not None:
             old.close()
 

@@ -6,6 +6,7 @@ The same tables and columns as storage/schema.py; tests/storage run every one on
 from __future__ import annotations
 
 from tract_core.storage.driver import Driver, Sql
+from tract_core.storage.pg_pipeline import refuse_unless_one
 from tract_core.storage.rows import BlobRow, CommitRow
 from tract_core.storage.search import search_words
 
@@ -17,6 +18,23 @@ LIST_REFS = Sql("SELECT name, commit_hash, symbolic FROM refs WHERE tract_id = ?
 # PostgreSQL: writers of one branch queue on its row (SQLite's BEGIN IMMEDIATE holds the database)
 LOCK_REF = Sql("SELECT commit_hash FROM refs WHERE tract_id = ? AND name = ?",
                "SELECT commit_hash FROM refs WHERE tract_id = ? AND name = ? FOR UPDATE")
+# PostgreSQL: every ref of a tract, and the branch named (or, given NULL, the one HEAD is on) held
+# against other writers with its tip's generation, in one statement (Txn.lock_branch). The row of the
+# held branch comes last, with no symbolic and a held flag; its generation is NULL when the tip was
+# committed after this statement's snapshot (it waited for the writer that committed it).
+LOCK_BRANCH = Sql(
+    "WITH held AS (SELECT name, commit_hash FROM refs WHERE tract_id = ? AND name = "
+    "COALESCE(CAST(? AS VARCHAR), (SELECT symbolic FROM refs WHERE tract_id = ? AND name = 'HEAD')) FOR UPDATE) "
+    "SELECT name, commit_hash, symbolic, CAST(NULL AS INTEGER), false FROM refs WHERE tract_id = ? "
+    "UNION ALL SELECT h.name, h.commit_hash, NULL, (SELECT generation FROM commits WHERE hash = h.commit_hash), true "
+    "FROM held h")
+# PostgreSQL: a ref this transaction holds moved along (Txn.cas_ref), sent with the next round trip;
+# should it not point at the old commit after all, the statement fails (storage/pg_pipeline.py)
+MOVE_HELD_REF = Sql(
+    "WITH u AS (UPDATE refs SET commit_hash = ? WHERE tract_id = ? AND name = ? "
+    "AND commit_hash IS NOT DISTINCT FROM ? RETURNING 1) "
+    "SELECT " + refuse_unless_one("'conflict: ref ' || CAST(? AS VARCHAR) || ' moved'") + " FROM u")
+LOCK_ANNOTATIONS = Sql("SELECT pg_advisory_xact_lock(?, hashtext(current_schema() || '/' || ?))")
 CAS_REF = Sql("UPDATE refs SET commit_hash = ? WHERE tract_id = ? AND name = ? AND commit_hash = ?")
 CAS_REF_FROM_NONE = Sql("UPDATE refs SET commit_hash = ? WHERE tract_id = ? AND name = ? AND commit_hash IS NULL")
 GENERATION = Sql("SELECT generation FROM commits WHERE hash = ? AND tract_id = ?")
@@ -40,6 +58,13 @@ INSERT_CHILD_PG = Sql("WITH c AS (INSERT INTO commits (hash, tract_id, operation
                       "message, meta, created_us, generation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                       "ON CONFLICT (hash) DO NOTHING RETURNING hash) "
                       "INSERT INTO commit_parents (child, position, parent) SELECT hash, 0, ? FROM c")
+# the same, sent with the next round trip: a commit that exists already fails the statement
+INSERT_NEW_CHILD_PG = Sql(
+    "WITH c AS (INSERT INTO commits (hash, tract_id, operation, edit_target, content_hash, message, meta, "
+    "created_us, generation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING RETURNING hash), "
+    "p AS (INSERT INTO commit_parents (child, position, parent) SELECT hash, 0, ? FROM c) "
+    "SELECT " + refuse_unless_one("'commit ' || left(CAST(? AS VARCHAR), 12) || ' exists already'")
+    + " FROM c")
 
 
 def put_blob(driver: Driver, blob: BlobRow) -> None:
@@ -47,7 +72,7 @@ def put_blob(driver: Driver, blob: BlobRow) -> None:
     words = search_words(blob.body) if blob.words is None else blob.words
     values = (blob.hash, blob.content_type, blob.body, blob.token_count)
     if driver.postgres:
-        driver.run(PUT_BLOB_PG, (*values, words))
+        driver.send(PUT_BLOB_PG, (*values, words))
         return
     added = driver.run(INSERT_BLOB, values)
     if added.rowcount == 1:
@@ -64,11 +89,13 @@ def unindex_words(driver: Driver, search_id: int, words: str) -> None:
 
 
 def insert_commit(driver: Driver, row: CommitRow) -> bool:
-    """Insert a commit and its parents; False when a commit of that hash exists already."""
+    """Insert a commit and its parents; False when a commit of that hash exists already (on
+    PostgreSQL a commit of one parent goes with the next round trip, which that fails instead)."""
     values = (row.hash, row.tract_id, row.operation, row.edit_target, row.content_hash, row.message, row.meta,
               row.created_us, row.generation)
     if driver.postgres and len(row.parents) == 1:
-        return driver.run(INSERT_CHILD_PG, (*values, row.parents[0])).rowcount == 1
+        driver.send(INSERT_NEW_CHILD_PG, (*values, row.parents[0], row.hash))
+        return True
     inserted = driver.run(INSERT_COMMIT, values).rowcount == 1
     if not inserted:
         return False

@@ -18,9 +18,9 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from tract_core.errors import StorageError, StoreBusyError, TractError
 from tract_core.storage import joined
 from tract_core.storage import schema as s
-from tract_core.storage import hot, hot_reads, timeouts, turns
-from tract_core.storage.driver import Driver
-from tract_core.storage.engine import BUSY_OPTION, WRITE_OPTION, make_engine, migrate
+from tract_core.storage import hot, hot_reads, pg_pipeline, timeouts, turns
+from tract_core.storage.driver import Driver, Sql
+from tract_core.storage.engine import BUSY_OPTION, PING_AFTER_IDLE_S, WRITE_OPTION, make_engine, migrate, ping
 from tract_core.storage.held import HeldConnection
 from tract_core.storage.failures import DATA_ERRORS, damaged_data, is_busy, location, storage_error
 from tract_core.storage.rows import AnnotationRow, BlobRow, CommitRow, EventRow, RefRow
@@ -68,6 +68,12 @@ class Store:
         # connection (read-only for reads, not for writes) expires its prepared statements
         self._held_reads = (HeldConnection(self.engine, {}) if self._held is not None and not in_memory
                             else self._held)
+        # PostgreSQL: the same, for every transaction (the BEGIN says what kind: storage/pg_pipeline.py),
+        # pinged after a while idle as the pool pings (engine.py)
+        self._held_pg = (HeldConnection(self.engine, {pg_pipeline.READ_OPTION: False}, PING_AFTER_IDLE_S, ping)
+                         if self.dialect == "postgresql" else None)
+        # PostgreSQL: tract -> the annotation id its next read asks annotations after (see Txn.list_refs)
+        self._annotation_marks: dict[str, int] = {}
 
     @contextmanager
     def write(self, wait_ms: int | None = None, *, exclusive: bool = False, join: bool = True) -> Iterator[Txn]:
@@ -126,13 +132,15 @@ class Store:
         self._release(conn)
 
     def _take(self, **options):
-        if self._held is not None:
-            return self._held.take(**options)
+        held = self._held or self._held_pg
+        if held is not None:
+            return held.take(**options)
         return self.engine.connect().execution_options(**options)
 
     def _release(self, conn, failed: bool = False) -> None:
-        if self._held is not None:
-            self._held.release(conn, failed)
+        held = self._held or self._held_pg
+        if held is not None:
+            held.release(conn, failed)
         else:
             conn.close()
 
@@ -170,12 +178,15 @@ class Store:
                 yield tx
             return
         if self.dialect == "postgresql":
-            options = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+            options = {pg_pipeline.READ_OPTION: True}  # REPEATABLE READ, READ ONLY
         else:
             options = {BUSY_OPTION: 0} if hurry else {}
         with self._failures(hurry), self._turn(hurry), self._connect(**options) as conn:
             with conn.begin():
-                yield Txn(conn, self.dialect)
+                tx = Txn(conn, self.dialect)
+                if self.dialect == "postgresql":
+                    tx._annotation_marks = self._annotation_marks
+                yield tx
 
     @contextmanager
     def _raw_read(self, hurry: bool) -> Iterator[Txn]:
@@ -237,16 +248,19 @@ class Store:
         if self._held is not None:
             self._held.close()
             self._held_reads.close()
+        if self._held_pg is not None:
+            self._held_pg.close()
         self.engine.dispose()
 
 
 def _join_writers(conn, wait_ms: int | None, exclusive: bool) -> None:
     """Take the writers' lock at the start of a PostgreSQL write transaction (shared, or exclusive),
     waiting at most `wait_ms` for a transaction that holds it the other way."""
+    driver = Driver(conn)  # both go with the transaction's first round trip (storage/pg_pipeline.py)
     if wait_ms is not None:
         # at least 1 ms: PostgreSQL reads a lock_timeout of 0 as "wait for ever"
-        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {max(int(wait_ms), 1)}")
-    Driver(conn).run(hot.WRITERS_EXCLUSIVE if exclusive else hot.WRITERS_SHARED)
+        driver.send(Sql(f"SET LOCAL lock_timeout = {max(int(wait_ms), 1)}"))
+    driver.send(hot.WRITERS_EXCLUSIVE if exclusive else hot.WRITERS_SHARED)
 
 
 @contextmanager
@@ -280,6 +294,14 @@ class Txn:
         self.conn = conn
         self.dialect = dialect
         self._driver: Driver | None = None
+        # PostgreSQL: refs this transaction holds (lock_branch, lock_ref) -> the commit each points
+        # at, and generations read with them: see cas_ref, generation
+        self._holds: dict[tuple[str, str], str | None] = {}
+        self._generations: dict[str, int] = {}
+        # PostgreSQL reads: the store's annotation marks, and tract -> (mark, annotations after it)
+        # read with the refs (see list_refs)
+        self._annotation_marks: dict[str, int] | None = None
+        self._annotations_ahead: dict[str, tuple[int, list[AnnotationRow]]] = {}
 
     @property
     def driver(self) -> Driver:
@@ -295,7 +317,7 @@ class Txn:
     def exclude_writers(self) -> None:
         """Make this write transaction exclusive from here on (see `Store.write`)."""
         if self.dialect == "postgresql":
-            self.driver.run(hot.WRITERS_EXCLUSIVE)
+            self.driver.send(hot.WRITERS_EXCLUSIVE)
 
     def _insert_ignore(self, table):
         ins = dialect_insert(self.dialect)(table)
@@ -407,6 +429,9 @@ class Txn:
 
     def generation(self, tract_id: str, commit_hash: str) -> int | None:
         """A commit's generation alone (what a new child needs), without its content."""
+        known = self._generations.get(commit_hash)
+        if known is not None:
+            return known
         found = self._rows(hot.GENERATION, (commit_hash, tract_id))
         return found[0][0] if found else None
 
@@ -557,8 +582,18 @@ class Txn:
         return RefRow(r.name, r.commit_hash, r.symbolic) if r else None
 
     def list_refs(self, tract_id: str) -> list[RefRow]:
-        return [RefRow(name, commit_hash, symbolic)
-                for name, commit_hash, symbolic in self._rows(hot.LIST_REFS, (tract_id,))]
+        """The tract's refs. A PostgreSQL read also reads, in the same round trip, the tract's
+        annotations after the id its last read asked for: a read of the refs (a compile, a log) is
+        most often followed by that question (Repo.refresh_annotations), answered then from these
+        rows of the same snapshot."""
+        mark = self._annotation_marks.get(tract_id) if self._annotation_marks is not None else None
+        if mark is None or tract_id in self._annotations_ahead:
+            found = self._rows(hot.LIST_REFS, (tract_id,))
+        else:
+            found, ahead = self.driver.rows_together([(hot.LIST_REFS, (tract_id,)),
+                                                      (hot_reads.ANNOTATIONS_AFTER, (tract_id, mark))])
+            self._annotations_ahead[tract_id] = (mark, [AnnotationRow(*r) for r in ahead])
+        return [RefRow(name, commit_hash, symbolic) for name, commit_hash, symbolic in found]
 
     def create_ref(self, tract_id: str, name: str, commit_hash: str | None = None,
                    symbolic: str | None = None) -> bool:
@@ -574,10 +609,43 @@ class Txn:
         SQLite's `BEGIN IMMEDIATE` holds the whole database already.
         """
         found = self.driver.rows(hot.LOCK_REF, (tract_id, name))
-        return found[0][0] if found else None
+        tip = found[0][0] if found else None
+        if found and self.dialect == "postgresql":
+            self._holds[tract_id, name] = tip
+        return tip
+
+    def lock_branch(self, tract_id: str, name: str | None) -> tuple[list[RefRow], str | None]:
+        """Every ref of the tract, and the tip of branch `name` (a ref name; None: the branch HEAD
+        is on) held against other writers as `lock_ref` does, in one round trip on PostgreSQL. On
+        SQLite (whose BEGIN IMMEDIATE holds the database) the tip as the refs say."""
+        if self.dialect != "postgresql":
+            refs = self.list_refs(tract_id)
+            if name is None:
+                head = next((r for r in refs if r.name == "HEAD"), None)
+                name = head.symbolic if head is not None else None
+            return refs, next((r.commit_hash for r in refs if r.name == name), None)
+        refs, tip = [], None
+        for ref, commit_hash, symbolic, generation, held in self._rows(hot.LOCK_BRANCH,
+                                                                        (tract_id, name, tract_id, tract_id)):
+            if not held:
+                refs.append(RefRow(ref, commit_hash, symbolic))
+                continue
+            tip = self._holds[tract_id, ref] = commit_hash
+            if generation is not None:
+                self._generations[commit_hash] = generation
+        return refs, tip
 
     def cas_ref(self, tract_id: str, name: str, old: str | None, new: str | None) -> bool:
         """Point `name` at `new` only if it still points at `old` (compare-and-swap)."""
+        key = (tract_id, name)
+        if key in self._holds and self._holds[key] == old:
+            # PostgreSQL, a ref this transaction holds at `old`: no one else can move it, so the
+            # move goes with the next round trip; should the ref not be at `old` after all, that
+            # round trip fails (WriteConflictError) and nothing is written
+            self.driver.send(hot.MOVE_HELD_REF, (new, tract_id, name, old, name))
+            self._holds[key] = new
+            return True
+        self._holds.pop(key, None)
         if old is None:
             return self.driver.run(hot.CAS_REF_FROM_NONE, (new, tract_id, name)).rowcount == 1
         return self.driver.run(hot.CAS_REF, (new, tract_id, name, old)).rowcount == 1
@@ -585,10 +653,12 @@ class Txn:
     def set_ref(self, tract_id: str, name: str, commit_hash: str | None = None,
                 symbolic: str | None = None) -> None:
         """Overwrite a ref unconditionally (HEAD, ORIG_HEAD), creating it if needed."""
+        self._holds.pop((tract_id, name), None)
         self._upsert(s.refs, {"tract_id": tract_id, "name": name},
                      {"commit_hash": commit_hash, "symbolic": symbolic})
 
     def delete_ref(self, tract_id: str, name: str) -> None:
+        self._holds.pop((tract_id, name), None)
         self.conn.execute(delete(s.refs).where(s.refs.c.tract_id == tract_id, s.refs.c.name == name))
 
     # --- annotations ---
@@ -608,12 +678,18 @@ class Txn:
         """Hold the tract's annotation lock until this transaction ends (see `add_annotation`). A
         transaction that also locks a ref takes this one first, as every writer does, or two could
         each hold the lock the other waits for."""
-        if self.dialect == "postgresql":
-            key = func.hashtext(func.current_schema().concat("/").concat(tract_id))
-            self.conn.execute(select(func.pg_advisory_xact_lock(ANNOTATIONS_LOCK, key)))
+        if self.dialect == "postgresql":  # with the next round trip
+            self.driver.send(hot.LOCK_ANNOTATIONS, (ANNOTATIONS_LOCK, tract_id))
 
     def annotations_after(self, tract_id: str, after_id: int = 0) -> list[AnnotationRow]:
-        return hot_reads.annotations_after(self.driver, tract_id, after_id)
+        ahead = self._annotations_ahead.get(tract_id)
+        if ahead is not None and after_id >= ahead[0]:  # every one after the mark was read already
+            found = [r for r in ahead[1] if r.id > after_id]
+        else:
+            found = hot_reads.annotations_after(self.driver, tract_id, after_id)
+        if self._annotation_marks is not None:
+            self._annotation_marks[tract_id] = found[-1].id if found else after_id
+        return found
 
     def annotations_for(self, tract_id: str, commit_hash: str) -> list[AnnotationRow]:
         a = s.annotations.c
