@@ -481,7 +481,8 @@ class Txn:
             if found is not None:
                 return found
             return self._rows_to_commits(self._rows(hot_reads.ANCESTORS, (head, tract_id)))
-        found = self._ancestors_among_newest(tract_id, head, depth)
+        # SQLite: fewer page reads; PostgreSQL keeps its one round trip (the walk here needs two)
+        found = self._ancestors_among_newest(tract_id, head, depth) if self.dialect != "postgresql" else None
         if found is not None:
             return found
         return self._rows_to_commits(self._rows(hot_reads.ANCESTORS_WITHIN, (head, depth, tract_id)))
