@@ -3,7 +3,9 @@ commits since, gets exactly what a build from scratch gives, and never depends o
 
 from __future__ import annotations
 
+import json
 import time
+import zlib
 
 import pytest
 from sqlalchemy import select, update
@@ -11,6 +13,7 @@ from sqlalchemy import select, update
 from tests.conftest import WordCounter
 from tract_core import Tract
 from tract_core.operations import compiler as compiler_module
+from tract_core.operations import snapshot
 from tract_core.operations.compiler import Compiler
 from tract_core.operations.refs import RefView
 from tract_core.storage import Store, Txn
@@ -127,11 +130,97 @@ def test_a_snapshot_of_another_format_is_not_used(sqlite_url, monkeypatch):
     with Tract.open(sqlite_url, "fmt", counter=WordCounter()) as t:
         agent_turns(t, 0, 3)
         t.compile()
-    monkeypatch.setattr("tract_core.operations.snapshot.FORMAT", 2)
+    monkeypatch.setattr("tract_core.operations.snapshot.READABLE", (2,))  # as if written by a later version
     reads = history_reads(monkeypatch)
     with Tract.open(sqlite_url, "fmt", counter=WordCounter()) as fresh:
+        ctx = fresh.compile()
+        assert None in reads  # built from the commits
+        same(ctx, from_scratch(fresh))
+
+
+def _format_2(state) -> bytes:
+    """A snapshot as the previous version wrote it (format 2): each hash in full, messages whole."""
+    flat: list = []
+    for e in state.entries:
+        flat += (e.position, "" if e.shown == e.position else e.shown, e.content_type,
+                 e.tool[0] if e.tool else "", e.tool[1] if e.tool else "", e.tokens)
+    parts = {kind: [p.position, p.shown, p.tokens, p.data] for kind, p in state.request.items()}
+    return zlib.compress(json.dumps(flat).encode() + b"\n" + snapshot._messages.dump_json(
+        [e.message for e in state.entries]) + b"\n" + json.dumps(parts).encode())
+
+
+def test_a_snapshot_the_previous_version_wrote_is_still_read(sqlite_url, monkeypatch):
+    with Tract.open(sqlite_url, "old", counter=WordCounter()) as t:
+        t.system("be brief")
+        t.commit({"content_type": "settings", "temperature": 0.5})
+        first = t.user("to be edited").hash
+        agent_turns(t, 0, 3)
+        t.commit({"content_type": "dialogue", "role": "user", "text": "edited"}, operation="edit",
+                 edit_target=first)
+        t.compile()
+        [head] = snapshot_heads(t)
+        with t.store.read() as tx:
+            old = _format_2(t._compiler.state(tx, head))
+        with t.store.write() as tx:
+            tx.conn.execute(update(s.compile_snapshots).values(data=old, format=2))
+        agent_turns(t, 3, 1)
+    reads = history_reads(monkeypatch)
+    with Tract.open(sqlite_url, "old", counter=WordCounter()) as fresh:
+        ctx = fresh.compile()
+        assert None not in reads  # from the old snapshot and the commits since
+        same(ctx, from_scratch(fresh))
+        assert ctx.settings.temperature == 0.5
+        assert [m.content for m in ctx.messages][1:3] == ["edited", "question 0"]
+
+
+def _chunks_of(data: bytes) -> bytes:
+    """What the chunks of a snapshot hold, decompressed, one after the other."""
+    header, rest = data.split(b"\n", 1)
+    out, at = [], 0
+    for size in json.loads(header)["chunks"]:
+        out.append(zlib.decompress(rest[at:at + size]))
+        at += size
+    return b"".join(out)
+
+
+def test_a_snapshot_reuses_the_chunks_of_the_last_one_that_did_not_change(sqlite_url, monkeypatch):
+    monkeypatch.setattr(snapshot, "CHUNK", 4)
+    made: list[int] = []
+    real = snapshot._chunk
+    monkeypatch.setattr(snapshot, "_chunk", lambda entries: made.append(len(entries)) or real(entries))
+    with Tract.open(sqlite_url, "chunks", counter=WordCounter()) as t:
+        t.system("be brief")
+        first = t.user("first")
+        agent_turns(t, 0, 3)
+        t.compile()                     # 11 turns: chunks of 4, 4 and 3
+        assert made == [4, 4, 3]
+        agent_turns(t, 3, 2)
+        t.compile()                     # 17: the first two reused, the third grew, one more
+        assert made[3:] == [4, 4, 1]
+        t.commit({"content_type": "dialogue", "role": "user", "text": "edited"}, operation="edit",
+                 edit_target=first.hash)
+        agent_turns(t, 5, 2)
+        t.compile()                     # 23: the edit changed the first chunk, the next three are
+        assert made[6:] == [4, 4, 3]    # reused, the fifth grew and a sixth is new
+    with Tract.open(sqlite_url, "chunks", counter=WordCounter()) as fresh:
         same(fresh.compile(), from_scratch(fresh))
-    assert None in reads  # built from the commits
+        agent_turns(fresh, 7, 2)
+        fresh.compile()                 # 29: the chunks of the snapshot it read reused too,
+        assert made[9:] == [4, 4, 1]    # the sixth grew, two more
+
+
+def test_a_snapshot_stores_each_commit_hash_once(sqlite_url):
+    with Tract.open(sqlite_url, "once", counter=WordCounter()) as t:
+        t.system("be brief")
+        agent_turns(t, 0, 3)
+        t.compile()
+        hashes = [c.hash for c in t.log(limit=50)]
+        with t.store.read() as tx:
+            [(fmt, data)] = tx.conn.execute(select(s.compile_snapshots.c.format, s.compile_snapshots.c.data))
+    raw = _chunks_of(data)
+    assert fmt == snapshot.FORMAT
+    assert [raw.count(h.encode()) for h in hashes] == [1] * len(hashes)
+    assert b"tool_call_id\":null" not in raw and b"is_error" not in raw  # defaults left out
 
 
 def test_saving_a_snapshot_never_waits_for_another_writer(sqlite_url):

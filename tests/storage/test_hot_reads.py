@@ -117,3 +117,35 @@ def test_ancestors_of_a_short_branch_in_a_long_tract_walk_it(store_url):
         assert tx._ancestors_by_scan("long", tip) is None  # 8 commits held, 2 reached: the walk
         assert {r.hash for r in tx.ancestors("long", tip)} == {root, tip} == set(_walked(tx, "long", tip))
     t.close()
+
+
+def _walked_within(tx, tract_id, head, depth):
+    from tract_core.storage import hot_reads
+    return {r.hash: r for r in tx._rows_to_commits(tx.driver.run(hot_reads.ANCESTORS_WITHIN, (head, depth, tract_id)))}
+
+
+def test_a_walk_of_a_few_steps_reads_the_newest_commits_and_finds_what_the_recursive_query_finds(merged):
+    t, root, a, b, head = merged
+    newest = t.user("after the merge").hash
+    with t.store.read() as tx:
+        for depth in range(4):
+            assert tx._ancestors_among_newest("hot", newest, depth) is not None
+            found = {r.hash: r for r in tx.ancestors("hot", newest, depth=depth)}
+            assert found == _walked_within(tx, "hot", newest, depth)
+        assert set(found) == {newest, head, a, b, root}
+        assert {r.hash for r in tx.ancestors("hot", newest, depth=1)} == {newest, head}
+        assert found[head].parents == [a, b]
+
+
+def test_a_walk_from_an_old_head_falls_back_to_the_recursive_query(store_url):
+    t = Tract.open(store_url, "old")
+    root = t.system("sys").hash
+    old = t.user("old tip").hash
+    t.branch("busy", start=root, switch=True)
+    for i in range(8):
+        t.user(f"busy {i}")
+    with t.store.read() as tx:
+        assert tx._ancestors_among_newest("old", old, 1) is None  # not among the 4 newest
+        assert {r.hash for r in tx.ancestors("old", old, depth=1)} == {old, root} == set(
+            _walked_within(tx, "old", old, 1))
+    t.close()

@@ -8,7 +8,6 @@ saves one when a history has grown by `snapshot_interval` commits since its last
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import OrderedDict
 
@@ -20,7 +19,7 @@ from tract_core.models.content import Settings, Tools
 from tract_core.operations import compile_budget, snapshot
 from tract_core.operations.assemble import Assembled, assemble, extend_assembled
 from tract_core.operations.compile_state import (CompileState, Entry, RequestPart, build_state, extend_state,
-                                                 gc_paused, replay_onto)
+                                                 gc_paused, load_body, replay_onto)
 from tract_core.operations.history import chain_back
 from tract_core.operations.render import count_tokens
 from tract_core.operations.repo import Repo
@@ -69,11 +68,12 @@ class Compiler:
         self.annotation_log: list[tuple[int, str]] = []
         self._saving: int | None = None
         self.parts: _LRU = _LRU()   # commit hash -> Tools or Settings
+        self.chunks = snapshot.Chunks()  # what the last snapshot saved or read was made of
 
     def clear(self) -> None:
         """Drop the cached states and outputs. Another thread may call this (compile_budget) while
         this compiler works: the caches are replaced, never emptied in place."""
-        self.states, self.outputs, self.parts = _LRU(), _LRU(), _LRU()
+        self.states, self.outputs, self.parts, self.chunks = _LRU(), _LRU(), _LRU(), snapshot.Chunks()
 
     def refresh(self, tx: Txn) -> None:
         self.annotation_log.extend(self.repo.refresh_annotations(tx))
@@ -102,7 +102,7 @@ class Compiler:
                 raise CommitNotFoundError(f"no commit {head[:12]} in tract {self.repo.tract_id!r}")
             chain = [row]
             if len(row.parents) != 1 or row.parents[0] not in self.states:
-                chain = self._recent_chain(tx, head)
+                chain = self._recent_chain(tx, head) if self.states else []  # cold: nothing to extend
         if chain:
             base = chain[-1].parents[0]
             state, steps = self.states.get(base), []
@@ -113,7 +113,7 @@ class Compiler:
             return state, base, steps
         state = self._from_snapshot(tx, head) if self.snapshots else None
         if state is None:
-            with gc_paused():
+            with gc_paused(keep=True):
                 commits = {r.hash: r for r in tx.ancestors(self.repo.tract_id, head)}
                 state = build_state(commits, head)
         self.states.put(head, state)
@@ -129,7 +129,7 @@ class Compiler:
         # a single-parent chain of d commits from a snapshot to `head` spans d generations exactly
         for snap_head, fmt, commits, snap_generation in snapshot_heads(tx, self.repo.tract_id):
             distance = generation - snap_generation
-            if fmt != snapshot.FORMAT or not 0 <= distance <= reach:
+            if fmt not in snapshot.READABLE or not 0 <= distance <= reach:
                 continue
             since = ({r.hash: r for r in tx.ancestors(self.repo.tract_id, head, depth=distance)}
                      if distance else {})
@@ -141,7 +141,7 @@ class Compiler:
                 return None
             rows.reverse()
             try:
-                state = snapshot.decode(data, snap_head, commits)
+                state = snapshot.decode(data, snap_head, commits, fmt, self.chunks)
             except snapshot.DecodeError as err:  # a damaged cache entry: build without it
                 log.warning("ignoring unreadable compile snapshot of %s: %s", snap_head[:12], err)
                 return None
@@ -156,7 +156,7 @@ class Compiler:
         if (state is None or state.commits < SNAPSHOT_EVERY
                 or state.commits - state.snapshot_at < snapshot_interval(state.commits)):
             return False
-        data = snapshot.encode(state)
+        data = snapshot.encode(state, self.chunks)
         try:
             with self.repo.store.write(wait_ms=SNAPSHOT_WAIT_MS) as tx:
                 save_snapshot(tx, self.repo.tract_id, head, snapshot.FORMAT, state.commits, data,
@@ -216,7 +216,7 @@ class Compiler:
     def commit_warnings(self, tx: Txn, row) -> list[str]:
         """What the just-written `row` leaves wrong: a tool result that answers no earlier
         unanswered call of its id is never sent."""
-        data = json.loads(row.body) if row.content_type == "tool_io" else {}
+        data = load_body(row.body) if row.content_type == "tool_io" else {}
         if data.get("direction") != "result":
             return []
         out = self.assembled(tx, row.hash)

@@ -14,8 +14,9 @@ from tract_core.storage.rows import AnnotationRow
 ANNOTATIONS_AFTER = Sql("SELECT id, commit_hash, priority, reason, branch, created_us FROM annotations "
                         "WHERE tract_id = ? AND id > ? ORDER BY id")
 
-_COMMIT_COLUMNS = ("c.hash, c.tract_id, c.operation, c.edit_target, c.content_hash, c.message, c.meta, "
-                   "c.created_us, c.generation, b.content_type, b.body, b.token_count, p.parent, p.position")
+_ROW_COLUMNS = ("c.hash, c.tract_id, c.operation, c.edit_target, c.content_hash, c.message, c.meta, "
+                "c.created_us, c.generation, b.content_type, b.body, b.token_count")
+_COMMIT_COLUMNS = f"{_ROW_COLUMNS}, p.parent, p.position"
 _WITH_CONTENT = ("LEFT JOIN blobs b ON b.hash = c.content_hash "
                  "LEFT JOIN commit_parents p ON p.child = c.hash WHERE c.tract_id = ?")
 # the recursive step; PostgreSQL plans a plain join as a hash join over all of commit_parents at
@@ -44,7 +45,23 @@ GET_COMMIT = Sql(f"SELECT {_COMMIT_COLUMNS} FROM commits c {_WITH_CONTENT} AND c
 # what the tract holds: when they are close, reading the tract's commits is cheaper than the walk
 REACH = Sql("SELECT (SELECT generation FROM commits WHERE hash = ? AND tract_id = ?), "
             "(SELECT count(*) FROM commits WHERE tract_id = ?)")
-TRACT_COMMITS = Sql(f"SELECT {_COMMIT_COLUMNS} FROM commits c {_WITH_CONTENT}")
+# a tract's commits with content, one row each, and their parents apart: joined in one statement
+# every commit's row came back once per parent and was merged in Python (a third slower in all)
+TRACT_COMMITS = Sql(f"SELECT {_ROW_COLUMNS} FROM commits c "
+                    "LEFT JOIN blobs b ON b.hash = c.content_hash WHERE c.tract_id = ?")
+# a tract's newest commits by creation time (params: tract, how many), and their parents: a walk of
+# d steps back from a head that is among them reads its commits in an index range instead of
+# looking each one up by its hash (half the page reads, in a store where they lie far apart).
+# Ties in time go by rowid on SQLite (its index on (tract_id, created_us) ends with it: no sort)
+# and by hash on PostgreSQL (its index holds the hash)
+_NEWEST = "ORDER BY {p}created_us DESC, {p}{tie} DESC LIMIT ?"  # ties apart, the same way in both
+NEWEST_COMMITS = Sql(*(f"SELECT {_ROW_COLUMNS} FROM commits c LEFT JOIN blobs b ON b.hash = c.content_hash "
+                       f"WHERE c.tract_id = ? {_NEWEST.format(p='c.', tie=tie)}" for tie in ("rowid", "hash")))
+NEWEST_PARENTS = Sql(*(f"SELECT p.child, p.position, p.parent FROM (SELECT hash FROM commits WHERE tract_id = ? "
+                       f"{_NEWEST.format(p='', tie=tie)}) n JOIN commit_parents p ON p.child = n.hash"
+                       for tie in ("rowid", "hash")))
+TRACT_PARENTS = Sql("SELECT p.child, p.position, p.parent FROM commits c "
+                    "JOIN commit_parents p ON p.child = c.hash WHERE c.tract_id = ?")
 COUNT_PENDING = Sql("SELECT count(*) FROM pending_compressions WHERE tract_id = ? AND status = 'pending'")
 _TAGS = "SELECT commit_hash, name FROM tags WHERE tract_id = ? AND commit_hash IN ({}) ORDER BY name"
 

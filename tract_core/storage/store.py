@@ -491,7 +491,36 @@ class Txn:
             if found is not None:
                 return found
             return self._rows_to_commits(self._rows(hot_reads.ANCESTORS, (head, tract_id)))
+        # SQLite: fewer page reads; PostgreSQL keeps its one round trip (the walk here needs two)
+        found = self._ancestors_among_newest(tract_id, head, depth) if self.dialect != "postgresql" else None
+        if found is not None:
+            return found
         return self._rows_to_commits(self._rows(hot_reads.ANCESTORS_WITHIN, (head, depth, tract_id)))
+
+    def _ancestors_among_newest(self, tract_id: str, head: str, depth: int) -> list[CommitRow] | None:
+        """`ancestors(tract_id, head, depth)` from the tract's SCAN_SLACK * (depth + 1) newest commits,
+        walked here, when every commit the walk reaches is among them (a head being written to is
+        the tract's newest, and its recent history next); else None (the recursive query)."""
+        n = SCAN_SLACK * (depth + 1)
+        rows = self._with_parents(self._rows(hot_reads.NEWEST_COMMITS, (tract_id, n)),
+                                  self._rows(hot_reads.NEWEST_PARENTS, (tract_id, n)))
+        if head not in rows:
+            return None
+        out, level, seen = [], [head], {head}
+        for d in range(depth + 1):  # level by level, as the recursive query counts steps
+            below = []
+            for h in level:
+                row = rows.get(h)
+                if row is None:
+                    return None
+                out.append(row)
+                if d < depth:
+                    for p in row.parents:
+                        if p not in seen:
+                            seen.add(p)
+                            below.append(p)
+            level = below
+        return out
 
     def _ancestors_by_scan(self, tract_id: str, head: str) -> list[CommitRow] | None:
         """`ancestors(tract_id, head)` from one read of the tract's commits, walked here, when the tract
@@ -501,7 +530,7 @@ class Txn:
         (generation, count), = self._rows(hot_reads.REACH, (head, tract_id, tract_id))
         if generation is None or count > SCAN_SLACK * (generation + 1):
             return None
-        rows = {r.hash: r for r in self._rows_to_commits(self._rows(hot_reads.TRACT_COMMITS, (tract_id,)))}
+        rows = self._tract_commits(tract_id)
         out, todo, seen = [], [head], {head}
         for h in todo:  # breadth first, as the recursive query
             row = rows.get(h)
@@ -513,6 +542,31 @@ class Txn:
                     seen.add(p)
                     todo.append(p)
         return out
+
+    def _tract_commits(self, tract_id: str) -> dict[str, CommitRow]:
+        """Every commit of a tract with its content, by hash (parents in their order)."""
+        return self._with_parents(self._rows(hot_reads.TRACT_COMMITS, (tract_id,)),
+                                  self._rows(hot_reads.TRACT_PARENTS, (tract_id,)))
+
+    @staticmethod
+    def _with_parents(commit_rows: list[tuple], parent_rows: list[tuple]) -> dict[str, CommitRow]:
+        """Commits (rows of hot_reads._ROW_COLUMNS) by hash, with their parents (child, position,
+        parent) in order."""
+        rows = {h: CommitRow(h, tract, [], op, target, content, message, meta, created, generation, kind,
+                             body, tokens or 0)
+                for h, tract, op, target, content, message, meta, created, generation, kind, body, tokens
+                in commit_rows}
+        merges = set()
+        for child, _, parent in parent_rows:
+            parents = rows[child].parents
+            parents.append(parent)
+            if len(parents) > 1:
+                merges.add(child)
+        if merges:  # put a merge's parents in their order
+            position = {(child, parent): i for child, i, parent in parent_rows if child in merges}
+            for child in merges:
+                rows[child].parents.sort(key=lambda parent, c=child: position[c, parent])
+        return rows
 
     def ancestor_hashes(self, head: str) -> set[str]:
         q = self._stmt("ancestor_hashes", lambda: select(self._ancestor_cte().c.h))
