@@ -112,10 +112,11 @@ class LangGraphLoop:
 
 
 def run_loop(loop, n_max: int, checkpoints: list[int], size_of, budget_s: float | None = None,
-             check: bool = True):
+             check: bool = True, seed: int = 7):
     """Per-step latencies and CPU times, and the size on disk at each checkpoint N. Stops early past
-    `budget_s`."""
-    turns = common.Turns(seed=7)
+    `budget_s`. Every system of a run gets the same turns; each run its own (`seed`), so that no run
+    meets texts a cache in this process has seen already."""
+    turns = common.Turns(seed=seed)
     lat: list[float] = []
     cpu: list[float] = []
     sizes: dict[int, int] = {}
@@ -151,18 +152,20 @@ def project(lat: list[float], sizes: dict[int, int], n: int) -> tuple[float, flo
     return at(n // 2), at(int(n * 0.99)), n * icept + slope * n * (n - 1) / 2, a + c * n
 
 
-def one_run(args, ns: list[int], out=print) -> dict[str, tuple[list[float], list[float], dict[int, int]]]:
+def one_run(args, ns: list[int], out=print,
+            seed: int = 7) -> dict[str, tuple[list[float], list[float], dict[int, int]]]:
     """Every system once, each on a fresh store, up to the largest N."""
     results: dict[str, tuple[list[float], list[float], dict[int, int]]] = {}
     work = common.scratch_dir("agent-loop")
     try:
         raw_path = str(work / "raw.db")
         loop = RawLoop(raw_path)
-        results["raw SQLite"] = run_loop(loop, ns[-1], ns, lambda: common.sqlite_bytes(raw_path), check=False)
+        results["raw SQLite"] = run_loop(loop, ns[-1], ns, lambda: common.sqlite_bytes(raw_path), check=False,
+                                             seed=seed)
         loop.close()
         path = str(work / "tract.db")
         loop = TractLoop(path)
-        results["tract (SQLite)"] = run_loop(loop, ns[-1], ns, lambda: common.sqlite_bytes(path))
+        results["tract (SQLite)"] = run_loop(loop, ns[-1], ns, lambda: common.sqlite_bytes(path), seed=seed)
         loop.close()
         out("  done: tract (SQLite)")
         reason = None if not args.no_pg else "--no-pg"
@@ -170,7 +173,8 @@ def one_run(args, ns: list[int], out=print) -> dict[str, tuple[list[float], list
         if reason is None:
             with common.pg_schema() as (url, schema):
                 loop = TractLoop(url)
-                results["tract (PostgreSQL)"] = run_loop(loop, ns[-1], ns, lambda: common.pg_bytes(schema))
+                results["tract (PostgreSQL)"] = run_loop(loop, ns[-1], ns, lambda: common.pg_bytes(schema),
+                                                         seed=seed)
                 loop.close()
             out("  done: tract (PostgreSQL)")
         else:
@@ -179,7 +183,8 @@ def one_run(args, ns: list[int], out=print) -> dict[str, tuple[list[float], list
             lg_path = str(work / "langgraph.db")
             loop = LangGraphLoop(lg_path)
             results["LangGraph SqliteSaver"] = run_loop(loop, min(ns[-1], args.langgraph_max), ns,
-                                                        lambda: common.sqlite_bytes(lg_path), args.langgraph_budget)
+                                                        lambda: common.sqlite_bytes(lg_path), args.langgraph_budget,
+                                                        seed=seed)
             loop.close()
             out("  done: LangGraph SqliteSaver")
     finally:
@@ -204,7 +209,7 @@ def main(argv: list[str] | None = None, out=print) -> list[list[object]]:
     results: dict[str, tuple[list[float], list[float], dict[int, int]]] = {}
     run_p50s: dict[tuple[str, int], list[float]] = {}  # the p50 of each run
     for run in range(args.runs):
-        results = one_run(args, ns, out)
+        results = one_run(args, ns, out, seed=7 + run)
         for name, (lat, _, _) in results.items():
             for n in ns:
                 if len(lat) >= n:
