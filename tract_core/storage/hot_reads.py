@@ -82,20 +82,27 @@ def tags_of(driver: Driver, tract_id: str, hashes: list[str]) -> list[tuple[str,
 # SQLAlchemy's own transaction joins the open one (the `begin` event sees RAW_READ and sends no BEGIN).
 _BEGIN = Sql("BEGIN")
 _QUERY_ONLY = Sql("PRAGMA query_only=1")
+_WRITABLE = Sql("PRAGMA query_only=0")
 
 
 def begin_read(conn, wait_ms: int) -> Driver:
     """Begin a read-only transaction on `conn` (no SQLAlchemy transaction open on it): writes in it
     fail (query_only, as in every SQLite read), and a lock is waited for at most `wait_ms`."""
+    return begin_on_driver(conn, wait_ms, query_only=1, begin=_BEGIN)
+
+
+def begin_on_driver(conn, wait_ms: int, *, query_only: int, begin: Sql) -> Driver:
+    """Send `begin` on the driver of `conn`, after the pragmas a transaction needs (`query_only`, the
+    busy timeout `wait_ms`), each set only when it changes (storage/raw_writes.py begins writes so)."""
     driver = Driver(conn)
     info = conn.connection.info  # lives as long as the database connection (as engine.py's pragmas)
-    if info.get("query_only") != 1:
-        driver.run(_QUERY_ONLY)
-        info["query_only"] = 1
+    if info.get("query_only") != query_only:
+        driver.run(_QUERY_ONLY if query_only else _WRITABLE)
+        info["query_only"] = query_only
     if info.get("busy_ms") != wait_ms:
         driver.run(Sql(f"PRAGMA busy_timeout={int(wait_ms)}"))
         info["busy_ms"] = wait_ms
-    driver.run(_BEGIN)
+    driver.run(begin)
     info[RAW_READ] = True
     return driver
 

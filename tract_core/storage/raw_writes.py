@@ -13,26 +13,16 @@ from __future__ import annotations
 
 from tract_core.storage.driver import Driver, Sql
 from tract_core.storage.engine import RAW_READ  # the flag: a transaction begun on the driver is open
+from tract_core.storage.hot_reads import begin_on_driver
 
 _BEGIN_IMMEDIATE = Sql("BEGIN IMMEDIATE")
-_WRITABLE = Sql("PRAGMA query_only=0")
 
 
 def begin_write(conn, wait_ms: int) -> Driver:
     """Begin a write transaction on `conn` (no SQLAlchemy transaction open on it), taking SQLite's write
     lock at once (a deferred read upgraded to a write fails under contention), waiting at most `wait_ms`
     for another writer. A failure (busy, say) leaves no transaction open."""
-    driver = Driver(conn)
-    info = conn.connection.info  # lives as long as the database connection (as engine.py's pragmas)
-    if info.get("query_only") != 0:
-        driver.run(_WRITABLE)
-        info["query_only"] = 0
-    if info.get("busy_ms") != wait_ms:
-        driver.run(Sql(f"PRAGMA busy_timeout={int(wait_ms)}"))
-        info["busy_ms"] = wait_ms
-    driver.run(_BEGIN_IMMEDIATE)
-    info[RAW_READ] = True
-    return driver
+    return begin_on_driver(conn, wait_ms, query_only=0, begin=_BEGIN_IMMEDIATE)
 
 
 def _listened(conn, name: str) -> bool:
