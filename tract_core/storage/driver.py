@@ -38,8 +38,7 @@ class Driver:
         # to before this driver's transaction began; an engine with events of other kinds only
         # (SQLite's `begin`) is not made to call empty lists. Asked once: asking on every statement
         # cost ~1-2 µs each, ten times a commit
-        self.observed = (conn._has_events or conn.engine._has_events) and bool(
-            conn.dispatch.before_cursor_execute or conn.dispatch.after_cursor_execute)
+        self.observed = listened(conn, "before_cursor_execute", "after_cursor_execute")
 
     def run(self, stmt: Sql, params: tuple | list | dict = ()) -> Any:
         """The driver's cursor after running `stmt` (its rows, rowcount)."""
@@ -53,7 +52,7 @@ class Driver:
             self._run(stmt, params, many=False)
             return
         sql, conn = stmt.postgresql, self.conn
-        if (conn._has_events or conn.engine._has_events) and bool(conn.dispatch.before_cursor_execute):
+        if self.observed:
             conn.dispatch.before_cursor_execute(conn, self.raw.cursor(), sql, params, None, False)
         self.raw.tract_queue.append((sql, params))
 
@@ -73,7 +72,7 @@ class Driver:
             return [self.rows(stmt, params) for stmt, params in statements]
         pairs = [(stmt.postgresql, params) for stmt, params in statements]
         conn = self.conn
-        if (conn._has_events or conn.engine._has_events) and bool(conn.dispatch.before_cursor_execute):
+        if self.observed:
             for sql, params in pairs:
                 conn.dispatch.before_cursor_execute(conn, self.raw.cursor(), sql, params, None, False)
         try:
@@ -112,6 +111,12 @@ class Driver:
         out = wrapped(err, sql, params, self.error)
         out.connection_invalidated = bool(lost)
         return out
+
+
+def listened(conn, *events: str) -> bool:
+    """Whether any of the SQLAlchemy connection events `events` (e.g. "commit") has a listener on
+    `conn` or its engine."""
+    return (conn._has_events or conn.engine._has_events) and any(getattr(conn.dispatch, e) for e in events)
 
 
 def wrapped(err: Exception, sql: str, params: Any, base: type[Exception]) -> DBAPIError:

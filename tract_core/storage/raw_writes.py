@@ -11,7 +11,7 @@ through SQLAlchemy then. The engine's `commit` and `rollback` events still fire 
 
 from __future__ import annotations
 
-from tract_core.storage.driver import Driver, Sql
+from tract_core.storage.driver import Driver, Sql, listened
 from tract_core.storage.engine import RAW_READ  # the flag: a transaction begun on the driver is open
 from tract_core.storage.hot_reads import begin_on_driver
 
@@ -25,10 +25,6 @@ def begin_write(conn, wait_ms: int) -> Driver:
     return begin_on_driver(conn, wait_ms, query_only=0, begin=_BEGIN_IMMEDIATE)
 
 
-def _listened(conn, name: str) -> bool:
-    return (conn._has_events or conn.engine._has_events) and bool(getattr(conn.dispatch, name))
-
-
 def commit_write(conn, driver: Driver) -> None:
     """Commit a write begun by `begin_write`; on failure the transaction may still be open: the
     caller abandons it (`abandon_write`)."""
@@ -36,7 +32,7 @@ def commit_write(conn, driver: Driver) -> None:
     if conn.in_transaction():  # a statement through SQLAlchemy joined it
         conn.commit()
         return
-    if _listened(conn, "commit"):
+    if listened(conn, "commit"):
         conn.dispatch.commit(conn)
     try:
         driver.raw.commit()
@@ -54,7 +50,7 @@ def abandon_write(conn, driver: Driver | None) -> None:
         if conn.in_transaction():
             conn.rollback()
         elif driver is not None:
-            if _listened(conn, "rollback"):
+            if listened(conn, "rollback"):
                 conn.dispatch.rollback(conn)
             driver.raw.rollback()
     except Exception:  # noqa: BLE001 - the close that follows rolls back, or discards the connection
