@@ -54,15 +54,14 @@ INSERT_COMMIT = Sql("INSERT INTO commits (hash, tract_id, operation, edit_target
                     "created_us, generation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING")
 INSERT_PARENT = Sql("INSERT INTO commit_parents (child, position, parent) VALUES (?, ?, ?)")
 # PostgreSQL: a commit and its one parent in one round trip (the parent row only if the commit is new)
-INSERT_CHILD_PG = Sql("WITH c AS (INSERT INTO commits (hash, tract_id, operation, edit_target, content_hash, "
-                      "message, meta, created_us, generation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                      "ON CONFLICT (hash) DO NOTHING RETURNING hash) "
-                      "INSERT INTO commit_parents (child, position, parent) SELECT hash, 0, ? FROM c")
+_NEW_COMMIT_PG = ("WITH c AS (INSERT INTO commits (hash, tract_id, operation, edit_target, content_hash, "
+                  "message, meta, created_us, generation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                  "ON CONFLICT (hash) DO NOTHING RETURNING hash)")
+_ITS_PARENT_PG = "INSERT INTO commit_parents (child, position, parent) SELECT hash, 0, ? FROM c"
+INSERT_CHILD_PG = Sql(f"{_NEW_COMMIT_PG} {_ITS_PARENT_PG}")
 # the same, sent with the next round trip: a commit that exists already fails the statement
 INSERT_NEW_CHILD_PG = Sql(
-    "WITH c AS (INSERT INTO commits (hash, tract_id, operation, edit_target, content_hash, message, meta, "
-    "created_us, generation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING RETURNING hash), "
-    "p AS (INSERT INTO commit_parents (child, position, parent) SELECT hash, 0, ? FROM c) "
+    f"{_NEW_COMMIT_PG}, p AS ({_ITS_PARENT_PG}) "
     "SELECT " + refuse_unless_one("'commit ' || left(CAST(? AS VARCHAR), 12) || ' exists already'")
     + " FROM c")
 
