@@ -128,23 +128,7 @@ class HistoryQueries:
         n = SCAN_SLACK * (depth + 1)
         rows = self._with_parents(self._rows(hot_reads.NEWEST_COMMITS, (tract_id, n)),
                                   self._rows(hot_reads.NEWEST_PARENTS, (tract_id, n)))
-        if head not in rows:
-            return None
-        out, level, seen = [], [head], {head}
-        for d in range(depth + 1):  # level by level, as the recursive query counts steps
-            below = []
-            for h in level:
-                row = rows.get(h)
-                if row is None:
-                    return None
-                out.append(row)
-                if d < depth:
-                    for p in row.parents:
-                        if p not in seen:
-                            seen.add(p)
-                            below.append(p)
-            level = below
-        return out
+        return _walk(rows, head, depth) if head in rows else None
 
     def _ancestors_by_scan(self, tract_id: str, head: str) -> list[CommitRow] | None:
         """`ancestors(tract_id, head)` from one read of the tract's commits, walked here, when the tract
@@ -154,18 +138,7 @@ class HistoryQueries:
         (generation, count), = self._rows(hot_reads.REACH, (head, tract_id, tract_id))
         if generation is None or count > SCAN_SLACK * (generation + 1):
             return None
-        rows = self._tract_commits(tract_id)
-        out, todo, seen = [], [head], {head}
-        for h in todo:  # breadth first, as the recursive query
-            row = rows.get(h)
-            if row is None:
-                return None
-            out.append(row)
-            for p in row.parents:
-                if p not in seen:
-                    seen.add(p)
-                    todo.append(p)
-        return out
+        return _walk(self._tract_commits(tract_id), head)
 
     def _tract_commits(self, tract_id: str) -> dict[str, CommitRow]:
         """Every commit of a tract with its content, by hash (parents in their order)."""
@@ -210,3 +183,23 @@ class HistoryQueries:
     def count_commits(self, tract_id: str) -> int:
         return self.conn.scalar(select(func.count()).select_from(s.commits).where(
             s.commits.c.tract_id == tract_id))
+
+
+def _walk(rows: dict[str, CommitRow], head: str, depth: int | None = None) -> list[CommitRow] | None:
+    """The commits reachable from `head` in `rows` (within `depth` steps), breadth first, in the
+    order the recursive query gives them; None when the walk reaches a commit `rows` lacks."""
+    out, level, seen, d = [], [head], {head}, 0
+    while level:
+        below = []
+        for h in level:
+            row = rows.get(h)
+            if row is None:
+                return None
+            out.append(row)
+            if depth is None or d < depth:
+                for p in row.parents:
+                    if p not in seen:
+                        seen.add(p)
+                        below.append(p)
+        level, d = below, d + 1
+    return out
