@@ -36,7 +36,12 @@ _counts: dict[str, dict[str, int]] = {}
 
 def _counts_of(encoding: str) -> dict[str, int]:
     """The shared cache of one encoding's counts (the framing words known without loading it)."""
-    return _counts.setdefault(encoding, dict(_FRAMING_WORDS) if encoding in _URLS else {})
+    return _counts.setdefault(encoding, _known_counts(encoding))
+
+
+def _known_counts(encoding: str) -> dict[str, int]:
+    """What an encoding's cache starts with: the framing words' counts, for the shipped encodings."""
+    return dict(_FRAMING_WORDS) if encoding in _URLS else {}
 
 
 @runtime_checkable
@@ -154,6 +159,6 @@ class TiktokenCounter:
         if len(text) <= CACHED_TEXT_CHARS:
             if len(self._counts) >= CACHED_TEXTS:
                 self._counts.clear()  # (one step: safe while another thread reads it)
-                self._counts.update(_FRAMING_WORDS if self.encoding_name in _URLS else {})
+                self._counts.update(_known_counts(self.encoding_name))
             self._counts[text] = found
         return found
