@@ -86,9 +86,13 @@ def gc_paused(keep: bool = False) -> Iterator[None]:
 
 
 def make_entry(row: CommitRow, position: str) -> Entry:
-    data = load_body(row.body)
-    return Entry(position=position, shown=row.hash, content_type=row.content_type, tool=tool_key(data),
-                 tokens=row.token_count, message=render(data, row.hash))
+    return entry_of(row, position, load_body(row.body))
+
+
+def entry_of(row: CommitRow, position: str, data: Any) -> Entry:
+    """`make_entry` with the body parsed already (`data`); Entry's fields in order (a cold build
+    makes one per turn)."""
+    return Entry(position, row.hash, row.content_type, tool_key(data), row.token_count, render(data, row.hash))
 
 
 def _next(state: CompileState, row: CommitRow, entries: Prefix[Entry],
@@ -190,8 +194,7 @@ def build_state(commits: Mapping[str, CommitRow], head: str) -> CompileState:
         row = commits[h]
         if p:
             index[h] = len(items)
-            d = next(data)
-            items.append(Entry(h, h, row.content_type, tool_key(d), row.token_count, render(d, h)))
+            items.append(entry_of(row, h, next(data)))
             continue
         state.entries, state.commits = Prefix(items), n
         state = _apply(state, row, commits, copy=False)
